@@ -1,0 +1,202 @@
+"""One error taxonomy: QBO fault code -> our error class -> record status -> the sentence the user reads.
+
+Every failure the client sees becomes one of these classes, decided on the QBO fault code (or the HTTP
+transport), never on python-quickbooks' exception class."""
+
+from __future__ import annotations
+
+import re
+
+from qbo_connector.engine.records import FAILED, HELD, NEEDS_REVIEW, QUEUED, SYNCED
+
+ID_IN_DETAIL = re.compile(r"Id=(\d+)")
+
+
+class QBOError(Exception):
+	"""Base class. `status` is what the record becomes; `transient` errors never reach Failed."""
+
+	status = FAILED
+	transient = False
+	user_template = "QuickBooks rejected this record: {message}"
+
+	def __init__(self, message: str = "", code: int | str = 0, detail: str = "", element: str = ""):
+		super().__init__(message or detail or self.__class__.__name__)
+		self.message = message
+		self.code = int(code) if str(code).isdigit() else 0
+		self.detail = detail
+		self.element = element
+
+	def user_message(self) -> str:
+		"""Plain words for the form. Subclasses fill their own template."""
+		text = self.detail or self.message
+		return self.user_template.format(message=text, code=self.code)
+
+	def __str__(self) -> str:
+		parts = [f"[{self.code}]" if self.code else "", self.message, self.detail]
+		return " ".join(p for p in parts if p)
+
+
+class Transient(QBOError):
+	"""429/3001, 5xx, timeouts, connection drops: the record keeps its status and is retried later."""
+
+	status = QUEUED
+	transient = True
+	user_template = "QuickBooks was busy or unreachable; the record will be retried automatically."
+
+
+class Throttled(Transient):
+	user_template = "QuickBooks asked us to slow down; the record will be retried automatically."
+
+
+class AuthExpired(QBOError):
+	"""401 / 3200: the access token is no longer accepted. Refresh once, then retry."""
+
+	status = QUEUED
+	transient = True
+	user_template = "The QuickBooks session expired; it will be renewed automatically."
+
+
+class ReconnectRequired(QBOError):
+	"""invalid_grant: the refresh token is dead. Sync pauses until an admin reconnects."""
+
+	status = QUEUED
+	transient = True
+	user_template = "QuickBooks disconnected: an administrator must click Reconnect in QuickBooks Settings."
+
+
+class NameClash(QBOError):
+	"""6240 Duplicate Name Exists: the DisplayName is taken by a customer, vendor or employee."""
+
+	status = NEEDS_REVIEW
+	user_template = (
+		"A customer, vendor or employee in QuickBooks already uses this name (QuickBooks id {existing_id})."
+	)
+
+	@property
+	def existing_id(self) -> str:
+		found = ID_IN_DETAIL.search(f"{self.detail} {self.message}")
+		return found.group(1) if found else ""
+
+	def user_message(self) -> str:
+		return self.user_template.format(existing_id=self.existing_id or "unknown")
+
+
+class DuplicateDocNumber(QBOError):
+	"""6140: the invoice number exists in QBO; reconcile by DocNumber before anything else."""
+
+	user_template = "An invoice with this number already exists in QuickBooks."
+
+
+class StaleObject(QBOError):
+	"""5010: the SyncToken is old; refetch and retry once."""
+
+	status = QUEUED
+	transient = True
+	user_template = "The record changed in QuickBooks meanwhile; it will be refreshed and sent again."
+
+
+class MissingReference(QBOError):
+	"""610 (inactive or not found) / 2500 (invalid reference): a customer, item or tax code is missing."""
+
+	status = HELD
+	user_template = "{what} referenced by this record is inactive or missing in QuickBooks: {message}"
+
+	def user_message(self) -> str:
+		what = _reference_kind(self.element or self.detail or self.message)
+		return self.user_template.format(what=what, message=self.detail or self.message)
+
+
+class ValidationFailed(QBOError):
+	"""Other 2000/6000-range business validation errors: permanent, shown in QBO's words."""
+
+	user_template = "QuickBooks rejected this record: {message}"
+
+
+class Unsupported(QBOError):
+	"""500-599 fault codes (unsupported operation)."""
+
+
+def _reference_kind(text: str) -> str:
+	lowered = text.lower()
+	for needle, label in (
+		("customerref", "The customer"),
+		("itemref", "An item"),
+		("taxcoderef", "A tax code"),
+		("currencyref", "The currency"),
+		("customer", "The customer"),
+		("item", "An item"),
+		("tax", "A tax code"),
+	):
+		if needle in lowered:
+			return label
+	return "Something"
+
+
+def error_from_fault(error: dict, http_status: int = 400) -> QBOError:
+	"""Map one QBO `Fault.Error[]` entry (JSON dict; keys as QBO sends them) to our class."""
+	message = str(error.get("Message") or error.get("message") or "")
+	detail = str(error.get("Detail") or error.get("detail") or "")
+	element = str(error.get("element") or "")
+	raw = str(error.get("code") or error.get("Code") or "0")
+	code = int(raw) if raw.isdigit() else 0
+	return error_from_code(code, message, detail, element, http_status)
+
+
+def error_from_code(code: int, message: str = "", detail: str = "", element: str = "", http_status: int = 400):
+	if code == 3001 or http_status == 429:
+		cls = Throttled
+	elif code in (401, 3200, 100) or http_status == 401:
+		cls = AuthExpired
+	elif code == 6240:
+		cls = NameClash
+	elif code == 6140:
+		cls = DuplicateDocNumber
+	elif code == 5010:
+		cls = StaleObject
+	elif code in (610, 2500):
+		cls = MissingReference
+	elif 500 <= code <= 599:
+		cls = Unsupported
+	elif code == 10000 or http_status >= 500:
+		cls = Transient
+	else:
+		cls = ValidationFailed
+	return cls(message, code, detail, element)
+
+
+# The taxonomy as a table, for docs and tests: class -> (record status, transient).
+TAXONOMY = {
+	cls.__name__: (cls.status, cls.transient)
+	for cls in (
+		Transient,
+		Throttled,
+		AuthExpired,
+		ReconnectRequired,
+		NameClash,
+		DuplicateDocNumber,
+		StaleObject,
+		MissingReference,
+		ValidationFailed,
+	)
+}
+
+__all__ = [
+	"FAILED",
+	"HELD",
+	"NEEDS_REVIEW",
+	"QUEUED",
+	"SYNCED",
+	"TAXONOMY",
+	"AuthExpired",
+	"DuplicateDocNumber",
+	"MissingReference",
+	"NameClash",
+	"QBOError",
+	"ReconnectRequired",
+	"StaleObject",
+	"Throttled",
+	"Transient",
+	"ValidationFailed",
+	"error_from_code",
+	"error_from_fault",
+]
