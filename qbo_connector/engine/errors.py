@@ -142,7 +142,9 @@ def error_from_fault(error: dict, http_status: int = 400) -> QBOError:
 	return error_from_code(code, message, detail, element, http_status)
 
 
-def error_from_code(code: int, message: str = "", detail: str = "", element: str = "", http_status: int = 400):
+def error_from_code(
+	code: int, message: str = "", detail: str = "", element: str = "", http_status: int = 400
+):
 	if code == 3001 or http_status == 429:
 		cls = Throttled
 	elif code in (401, 3200, 100) or http_status == 401:
