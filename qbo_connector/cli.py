@@ -8,7 +8,9 @@ import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
-	parser = argparse.ArgumentParser(prog="qbo-connector", description="QuickBooks Online connector for ERPNext")
+	parser = argparse.ArgumentParser(
+		prog="qbo-connector", description="QuickBooks Online connector for ERPNext"
+	)
 	sub = parser.add_subparsers(dest="command", required=True)
 
 	sandbox = sub.add_parser("sandbox", help="serve the offline QuickBooks Online sandbox")
@@ -16,7 +18,9 @@ def build_parser() -> argparse.ArgumentParser:
 	sandbox.add_argument("--port", type=int, default=8765)
 	sandbox.add_argument("--seed", help="JSON file with the initial state (realms, customers, items...)")
 	sandbox.add_argument("--limits", choices=["intuit", "off"], default="intuit")
-	sandbox.add_argument("--time-scale", type=float, default=1.0, help="compress time: 60 makes a minute last 1 s")
+	sandbox.add_argument(
+		"--time-scale", type=float, default=1.0, help="compress time: 60 makes a minute last 1 s"
+	)
 
 	demo = sub.add_parser("demo", help="run the real engine against an in-process sandbox and print a report")
 	demo.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -31,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
 	bench_match = bench_sub.add_parser("match", help="match N x N synthetic customers")
 	bench_match.add_argument("--size", type=int, default=10000)
 	bench_match.add_argument("--seed", type=int, default=7)
-	bench_export = bench_sub.add_parser("export", help="export N invoices to the sandbox with Intuit's limits on")
+	bench_export = bench_sub.add_parser(
+		"export", help="export N invoices to the sandbox with Intuit's limits on"
+	)
 	bench_export.add_argument("--invoices", type=int, default=10000)
 	bench_export.add_argument("--time-scale", type=float, default=60.0)
 	return parser

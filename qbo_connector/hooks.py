@@ -5,3 +5,36 @@ app_description = "Keeps QuickBooks Online in step with ERPNext: customer matchi
 app_email = "dev@qbo-connector.invalid"
 app_license = "mit"
 required_apps = ["erpnext"]
+
+after_install = "qbo_connector.install.after_install"
+before_uninstall = "qbo_connector.install.before_uninstall"
+
+doc_events = {
+	"Customer": {
+		"after_insert": "qbo_connector.queue.on_customer_change",
+		"on_update": "qbo_connector.queue.on_customer_change",
+	},
+	"Sales Invoice": {
+		"on_submit": "qbo_connector.queue.on_invoice_submit",
+		"on_update_after_submit": "qbo_connector.queue.on_invoice_update_after_submit",
+		"on_cancel": "qbo_connector.queue.on_invoice_cancel",
+	},
+}
+
+# A frequent, cheap tick; jobs.need_to_run honours the configured frequency (Daily at a time, Hourly,
+# every N minutes) and enqueues the real run on the long queue, one per realm.
+scheduler_events = {
+	"cron": {"*/5 * * * *": ["qbo_connector.jobs.tick"]},
+}
+
+doctype_js = {
+	"Sales Invoice": "public/js/sales_invoice.js",
+	"Customer": "public/js/customer.js",
+}
+doctype_list_js = {"Sales Invoice": "public/js/sales_invoice_list.js"}
+
+# Old successful log rows are cleared daily by Log Settings (QuickBooksSyncLog.clear_old_logs).
+default_log_clearing_doctypes = {"QuickBooks Sync Log": 30}
+
+export_python_type_annotations = True
+require_type_annotated_api_methods = True

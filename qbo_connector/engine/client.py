@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -36,7 +37,7 @@ from qbo_connector.engine.errors import (
 	error_from_fault,
 )
 from qbo_connector.engine.limiter import RateLimiter
-from qbo_connector.engine.tokens import TokenSet, TokenStore, refresh_if_needed
+from qbo_connector.engine.tokens import HARD_CAP_SECONDS, TokenSet, TokenStore, refresh_if_needed
 
 MINOR_VERSION = 75
 DEFAULT_TIMEOUT = (10.0, 60.0)  # connect, read; Intuit aborts requests after 120 s anyway
@@ -157,7 +158,11 @@ def _oauth_error(body: str) -> str:
 
 
 def exchange_code(config: ClientConfig, code: str, realm_id: str) -> TokenSet:
-	return _token_call(config, lambda ac: ac.get_bearer_token(code, realm_id=realm_id))
+	"""Authorization code -> tokens. A new authorization starts Intuit's 5-year refresh-token cap."""
+	tokens = _token_call(config, lambda ac: ac.get_bearer_token(code, realm_id=realm_id))
+	if not tokens.hard_expires_at:
+		tokens = replace(tokens, hard_expires_at=time.time() + HARD_CAP_SECONDS)
+	return tokens
 
 
 def refresh_tokens(config: ClientConfig, refresh_token: str) -> TokenSet:

@@ -62,6 +62,7 @@ class QBOCustomer:
 	currency: str = ""
 	entity_type: str = "Customer"  # Customer / Vendor / Employee
 	sync_token: str = "0"
+	tax_id: str = ""  # PrimaryTaxIdentifier / BusinessNumber / GSTIN when known (matching evidence)
 
 	@classmethod
 	def from_qbo(cls, obj: dict, entity_type: str = "Customer") -> QBOCustomer:

@@ -37,13 +37,12 @@ class TokenSet:
 		expires_in = float(get("expires_in", 3600) or 3600)
 		refresh_in = float(get("x_refresh_token_expires_in", 0) or 0)
 		hard_in = get("x_refresh_token_hard_expires_in", None)
-		hard = now + float(hard_in) if hard_in else (previous.hard_expires_at if previous else 0.0)
 		return cls(
 			access_token=get("access_token", "") or "",
 			refresh_token=get("refresh_token", "") or "",
 			access_expires_at=now + expires_in,
 			refresh_expires_at=now + refresh_in if refresh_in else 0.0,
-			hard_expires_at=hard or now + HARD_CAP_SECONDS,
+			hard_expires_at=now + float(hard_in) if hard_in else 0.0,
 		)
 
 	def needs_refresh(self, now: float | None = None, margin: float = REFRESH_MARGIN_SECONDS) -> bool:
@@ -121,5 +120,7 @@ def refresh_if_needed(
 		fresh = do_refresh(current.refresh_token)
 		if not fresh.refresh_token:
 			fresh = replace(fresh, refresh_token=current.refresh_token)
+		if not fresh.hard_expires_at:
+			fresh = replace(fresh, hard_expires_at=current.hard_expires_at)
 		store.save(fresh)
 		return fresh

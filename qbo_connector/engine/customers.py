@@ -1,0 +1,293 @@
+"""Customer phase of a run: load the QBO name directory once, follow merges, decide link/review/create
+with the matcher, create what must be created in batches, and reconcile 6240 name clashes.
+
+Never a duplicate when a match exists, never a wrong link: anything uncertain ends as Needs Review."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from qbo_connector.engine.client import BATCH_LIMIT, QBOClient
+from qbo_connector.engine.errors import NameClash, QBOError
+from qbo_connector.engine.matching import Matcher
+from qbo_connector.engine.names import display_name_for, normalize_name
+from qbo_connector.engine.records import (
+	CREATE,
+	FAILED,
+	LINK,
+	NEEDS_REVIEW,
+	QUEUED,
+	SYNCED,
+	ERPCustomer,
+	MatchDecision,
+	Outcome,
+	QBOCustomer,
+)
+
+CUSTOMER = "Customer"
+DELETED_SUFFIX = " (deleted)"
+HOLD_FOR_REVIEW = "Hold for review"
+CREATE_NEW = "Create new customer"
+
+
+@dataclass
+class CustomerSettings:
+	uncertain_policy: str = HOLD_FOR_REVIEW  # or CREATE_NEW
+	clash_suffix: str = " (Customer)"  # naming policy when a vendor/employee has the name
+	multicurrency: bool = False
+
+
+def load_directory(client: QBOClient) -> list[QBOCustomer]:
+	"""All QBO customers (active and inactive), plus vendor and employee names for clash checks."""
+	everything = "Active IN (true, false)"
+	directory = [QBOCustomer.from_qbo(row) for row in client.query_all("Customer", everything)]
+	for entity in ("Vendor", "Employee"):
+		directory.extend(QBOCustomer.from_qbo(row, entity) for row in client.query_all(entity, everything))
+	return directory
+
+
+def request_id(*parts: str) -> str:
+	"""Deterministic requestid (<= 36 chars, valid for batches too)."""
+	return hashlib.sha1("|".join(parts).encode()).hexdigest()[:36]
+
+
+def build_customer_payload(customer: ERPCustomer, display_name: str, settings: CustomerSettings) -> dict:
+	"""The QBO Customer body, built explicitly: no library defaults, no empty strings."""
+	payload: dict = {"DisplayName": display_name}
+	if customer.customer_type == "Individual":
+		first, _, last = _clean(customer.customer_name).rpartition(" ")
+		if first:
+			payload["GivenName"] = first[:100]
+		payload["FamilyName"] = (last or first)[:100]
+	else:
+		payload["CompanyName"] = _clean(customer.customer_name)[:100]
+	if customer.email:
+		payload["PrimaryEmailAddr"] = {"Address": customer.email.strip()[:100]}
+	if customer.phone:
+		payload["PrimaryPhone"] = {"FreeFormNumber": customer.phone.strip()[:30]}
+	address = {
+		"Line1": customer.address_line1,
+		"Line2": customer.address_line2,
+		"City": customer.city,
+		"CountrySubDivisionCode": customer.state,
+		"PostalCode": customer.pincode,
+		"Country": customer.country,
+	}
+	address = {k: _clean(v)[:500] for k, v in address.items() if v and _clean(v)}
+	if address:
+		payload["BillAddr"] = address
+	if customer.tax_id:
+		payload["ResaleNum"] = customer.tax_id.strip()[:16]
+	if settings.multicurrency and customer.currency:
+		payload["CurrencyRef"] = {"value": customer.currency}
+	return payload
+
+
+def _clean(value: str) -> str:
+	return " ".join(str(value or "").replace(":", " ").split())
+
+
+class CustomerSync:
+	def __init__(
+		self,
+		client: QBOClient,
+		settings: CustomerSettings,
+		on_outcome: Callable[[Outcome], None],
+		directory: Sequence[QBOCustomer] | None = None,
+	):
+		self.client = client
+		self.settings = settings
+		self.on_outcome = on_outcome
+		self.directory = list(directory) if directory is not None else load_directory(client)
+		self.by_id = {c.id: c for c in self.directory if c.entity_type == CUSTOMER}
+		self.taken = {c.display_name.strip().lower() for c in self.directory if c.entity_type != CUSTOMER}
+
+	def emit(self, customer: ERPCustomer, status: str, **kwargs) -> Outcome:
+		outcome = Outcome(CUSTOMER, customer.id, status, **kwargs)
+		self.on_outcome(outcome)
+		return outcome
+
+	def run(
+		self, customers: Sequence[ERPCustomer], already_linked: dict[str, str] | None = None
+	) -> list[Outcome]:
+		"""Decide and act for every customer; returns the outcomes (also streamed to on_outcome)."""
+		linked = dict(already_linked or {})
+		outcomes: list[Outcome] = []
+		to_match: list[ERPCustomer] = []
+		for customer in customers:
+			relinked = self.follow_merge(customer, linked) if customer.qbo_id else None
+			if relinked:
+				outcomes.append(relinked)
+			else:
+				to_match.append(customer)
+		decisions = Matcher(self.directory).decide(to_match, already_linked=linked)
+		to_create: list[tuple[ERPCustomer, MatchDecision]] = []
+		for customer, decision in zip(to_match, decisions, strict=True):
+			if decision.decision == LINK:
+				linked[decision.qbo_id] = customer.id
+				outcomes.append(self.emit_link(customer, decision))
+			elif decision.decision == CREATE or self.settings.uncertain_policy == CREATE_NEW:
+				to_create.append((customer, decision))
+			else:
+				outcomes.append(self.emit_review(customer, decision))
+		outcomes.extend(self.create_customers(to_create))
+		return outcomes
+
+	def emit_link(self, customer: ERPCustomer, decision: MatchDecision) -> Outcome:
+		record = self.by_id.get(decision.qbo_id)
+		return self.emit(
+			customer,
+			SYNCED,
+			qbo_id=decision.qbo_id,
+			qbo_sync_token=record.sync_token if record else "",
+			extra={"match_status": "Linked", "score": decision.score, "reason": decision.reason},
+		)
+
+	def emit_review(self, customer: ERPCustomer, decision: MatchDecision, message: str = "") -> Outcome:
+		return self.emit(
+			customer,
+			NEEDS_REVIEW,
+			qbo_id="",
+			message=message or f"Needs review: {decision.reason}",
+			extra={"match_status": "Needs Review", "decision": decision},
+		)
+
+	# -- merges ---------------------------------------------------------------------------------
+	def follow_merge(self, customer: ERPCustomer, linked: dict[str, str]) -> Outcome | None:
+		"""If the linked QBO customer was merged away (inactive, ' (deleted)'), relink to the survivor.
+		Returns None when the link is healthy or unknown, so the matcher decides as usual."""
+		record = self.by_id.get(customer.qbo_id)
+		if record is None or record.active:
+			return None
+		survivor = self.find_survivor(record)
+		if survivor is None:
+			return None
+		linked.pop(customer.qbo_id, None)
+		linked[survivor.id] = customer.id
+		return self.emit(
+			customer,
+			SYNCED,
+			qbo_id=survivor.id,
+			qbo_sync_token=survivor.sync_token,
+			message="",
+			extra={
+				"match_status": "Linked",
+				"relinked_from": record.id,
+				"reason": f"QuickBooks customer {record.id} was merged into {survivor.id} ({survivor.display_name})",
+			},
+		)
+
+	def find_survivor(self, merged: QBOCustomer) -> QBOCustomer | None:
+		name = merged.display_name
+		if name.endswith(DELETED_SUFFIX):
+			name = name[: -len(DELETED_SUFFIX)]
+		key = normalize_name(name)
+		matches = [
+			c
+			for c in self.by_id.values()
+			if c.active and c.id != merged.id and normalize_name(c.display_name) == key
+		]
+		return matches[0] if len(matches) == 1 else None
+
+	def relink_after_missing(self, customer: ERPCustomer) -> Outcome | None:
+		"""On 610 when an invoice uses a customer: re-read it and follow a merge if there was one."""
+		try:
+			fresh = QBOCustomer.from_qbo(self.client.read(CUSTOMER, customer.qbo_id))
+		except QBOError:
+			return None
+		self.by_id[fresh.id] = fresh
+		return self.follow_merge(customer, {})
+
+	# -- creates --------------------------------------------------------------------------------
+	def create_customers(self, pending: Iterable[tuple[ERPCustomer, MatchDecision]]) -> list[Outcome]:
+		outcomes: list[Outcome] = []
+		planned: dict[str, ERPCustomer] = {}
+		items: list[tuple[ERPCustomer, MatchDecision, dict]] = []
+		for customer, decision in pending:
+			name = display_name_for(customer, self.taken, self.settings.clash_suffix)
+			if name.lower() in planned:
+				other = planned[name.lower()]
+				outcomes.append(
+					self.emit_review(
+						customer, decision, f"Same QuickBooks name as customer {other.id}: {name}"
+					)
+				)
+				continue
+			planned[name.lower()] = customer
+			items.append((customer, decision, build_customer_payload(customer, name, self.settings)))
+		for start in range(0, len(items), BATCH_LIMIT):
+			outcomes.extend(self.send_batch(items[start : start + BATCH_LIMIT]))
+		return outcomes
+
+	def send_batch(self, chunk: list[tuple[ERPCustomer, MatchDecision, dict]]) -> list[Outcome]:
+		batch = [
+			{"bId": str(i), "operation": "create", CUSTOMER: payload}
+			for i, (_, _, payload) in enumerate(chunk)
+		]
+		rid = request_id(self.client.config.realm_id, "customers", *(c.id for c, _, _ in chunk))
+		try:
+			results = self.client.batch(batch, request_id=rid)
+		except QBOError as exc:
+			if not exc.transient:
+				raise
+			return [self.emit(c, QUEUED, message=exc.user_message(), detail=str(exc)) for c, _, _ in chunk]
+		outcomes = []
+		for i, (customer, decision, payload) in enumerate(chunk):
+			result = results.get(str(i))
+			if isinstance(result, dict) and result.get("Id"):
+				created = QBOCustomer.from_qbo(result)
+				self.by_id[created.id] = created
+				outcomes.append(
+					self.emit(
+						customer,
+						SYNCED,
+						qbo_id=created.id,
+						qbo_sync_token=created.sync_token,
+						extra={"match_status": "Created", "display_name": created.display_name},
+					)
+				)
+			elif isinstance(result, NameClash):
+				outcomes.append(self.reconcile_clash(customer, decision, payload, result))
+			elif isinstance(result, QBOError):
+				status = QUEUED if result.transient else FAILED
+				outcomes.append(
+					self.emit(customer, status, message=result.user_message(), detail=str(result))
+				)
+			else:
+				outcomes.append(
+					self.emit(customer, QUEUED, message="QuickBooks gave no answer for this customer")
+				)
+		return outcomes
+
+	def reconcile_clash(
+		self, customer: ERPCustomer, decision: MatchDecision, payload: dict, clash: NameClash
+	):
+		"""6240: read the clashing record; adopt it only if it is an active Customer with the same identity."""
+		existing_id = clash.existing_id
+		record = None
+		if existing_id:
+			try:
+				record = QBOCustomer.from_qbo(self.client.read(CUSTOMER, existing_id))
+			except QBOError:
+				record = None  # 610: the Id is a vendor or employee, not a customer
+		if record and record.active and Matcher([record]).decide_one(customer).decision == LINK:
+			self.by_id[record.id] = record
+			return self.emit(
+				customer,
+				SYNCED,
+				qbo_id=record.id,
+				qbo_sync_token=record.sync_token,
+				extra={
+					"match_status": "Linked",
+					"reason": "adopted the existing QuickBooks customer after 6240",
+				},
+			)
+		who = "an inactive customer" if record and not record.active else "another QuickBooks record"
+		if record is None:
+			who = "a vendor or employee"
+		message = (
+			f"The name {payload['DisplayName']!r} is already used by {who} in QuickBooks (id {existing_id})."
+		)
+		return self.emit_review(customer, decision, message)

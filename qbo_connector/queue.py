@@ -1,0 +1,92 @@
+"""Save hooks: they only record that a document needs syncing. No network, no commit, one or two
+indexed queries. The scheduled job (jobs.py) does the work."""
+
+from __future__ import annotations
+
+import hashlib
+
+import frappe
+
+from qbo_connector import constants as c
+
+QUEUE_STATUS_QUEUED = "Queued"
+
+
+def queue_name(doctype: str, name: str) -> str:
+	key = f"{doctype}::{name}"
+	return key if len(key) <= 140 else f"{doctype}::{hashlib.sha1(name.encode()).hexdigest()}"
+
+
+def get_sync_settings() -> tuple[bool, str]:
+	"""(enabled, company) from the cached Single; cheap on every save."""
+	settings = frappe.get_cached_doc(c.SETTINGS)
+	return bool(settings.enabled), settings.company or ""
+
+
+def enqueue_record(doctype: str, name: str, action: str = c.ACTION_SYNC) -> None:
+	"""Insert or refresh the queue row for a document; idempotent and deduplicated by its name."""
+	row_name = queue_name(doctype, name)
+	existing = frappe.db.get_value(c.SYNC_QUEUE, row_name, ["action", "status"], as_dict=True)
+	if existing:
+		# A pending Void wins over a Sync; anything else is reset to Queued with the new action.
+		if existing.action == c.ACTION_VOID and action != c.ACTION_VOID:
+			action = c.ACTION_VOID
+		frappe.db.set_value(
+			c.SYNC_QUEUE,
+			row_name,
+			{"action": action, "status": QUEUE_STATUS_QUEUED, "next_attempt_on": None},
+			update_modified=True,
+		)
+		return
+	frappe.get_doc(
+		{
+			"doctype": c.SYNC_QUEUE,
+			"name": row_name,
+			"reference_doctype": doctype,
+			"reference_name": name,
+			"action": action,
+			"status": QUEUE_STATUS_QUEUED,
+		}
+	).db_insert()
+
+
+def on_customer_change(doc, method=None) -> None:
+	enabled, _company = get_sync_settings()
+	if not enabled or doc.flags.from_qbo_sync:
+		return
+	enqueue_record(c.CUSTOMER, doc.name)
+	doc.db_set(c.CUSTOMER_SYNC_STATUS, "Queued", update_modified=False)
+
+
+def on_invoice_submit(doc, method=None) -> None:
+	if _should_queue_invoice(doc):
+		enqueue_record(c.SALES_INVOICE, doc.name, c.ACTION_SYNC)
+		_mark_invoice_queued(doc)
+
+
+def on_invoice_update_after_submit(doc, method=None) -> None:
+	# Only invoices already in QuickBooks need a sparse update; others are still queued for create.
+	if _should_queue_invoice(doc) and doc.get(c.INVOICE_QBO_ID) and not doc.flags.from_qbo_sync:
+		enqueue_record(c.SALES_INVOICE, doc.name, c.ACTION_UPDATE)
+		_mark_invoice_queued(doc)
+
+
+def on_invoice_cancel(doc, method=None) -> None:
+	if not _should_queue_invoice(doc):
+		return
+	if doc.get(c.INVOICE_QBO_ID):
+		enqueue_record(c.SALES_INVOICE, doc.name, c.ACTION_VOID)
+		_mark_invoice_queued(doc)
+	else:
+		# Never exported: nothing to void, just drop any pending create.
+		frappe.db.delete(c.SYNC_QUEUE, {"name": queue_name(c.SALES_INVOICE, doc.name)})
+		doc.db_set(c.INVOICE_SYNC_STATUS, "", update_modified=False)
+
+
+def _should_queue_invoice(doc) -> bool:
+	enabled, company = get_sync_settings()
+	return enabled and bool(company) and doc.company == company
+
+
+def _mark_invoice_queued(doc) -> None:
+	doc.db_set(c.INVOICE_SYNC_STATUS, "Queued", update_modified=False)
