@@ -110,9 +110,13 @@ class CustomerSync:
 		return outcome
 
 	def run(
-		self, customers: Sequence[ERPCustomer], already_linked: dict[str, str] | None = None
+		self,
+		customers: Sequence[ERPCustomer],
+		already_linked: dict[str, str] | None = None,
+		force_create: set[str] | frozenset = frozenset(),
 	) -> list[Outcome]:
-		"""Decide and act for every customer; returns the outcomes (also streamed to on_outcome)."""
+		"""Decide and act for every customer; returns the outcomes (also streamed to on_outcome).
+		`force_create` holds customers a reviewer decided to create anew."""
 		linked = dict(already_linked or {})
 		outcomes: list[Outcome] = []
 		to_match: list[ERPCustomer] = []
@@ -128,7 +132,11 @@ class CustomerSync:
 			if decision.decision == LINK:
 				linked[decision.qbo_id] = customer.id
 				outcomes.append(self.emit_link(customer, decision))
-			elif decision.decision == CREATE or self.settings.uncertain_policy == CREATE_NEW:
+			elif (
+				decision.decision == CREATE
+				or customer.id in force_create
+				or self.settings.uncertain_policy == CREATE_NEW
+			):
 				to_create.append((customer, decision))
 			else:
 				outcomes.append(self.emit_review(customer, decision))

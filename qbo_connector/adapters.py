@@ -1,0 +1,221 @@
+"""ERPNext documents -> engine records, loaded in bulk (a fixed number of queries per run, never one
+per document)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import frappe
+
+from qbo_connector import constants as c
+from qbo_connector.engine.records import ERPCustomer, ERPInvoice, InvoiceLine, InvoiceTax
+
+CUSTOMER_FIELDS = [
+	"name",
+	"customer_name",
+	"customer_type",
+	"email_id",
+	"mobile_no",
+	"tax_id",
+	"default_currency",
+	"customer_primary_address",
+	c.CUSTOMER_QBO_ID,
+]
+ADDRESS_FIELDS = ["name", "address_line1", "address_line2", "city", "state", "pincode", "country"]
+INVOICE_FIELDS = [
+	"name",
+	"customer",
+	"company",
+	"posting_date",
+	"due_date",
+	"currency",
+	"conversion_rate",
+	"grand_total",
+	"rounded_total",
+	"rounding_adjustment",
+	"disable_rounded_total",
+	"discount_amount",
+	"apply_discount_on",
+	"taxes_and_charges",
+	"is_return",
+	"return_against",
+	"amended_from",
+	"docstatus",
+	"address_display",
+	"shipping_address",
+	"payment_terms_template",
+	"remarks",
+	c.INVOICE_QBO_ID,
+	c.INVOICE_SYNC_TOKEN,
+	c.INVOICE_DOC_NUMBER,
+]
+ITEM_FIELDS = [
+	"parent",
+	"idx",
+	"item_code",
+	"item_name",
+	"description",
+	"qty",
+	"rate",
+	"amount",
+	"price_list_rate",
+	"discount_percentage",
+	"item_tax_template",
+]
+TAX_FIELDS = [
+	"parent",
+	"idx",
+	"charge_type",
+	"account_head",
+	"rate",
+	"tax_amount",
+	"included_in_print_rate",
+	"description",
+]
+
+
+def _dec(value) -> Decimal:
+	return Decimal(str(value or 0))
+
+
+def load_customers(names: list[str]) -> list[ERPCustomer]:
+	if not names:
+		return []
+	rows = frappe.get_all(
+		c.CUSTOMER, filters={"name": ("in", names)}, fields=CUSTOMER_FIELDS, limit=len(names)
+	)
+	address_names = [r.customer_primary_address for r in rows if r.customer_primary_address]
+	addresses = (
+		{
+			a.name: a
+			for a in frappe.get_all(
+				"Address",
+				filters={"name": ("in", address_names)},
+				fields=ADDRESS_FIELDS,
+				limit=len(address_names),
+			)
+		}
+		if address_names
+		else {}
+	)
+	return [to_erp_customer(row, addresses.get(row.customer_primary_address)) for row in rows]
+
+
+def to_erp_customer(row, address=None) -> ERPCustomer:
+	address = address or frappe._dict()
+	return ERPCustomer(
+		id=row.name,
+		customer_name=row.customer_name or row.name,
+		customer_type=row.customer_type or "",
+		email=row.email_id or "",
+		phone=row.mobile_no or "",
+		tax_id=row.tax_id or "",
+		address_line1=address.get("address_line1") or "",
+		address_line2=address.get("address_line2") or "",
+		city=address.get("city") or "",
+		state=address.get("state") or "",
+		pincode=address.get("pincode") or "",
+		country=address.get("country") or "",
+		currency=row.default_currency or "",
+		qbo_id=row.get(c.CUSTOMER_QBO_ID) or "",
+	)
+
+
+def load_invoices(names: list[str]) -> list[ERPInvoice]:
+	if not names:
+		return []
+	rows = frappe.get_all(
+		c.SALES_INVOICE, filters={"name": ("in", names)}, fields=INVOICE_FIELDS, limit=len(names)
+	)
+	items = _children("Sales Invoice Item", names, ITEM_FIELDS)
+	taxes = _children("Sales Taxes and Charges", names, TAX_FIELDS)
+	customer_ids = (
+		{
+			r.name: r.get(c.CUSTOMER_QBO_ID) or ""
+			for r in frappe.get_all(
+				c.CUSTOMER,
+				filters={"name": ("in", list({row.customer for row in rows}))},
+				fields=["name", c.CUSTOMER_QBO_ID],
+				limit=len(rows),
+			)
+		}
+		if rows
+		else {}
+	)
+	company_currency = {
+		r.name: r.default_currency
+		for r in frappe.get_all("Company", fields=["name", "default_currency"], limit=1000)
+	}
+	return [
+		to_erp_invoice(row, items.get(row.name, []), taxes.get(row.name, []), customer_ids, company_currency)
+		for row in rows
+	]
+
+
+def _children(doctype: str, parents: list[str], fields: list[str]) -> dict[str, list]:
+	grouped: dict[str, list] = {}
+	for row in frappe.get_all(
+		doctype,
+		filters={"parent": ("in", parents), "parenttype": c.SALES_INVOICE},
+		fields=fields,
+		order_by="parent asc, idx asc",
+		limit=0,
+	):
+		grouped.setdefault(row.parent, []).append(row)
+	return grouped
+
+
+def to_erp_invoice(row, items, taxes, customer_ids, company_currency) -> ERPInvoice:
+	return ERPInvoice(
+		name=row.name,
+		customer=row.customer,
+		posting_date=str(row.posting_date or ""),
+		due_date=str(row.due_date or ""),
+		grand_total=_dec(row.grand_total),
+		currency=row.currency or "",
+		conversion_rate=_dec(row.conversion_rate or 1),
+		company_currency=company_currency.get(row.company, ""),
+		lines=[
+			InvoiceLine(
+				item_code=i.item_code or "",
+				item_name=i.item_name or "",
+				description=frappe.utils.strip_html(i.description or ""),
+				qty=_dec(i.qty),
+				rate=_dec(i.rate),
+				amount=_dec(i.amount),
+				price_list_rate=_dec(i.price_list_rate),
+				discount_percentage=_dec(i.discount_percentage),
+				item_tax_template=i.item_tax_template or "",
+			)
+			for i in items
+		],
+		taxes=[
+			InvoiceTax(
+				charge_type=t.charge_type or "",
+				account_head=t.account_head or "",
+				rate=_dec(t.rate),
+				tax_amount=_dec(t.tax_amount),
+				included_in_print_rate=bool(t.included_in_print_rate),
+				description=t.description or "",
+			)
+			for t in taxes
+		],
+		taxes_and_charges=row.taxes_and_charges or "",
+		discount_amount=_dec(row.discount_amount),
+		apply_discount_on=row.apply_discount_on or "Grand Total",
+		rounding_adjustment=_dec(row.rounding_adjustment),
+		rounded_total=_dec(row.rounded_total),
+		disable_rounded_total=bool(row.disable_rounded_total),
+		is_return=bool(row.is_return),
+		return_against=row.return_against or "",
+		amended_from=row.amended_from or "",
+		docstatus=int(row.docstatus or 0),
+		billing_address=frappe.utils.strip_html(row.address_display or ""),
+		shipping_address=frappe.utils.strip_html(row.shipping_address or ""),
+		payment_terms=row.payment_terms_template or "",
+		remarks=row.remarks or "",
+		customer_qbo_id=customer_ids.get(row.customer, ""),
+		qbo_id=row.get(c.INVOICE_QBO_ID) or "",
+		qbo_sync_token=row.get(c.INVOICE_SYNC_TOKEN) or "",
+		qbo_doc_number=row.get(c.INVOICE_DOC_NUMBER) or "",
+	)

@@ -1,0 +1,235 @@
+"""The scheduled sync: a cheap five-minute tick decides whether a run is due (Daily at a time, Hourly,
+or every N minutes) and enqueues it on the long queue, deduplicated per realm. The run matches or
+creates customers, then exports invoices, writing each outcome back as it arrives."""
+
+from __future__ import annotations
+
+import time
+
+import frappe
+from frappe import _
+from frappe.utils import add_to_date, get_datetime, get_time, now_datetime
+
+from qbo_connector import adapters, writeback
+from qbo_connector import constants as c
+from qbo_connector.connection import get_client, get_settings, mark_reconnect_required
+from qbo_connector.engine.customers import CustomerSettings, CustomerSync
+from qbo_connector.engine.errors import QBOError, ReconnectRequired
+from qbo_connector.engine.records import QUEUED, Outcome
+
+RUNNABLE = ("Queued", "Waiting for Customer", "Held")
+
+
+def need_to_run(settings, now=None) -> bool:
+	"""Whether the configured frequency says a run is due now."""
+	now = now or now_datetime()
+	last = get_datetime(settings.last_sync_on) if settings.last_sync_on else None
+	frequency = settings.sync_frequency or "Daily"
+	if frequency == "Hourly":
+		return not last or now >= add_to_date(last, hours=1)
+	if frequency == "Every N Minutes":
+		return not last or now >= add_to_date(last, minutes=max(5, int(settings.sync_interval or 15)))
+	at = get_time(settings.sync_time or "02:00:00")
+	due = now.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
+	return now >= due and (not last or last < due)
+
+
+def tick() -> None:
+	"""Scheduler entry point; cheap when nothing is due."""
+	settings = get_settings()
+	if settings.enabled and settings.connection_status == c.CONNECTED and need_to_run(settings):
+		enqueue_sync()
+
+
+def enqueue_sync() -> None:
+	realm = frappe.db.get_single_value(c.SETTINGS, "realm_id") or "none"
+	frappe.enqueue(
+		"qbo_connector.jobs.run_sync",
+		queue="long",
+		job_id=f"qbo_sync::{realm}",
+		deduplicate=True,
+		enqueue_after_commit=True,
+	)
+
+
+@frappe.whitelist(methods=["POST"])
+def sync_now() -> str:
+	frappe.only_for(c.ADMIN_ROLE)
+	check_ready(get_settings())
+	enqueue_sync()
+	return _("QuickBooks sync queued; results appear on the documents as they arrive.")
+
+
+def check_ready(settings) -> None:
+	if not settings.enabled:
+		frappe.throw(_("Enable the QuickBooks integration first"))
+	if settings.connection_status != c.CONNECTED:
+		frappe.throw(_("QuickBooks is not connected: click Connect to QuickBooks"))
+
+
+def run_sync() -> dict:
+	"""One run per realm at a time (a Redis lock); returns the report."""
+	settings = get_settings()
+	report = {"status": "skipped", "reason": ""}
+	if not settings.enabled or settings.connection_status != c.CONNECTED:
+		report["reason"] = "integration disabled or not connected"
+		return report
+	lock = frappe.cache.lock(
+		frappe.cache.make_key(f"qbo:sync:{settings.realm_id}"),
+		timeout=c.SYNC_LOCK_TIMEOUT,
+		blocking_timeout=0,
+	)
+	if not lock.acquire(blocking=False):
+		report["reason"] = "another sync is running for this QuickBooks company"
+		return report
+	try:
+		report = SyncRun(settings).execute()
+	finally:
+		lock.release()
+	frappe.db.set_single_value(
+		c.SETTINGS, {"last_sync_on": now_datetime(), "last_sync_status": summarize(report)}
+	)
+	frappe.db.commit()  # nosemgrep: long job; the report belongs to this run even if the caller rolls back
+	return report
+
+
+def summarize(report: dict) -> str:
+	if report.get("status") != "done":
+		return f"{report.get('status')}: {report.get('reason', '')}"[:140]
+	parts = [f"{k.replace('_', ' ')} {v}" for k, v in report.items() if isinstance(v, int) and v]
+	return ("Done: " + ", ".join(parts))[:140] if parts else "Done: nothing to do"
+
+
+def load_due_rows() -> list:
+	now = now_datetime()
+	rows = frappe.get_all(
+		c.SYNC_QUEUE,
+		filters={"status": ("in", RUNNABLE)},
+		fields=["name", "reference_doctype", "reference_name", "action", "status", "next_attempt_on"],
+		order_by="creation asc",
+		limit=0,
+	)
+	return [r for r in rows if not r.next_attempt_on or get_datetime(r.next_attempt_on) <= now]
+
+
+class SyncRun:
+	def __init__(self, settings):
+		self.settings = settings
+		self.run_id = frappe.generate_hash(length=10)
+		self.counts: dict[str, int] = {}
+		self.started = time.monotonic()
+
+	def record(self, outcome: Outcome, operation: str = "") -> None:
+		writeback.apply_outcome(outcome, self.run_id, operation)
+		key = f"{outcome.doctype.lower().replace(' ', '_')}s_{outcome.status.lower().replace(' ', '_')}"
+		self.counts[key] = self.counts.get(key, 0) + 1
+
+	def execute(self) -> dict:
+		try:
+			self.client = get_client()
+			rows = load_due_rows()
+			self.sync_customers(rows)
+			frappe.db.commit()  # nosemgrep: persist customer links before invoices use them
+			self.sync_invoices(rows)
+		except ReconnectRequired as exc:
+			mark_reconnect_required()
+			return {"status": "paused", "reason": exc.user_message(), **self.counts}
+		except QBOError as exc:
+			frappe.log_error(title="QuickBooks sync stopped", message=str(exc))
+			return {"status": "stopped", "reason": exc.user_message(), **self.counts}
+		self.counts["qbo_calls"] = self.client.calls
+		return {"status": "done", "seconds": round(time.monotonic() - self.started, 2), **self.counts}
+
+	# -- phase 1 --------------------------------------------------------------------------------
+	def customers_to_sync(self, rows) -> list[str]:
+		queued = [r.reference_name for r in rows if r.reference_doctype == c.CUSTOMER]
+		invoice_names = [r.reference_name for r in rows if r.reference_doctype == c.SALES_INVOICE]
+		unlinked = (
+			frappe.get_all(
+				c.CUSTOMER,
+				filters={
+					"name": ("in", self.invoice_customers(invoice_names)),
+					c.CUSTOMER_QBO_ID: ("in", ("", None)),
+				},
+				pluck="name",
+				limit=0,
+			)
+			if invoice_names
+			else []
+		)
+		under_review = set(
+			frappe.get_all(
+				c.CUSTOMER_MATCH,
+				filters={"status": ("in", [c.REVIEW_OPEN, c.REVIEW_IGNORED])},
+				pluck="customer",
+				limit=0,
+			)
+		)
+		return [n for n in dict.fromkeys(queued + unlinked) if n not in under_review]
+
+	def invoice_customers(self, invoice_names: list[str]) -> list[str]:
+		return list(
+			set(
+				frappe.get_all(
+					c.SALES_INVOICE, filters={"name": ("in", invoice_names)}, pluck="customer", limit=0
+				)
+			)
+		)
+
+	def sync_customers(self, rows) -> None:
+		names = self.customers_to_sync(rows)
+		if not names:
+			return
+		customers = adapters.load_customers(names)
+		force_create = set(
+			frappe.get_all(
+				c.CUSTOMER_MATCH,
+				filters={"status": c.REVIEW_CREATE, "customer": ("in", names)},
+				pluck="customer",
+				limit=0,
+			)
+		)
+		linked = {
+			r[c.CUSTOMER_QBO_ID]: r.name
+			for r in frappe.get_all(
+				c.CUSTOMER,
+				filters={c.CUSTOMER_QBO_ID: ("is", "set"), "name": ("not in", names)},
+				fields=["name", c.CUSTOMER_QBO_ID],
+				limit=0,
+			)
+		}
+		policy = CustomerSettings(
+			uncertain_policy=self.settings.uncertain_match_policy or "Hold for review",
+			clash_suffix=self.settings.clash_suffix or " (Customer)",
+			multicurrency=self.multicurrency(),
+		)
+		sync = CustomerSync(self.client, policy, lambda o: self.record(o, "customer"))
+		sync.run(customers, already_linked=linked, force_create=force_create)
+
+	def multicurrency(self) -> bool:
+		if not hasattr(self, "_multicurrency"):
+			prefs = self.client.preferences()
+			self._multicurrency = bool((prefs.get("CurrencyPrefs") or {}).get("MultiCurrencyEnabled"))
+		return self._multicurrency
+
+	# -- phase 2 --------------------------------------------------------------------------------
+	def sync_invoices(self, rows) -> None:
+		from qbo_connector.invoice_sync import export_invoices
+
+		invoice_rows = [r for r in rows if r.reference_doctype == c.SALES_INVOICE]
+		if invoice_rows:
+			export_invoices(self, invoice_rows)
+
+
+def retry_records(doctype: str, names: list[str]) -> int:
+	"""Put records back in the queue (Failed/Held/anything) for the next run."""
+	from qbo_connector.queue import enqueue_record
+
+	for name in names:
+		action = c.ACTION_SYNC
+		if doctype == c.SALES_INVOICE and frappe.db.get_value(doctype, name, "docstatus") == 2:
+			action = c.ACTION_VOID
+		enqueue_record(doctype, name, action)
+		field = c.CUSTOMER_SYNC_STATUS if doctype == c.CUSTOMER else c.INVOICE_SYNC_STATUS
+		frappe.db.set_value(doctype, name, field, QUEUED, update_modified=False)
+	return len(names)

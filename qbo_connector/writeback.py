@@ -1,0 +1,140 @@
+"""Engine outcomes -> ERPNext: status fields on the document, the queue row, the sync log and the
+review queue. Every write is a direct column update (no document save, so no hooks re-queue)."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import now_datetime
+
+from qbo_connector import constants as c
+from qbo_connector.engine.records import (
+	FAILED,
+	HELD,
+	NEEDS_REVIEW,
+	QUEUED,
+	SYNCED,
+	VOIDED,
+	WAITING,
+	MatchDecision,
+	Outcome,
+)
+from qbo_connector.queue import queue_name
+
+LOG_STATUS = {
+	SYNCED: "Success",
+	VOIDED: "Success",
+	NEEDS_REVIEW: "Needs Review",
+	WAITING: "Needs Review",
+	HELD: "Held",
+	FAILED: "Failed",
+	QUEUED: "Retrying",
+}
+RETRY_DELAY_MINUTES = 15
+
+
+def apply_outcome(outcome: Outcome, run_id: str, operation: str = "") -> None:
+	if outcome.doctype == c.CUSTOMER:
+		apply_customer_outcome(outcome)
+	else:
+		apply_invoice_outcome(outcome)
+	update_queue_row(outcome)
+	write_log(outcome, run_id, operation)
+
+
+def apply_customer_outcome(outcome: Outcome) -> None:
+	values = {c.CUSTOMER_SYNC_STATUS: outcome.status, c.CUSTOMER_LAST_ERROR: outcome.message or ""}
+	match_status = outcome.extra.get("match_status")
+	if outcome.qbo_id:
+		values[c.CUSTOMER_QBO_ID] = outcome.qbo_id
+	if match_status:
+		values[c.CUSTOMER_MATCH_STATUS] = match_status
+	frappe.db.set_value(c.CUSTOMER, outcome.name, values, update_modified=False)
+	decision = outcome.extra.get("decision")
+	if outcome.status == NEEDS_REVIEW and isinstance(decision, MatchDecision):
+		open_review(outcome.name, decision, outcome.message)
+	if outcome.status == SYNCED:
+		release_waiting_invoices(outcome.name)
+
+
+def apply_invoice_outcome(outcome: Outcome) -> None:
+	values = {c.INVOICE_SYNC_STATUS: outcome.status, c.INVOICE_LAST_ERROR: outcome.message or ""}
+	if outcome.qbo_id:
+		values[c.INVOICE_QBO_ID] = outcome.qbo_id
+	if outcome.qbo_sync_token:
+		values[c.INVOICE_SYNC_TOKEN] = outcome.qbo_sync_token
+	if outcome.doc_number:
+		values[c.INVOICE_DOC_NUMBER] = outcome.doc_number
+	if outcome.status in (SYNCED, VOIDED):
+		values[c.INVOICE_LAST_SYNCED] = now_datetime()
+	frappe.db.set_value(c.SALES_INVOICE, outcome.name, values, update_modified=False)
+
+
+def update_queue_row(outcome: Outcome) -> None:
+	"""Done -> the row goes; transient -> stays Queued with a later attempt; else it keeps the state."""
+	row = queue_name(outcome.doctype, outcome.name)
+	if outcome.status in (SYNCED, VOIDED):
+		frappe.db.delete(c.SYNC_QUEUE, {"name": row})
+		return
+	if not frappe.db.exists(c.SYNC_QUEUE, row):
+		return
+	values = {"status": outcome.status, "last_error": outcome.message or ""}
+	if outcome.status == QUEUED:
+		values["attempts"] = (frappe.db.get_value(c.SYNC_QUEUE, row, "attempts") or 0) + 1
+		values["next_attempt_on"] = frappe.utils.add_to_date(now_datetime(), minutes=RETRY_DELAY_MINUTES)
+	frappe.db.set_value(c.SYNC_QUEUE, row, values, update_modified=True)
+
+
+def write_log(outcome: Outcome, run_id: str, operation: str = "") -> None:
+	frappe.get_doc(
+		{
+			"doctype": c.SYNC_LOG,
+			"reference_doctype": outcome.doctype,
+			"reference_name": outcome.name,
+			"operation": operation or outcome.extra.get("operation", "") or "sync",
+			"status": LOG_STATUS.get(outcome.status, "Failed"),
+			"qbo_id": outcome.qbo_id,
+			"error_code": outcome.error_code,
+			"run_id": run_id,
+			"message": outcome.message or outcome.extra.get("reason", ""),
+			"detail": outcome.detail,
+		}
+	).db_insert()
+
+
+def open_review(customer: str, decision: MatchDecision, message: str) -> None:
+	"""One open review per customer, refreshed with the latest candidates."""
+	existing = frappe.db.get_value(c.CUSTOMER_MATCH, {"customer": customer, "status": c.REVIEW_OPEN})
+	doc = frappe.get_doc(c.CUSTOMER_MATCH, existing) if existing else frappe.new_doc(c.CUSTOMER_MATCH)
+	doc.customer = customer
+	doc.status = c.REVIEW_OPEN
+	doc.best_qbo_customer_id = decision.qbo_id
+	doc.best_score = decision.score
+	doc.reason = message or decision.reason
+	doc.set("candidates", [])
+	for candidate in decision.candidates[:10]:
+		doc.append(
+			"candidates",
+			{
+				"qbo_customer_id": candidate.qbo_id,
+				"display_name": candidate.display_name,
+				"score": candidate.score,
+				"reason": candidate.reason,
+				"active": int(candidate.active),
+			},
+		)
+	doc.flags.ignore_permissions = True
+	doc.save()
+
+
+def release_waiting_invoices(customer: str) -> None:
+	"""A customer got linked: its waiting invoices go out on this or the next run."""
+	names = frappe.get_all(
+		c.SALES_INVOICE,
+		filters={"customer": customer, c.INVOICE_SYNC_STATUS: ("in", [WAITING, NEEDS_REVIEW])},
+		pluck="name",
+		limit=10000,
+	)
+	for name in names:
+		row = queue_name(c.SALES_INVOICE, name)
+		frappe.db.set_value(c.SYNC_QUEUE, row, {"status": QUEUED, "next_attempt_on": None})
+		frappe.db.set_value(c.SALES_INVOICE, name, c.INVOICE_SYNC_STATUS, QUEUED, update_modified=False)
