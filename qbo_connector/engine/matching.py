@@ -1,0 +1,405 @@
+"""Customer matcher: decides for each ERPNext customer whether to link it to an existing QBO customer,
+send it to review, or create a new one. Precision first: a wrong link books invoices to the wrong
+customer, so anything ambiguous, fuzzy-only or risky goes to review.
+
+Speed: indexes are built once (exact name keys, emails, phones, tax ids, addresses, and name tokens
+with their one-deletion variants for typo-tolerant blocking); each ERPNext customer is scored with
+rapidfuzz only against the small block its rarest name tokens select."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from qbo_connector.engine.match_profile import (
+	Profile,
+	compare_names,
+	is_generic_email,
+	legal_forms_differ,
+	profile_erp,
+	profile_qbo,
+)
+from qbo_connector.engine.names import name_keys
+from qbo_connector.engine.records import (
+	CREATE,
+	LINK,
+	REVIEW,
+	Candidate,
+	ERPCustomer,
+	MatchDecision,
+	QBOCustomer,
+)
+
+BLOCK_CAP = 400  # most entries a fuzzy block may hold before rarer tokens are required
+FUZZY_CUTOFF = 75  # token_set_ratio needed to come out of a block
+REVIEW_NAME = 80  # a name this similar is worth a human look
+MAX_CANDIDATES = 5
+
+# Evidence weights: support must outweigh contradictions before a link.
+_SUPPORT = {"tax id": 3, "email": 2, "phone": 1, "address": 1}
+_CLOSE_NAMES = {"typo", "reordered", "initials", "contact"}
+_NAME_TEXT = {
+	"exact": "same name",
+	"reordered": "same name words in another order",
+	"typo": "name {}% similar (typo)",
+	"initials": "name matches with initials",
+	"contact": "same name as the QBO contact person",
+	"partial": "one name contains the other",
+	"fuzzy": "name {}% similar",
+	"": "no name in common",
+}
+
+
+@dataclass
+class _Assessment:
+	"""Evidence between one ERPNext customer and one QBO customer."""
+
+	index: int
+	name_score: int
+	name_kind: str
+	support: int = 0  # weighted strong (not shared, not generic) agreements
+	weak: int = 0  # agreements on shared or generic values
+	against: int = 0  # weighted contradictions
+	hard: bool = False  # tax ids differ: never link
+	notes: list[str] = field(default_factory=list)
+	blockers: list[str] = field(default_factory=list)
+	rule: str = ""  # why it could be linked, "" when it cannot
+
+	@property
+	def score(self) -> int:
+		evidence = min(30, 15 * self.support + 5 * self.weak) - 12 * self.against - (40 if self.hard else 0)
+		return max(
+			0, min(100, round(0.7 * self.name_score + evidence + (15 if self.rule == "unique" else 0)))
+		)
+
+	@property
+	def plausible(self) -> bool:
+		return (
+			self.name_score >= REVIEW_NAME
+			or self.support >= 1
+			or (self.weak and self.name_score >= 60)
+			or self.name_kind in _CLOSE_NAMES
+		)
+
+
+class Matcher:
+	"""Indexes QBO name-list records once; `decide` then matches ERPNext customers against them."""
+
+	def __init__(self, qbo_records: Iterable[QBOCustomer]):
+		self.records: list[QBOCustomer] = []
+		self.profiles: list[Profile] = []
+		self.by_id: dict[str, int] = {}
+		self.other_ids: dict[str, str] = {}  # Vendor/Employee id -> kind
+		self.clashes: dict[str, str] = {}  # name key used by a Vendor/Employee -> kind
+		self._maps: dict[str, defaultdict[str, list[int]]] = {
+			k: defaultdict(list) for k in ("name", "email", "phone", "tax", "address")
+		}
+		self._entries: list[str] = []  # name strings scored by rapidfuzz
+		self._owner: list[int] = []  # entry -> record index
+		self._tokens: defaultdict[str, list[int]] = defaultdict(list)  # token or deletion variant -> entries
+		for record in qbo_records:
+			self._add(record)
+
+	def _add(self, record: QBOCustomer) -> None:
+		kind = (record.entity_type or "Customer").strip().lower()
+		if kind in ("vendor", "employee"):
+			self.other_ids[record.id] = kind
+			for key in name_keys(record.display_name):
+				self.clashes.setdefault(key, kind)
+			return
+		index = len(self.records)
+		profile = profile_qbo(record)
+		self.records.append(record)
+		self.profiles.append(profile)
+		self.by_id[record.id] = index
+		names = dict.fromkeys((*profile.keys, profile.alias) if profile.alias else profile.keys)
+		for key in names:
+			self._maps["name"][key].append(index)
+			self._index_entry(key, index)
+		for email in profile.emails:
+			self._maps["email"][email].append(index)
+		for kind_, value in (("phone", profile.phone), ("tax", profile.tax), ("address", profile.address)):
+			if value:
+				self._maps[kind_][value].append(index)
+
+	def _index_entry(self, key: str, index: int) -> None:
+		entry = len(self._entries)
+		self._entries.append(key)
+		self._owner.append(index)
+		for variant in {v for token in key.split() for v in _token_variants(token)}:
+			self._tokens[variant].append(entry)
+
+	# ---------------------------------------------------------------- public API
+
+	def decide(
+		self, erp_customers: Sequence[ERPCustomer], already_linked: dict[str, str] | None = None
+	) -> list[MatchDecision]:
+		"""One decision per ERPNext customer, same order. `already_linked` maps qbo_id -> erpnext_id."""
+		linked = dict(already_linked or {})
+		linked_to = {erp: qbo for qbo, erp in linked.items()}
+		profiles = [profile_erp(c) for c in erp_customers]
+		batch = Counter()
+		for p in profiles:
+			batch.update([("name", p.keys[0])] if p.keys else [])
+			batch.update(("email", e) for e in p.emails)
+			batch.update([("phone", p.phone)] if p.phone else [])
+		decisions = [
+			self._decide(c, p, linked, linked_to.get(c.id, ""), batch)
+			for c, p in zip(erp_customers, profiles, strict=True)
+		]
+		_review_shared_links(decisions)
+		return decisions
+
+	def decide_one(
+		self, erp_customer: ERPCustomer, already_linked: dict[str, str] | None = None
+	) -> MatchDecision:
+		return self.decide([erp_customer], already_linked)[0]
+
+	# ---------------------------------------------------------------- one customer
+
+	def _decide(
+		self, erp: ERPCustomer, profile: Profile, linked: dict, linked_qbo: str, batch: Counter
+	) -> MatchDecision:
+		existing = (erp.qbo_id or "").strip() or linked_qbo
+		if existing:
+			decision = self._decide_existing(erp, existing, linked)
+			if decision:
+				return decision
+		found = [self._assess(profile, i, linked, erp.id, batch) for i in self._gather(profile)]
+		found = sorted((a for a in found if a.plausible), key=lambda a: (-a.score, -a.name_score))
+		candidates = [self._candidate(a) for a in found[:MAX_CANDIDATES]]
+		decision = self._choose(erp.id, found, candidates)
+		if existing:  # a stored link that no longer resolves: never silently replace it
+			note = (
+				f"linked QBO id {existing} is a {self.other_ids[existing]}"
+				if existing in self.other_ids
+				else (f"linked QBO id {existing} not found")
+			)
+			decision.decision = REVIEW
+			decision.reason = f"{note}; " + decision.reason
+		if decision.decision == CREATE and profile.keys and profile.keys[0] in self.clashes:
+			decision.reason += f"; name used by a QBO {self.clashes[profile.keys[0]]}"
+		return decision
+
+	def _decide_existing(self, erp: ERPCustomer, qbo_id: str, linked: dict) -> MatchDecision | None:
+		index = self.by_id.get(qbo_id)
+		if index is None:
+			return None
+		record, profile = self.records[index], self.profiles[index]
+		cand = Candidate(qbo_id, record.display_name, 100, "already linked", profile.active)
+		owner = linked.get(qbo_id, erp.id)
+		if owner != erp.id:
+			return MatchDecision(
+				erp.id, REVIEW, qbo_id, 100, f"QBO customer is linked to ERPNext {owner}", [cand]
+			)
+		if not profile.active:
+			reason = "already linked to a QBO customer that is inactive (reactivate or relink)"
+			return MatchDecision(erp.id, REVIEW, qbo_id, 100, reason, [cand])
+		return MatchDecision(erp.id, LINK, qbo_id, 100, "already linked", [cand])
+
+	def _gather(self, profile: Profile) -> set[int]:
+		"""QBO customer indexes worth assessing: same key or identifier, or a fuzzy name hit in the block."""
+		maps = self._maps
+		found: set[int] = set()
+		for key in profile.keys:
+			found.update(maps["name"].get(key, ()))
+		for email in profile.emails:
+			found.update(maps["email"].get(email, ()))
+		for kind, value in (("phone", profile.phone), ("tax", profile.tax), ("address", profile.address)):
+			if value:
+				found.update(maps[kind].get(value, ()))
+		block = self._block(profile.keys)
+		if block:
+			choices = [self._entries[e] for e in block]
+			hits = process.extract(
+				profile.fuzzy,
+				choices,
+				scorer=fuzz.token_set_ratio,
+				processor=None,
+				score_cutoff=FUZZY_CUTOFF,
+				limit=8,
+			)
+			found.update(self._owner[block[pos]] for _, _, pos in hits)
+		return found
+
+	def _block(self, keys: tuple[str, ...]) -> list[int]:
+		"""Entries sharing one of the rarest name tokens (or a one-typo variant of it)."""
+		sizes = []
+		for token in {t for key in keys for t in key.split()}:
+			lists = [self._tokens[v] for v in _token_variants(token) if v in self._tokens]
+			if lists:
+				sizes.append((sum(map(len, lists)), token, lists))
+		sizes.sort(key=lambda s: s[0])
+		chosen: set[int] = set()
+		for size, _, lists in sizes[:3]:
+			if chosen and len(chosen) + size > BLOCK_CAP:
+				break
+			if size > 4 * BLOCK_CAP:
+				break
+			for postings in lists:
+				chosen.update(postings)
+		return list(chosen)
+
+	def _assess(self, erp: Profile, index: int, linked: dict, erp_id: str, batch: Counter) -> _Assessment:
+		qbo = self.profiles[index]
+		score, kind = compare_names(erp.keys, qbo.keys)
+		if kind != "exact" and qbo.alias and qbo.alias in erp.keys:
+			score, kind = 95, "contact"
+		elif kind == "fuzzy" and _contains(erp.fuzzy, qbo.fuzzy):
+			score, kind = max(score, REVIEW_NAME), "partial"
+		a = _Assessment(index, score, kind)
+		maps = self._maps
+		shared_email = erp.emails & qbo.emails
+		if shared_email:
+			email = min(shared_email)
+			users = len(maps["email"][email])
+			if is_generic_email(email) or users > 1 or batch[("email", email)] > 1:
+				a.weak += 1
+				a.notes.append("same email (generic or shared by several customers)")
+			else:
+				a.support += _SUPPORT["email"]
+				a.notes.append("same email")
+		elif erp.emails and qbo.emails:
+			a.against += 2
+			a.notes.append("email differs")
+		_compare_value(
+			a,
+			"phone",
+			erp.phone,
+			qbo.phone,
+			len(maps["phone"].get(qbo.phone, ())) + batch[("phone", erp.phone)] - 1,
+		)
+		_compare_value(a, "tax id", erp.tax, qbo.tax, len(maps["tax"].get(qbo.tax, ())))
+		if erp.address and erp.address == qbo.address:
+			_compare_value(a, "address", erp.address, qbo.address, len(maps["address"][qbo.address]))
+		elif erp.postcode and qbo.postcode and erp.postcode != qbo.postcode:
+			a.against += 1
+			a.notes.append("postcode differs")
+		if kind == "exact" and legal_forms_differ(erp.legal, qbo.legal):
+			a.against += 1
+			a.notes.append("legal form differs")
+		if not qbo.active:
+			a.blockers.append("inactive in QBO (reactivate?)")
+		if erp.currency and qbo.currency and erp.currency != qbo.currency:
+			a.blockers.append(f"currency differs (QBO {qbo.currency}, ERPNext {erp.currency})")
+		owner = linked.get(self.records[index].id)
+		if owner and owner != erp_id:
+			a.blockers.append(f"already linked to ERPNext {owner}")
+		a.rule = self._link_rule(erp, a, batch)
+		return a
+
+	def _link_rule(self, erp: Profile, a: _Assessment, batch: Counter) -> str:
+		"""Which link rule the evidence meets, ignoring blockers; "" when none."""
+		if a.hard:
+			return ""
+		if a.name_kind == "exact":
+			if a.support > a.against:
+				return "corroborated"
+			unique = len(set(self._maps["name"][erp.keys[0]])) == 1 and batch[("name", erp.keys[0])] == 1
+			if unique and not a.against and (a.weak or (erp.company and self.profiles[a.index].company)):
+				return "unique"
+			return ""
+		# a tax id, a personal email, or two independent identifiers, with a close name
+		if a.support >= 2 and a.support > a.against and a.name_kind in _CLOSE_NAMES:
+			return "strong id"
+		if "same tax id" in a.notes and a.name_score >= REVIEW_NAME and not a.against:
+			return "strong id"
+		return ""
+
+	def _candidate(self, a: _Assessment) -> Candidate:
+		record = self.records[a.index]
+		return Candidate(record.id, record.display_name, a.score, _describe(a), self.profiles[a.index].active)
+
+	def _choose(self, erp_id: str, found: list[_Assessment], candidates: list[Candidate]) -> MatchDecision:
+		if not found:
+			return MatchDecision(erp_id, CREATE, "", 0, "no plausible QBO customer")
+		best = found[0]
+		eligible = [a for a in found if a.rule]
+		top = candidates[0]
+		if len(eligible) == 1:
+			pick = eligible[0]
+			rivals = [
+				a
+				for a in found
+				if a is not pick
+				and (
+					a.name_kind == "exact"
+					or (pick.rule != "corroborated" and a.name_score >= pick.name_score)
+				)
+				and not (pick.rule == "corroborated" and not a.support)
+			]
+			picked = self._candidate(pick)
+			if pick.blockers:
+				return _review(
+					erp_id, picked, candidates, f"{'; '.join(pick.blockers)}: {_describe(pick, False)}"
+				)
+			if rivals:
+				return _review(
+					erp_id, picked, candidates, f"another QBO customer is similar: {picked.reason}"
+				)
+			extra = "; unique name in QBO" if pick.rule == "unique" else ""
+			return MatchDecision(erp_id, LINK, picked.qbo_id, picked.score, picked.reason + extra, candidates)
+		if len(eligible) > 1:
+			return _review(erp_id, top, candidates, f"{len(eligible)} QBO customers match: {top.reason}")
+		why = "; ".join(best.blockers) + ": " if best.blockers else "needs a person to confirm: "
+		return _review(erp_id, top, candidates, why + _describe(best, False))
+
+
+def _review(erp_id: str, chosen: Candidate, candidates: list[Candidate], reason: str) -> MatchDecision:
+	return MatchDecision(erp_id, REVIEW, chosen.qbo_id, chosen.score, reason, candidates)
+
+
+def _compare_value(a: _Assessment, label: str, mine: str, theirs: str, others: int) -> None:
+	"""Record agreement (weak when the value is shared by several records) or contradiction."""
+	if not mine or not theirs:
+		return
+	if mine != theirs:
+		if label == "tax id":
+			a.hard = True
+		a.against += 0 if label == "address" else 1
+		a.notes.append(f"{label} differs")
+	elif others > 1:
+		a.weak += 1
+		a.notes.append(f"same {label} (shared by {others} records)")
+	else:
+		a.support += _SUPPORT[label]
+		a.notes.append(f"same {label}")
+
+
+def _describe(a: _Assessment, blockers: bool = True) -> str:
+	name = _NAME_TEXT.get(a.name_kind, "name {}% similar").format(a.name_score)
+	return ", ".join([name, *a.notes, *(a.blockers if blockers else ())])
+
+
+def _contains(a: str, b: str) -> bool:
+	"""All words of the shorter name (2 words at least) appear in the longer one."""
+	ta, tb = set(a.split()), set(b.split())
+	small, large = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+	return len(small) >= 2 and small <= large
+
+
+def _review_shared_links(decisions: list[MatchDecision]) -> None:
+	"""Never link two ERPNext customers to one QBO customer: all of them go to review."""
+	by_qbo: defaultdict[str, list[MatchDecision]] = defaultdict(list)
+	for d in decisions:
+		if d.decision == LINK:
+			by_qbo[d.qbo_id].append(d)
+	for group in by_qbo.values():
+		if len(group) > 1:
+			ids = [d.erpnext_id for d in group]
+			for d in group:
+				others = ", ".join(i for i in ids if i != d.erpnext_id)
+				d.decision = REVIEW
+				d.reason = f"QBO customer also matches ERPNext {others}: {d.reason}"
+
+
+def _token_variants(token: str) -> list[str]:
+	"""The token and, for words of 4+ letters, every one-deletion variant (typo-tolerant blocking)."""
+	if len(token) < 2 or token == "and":
+		return []
+	if len(token) < 4:
+		return [token]
+	return [token, *(token[:i] + token[i + 1 :] for i in range(len(token)))]
