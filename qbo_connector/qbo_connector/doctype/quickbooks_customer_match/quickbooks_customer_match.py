@@ -1,8 +1,50 @@
 # Copyright (c) 2026, qbo_connector contributors and contributors
 # For license information, please see license.txt
 
+import frappe
+from frappe import _
 from frappe.model.document import Document
+from frappe.utils import now_datetime
+
+from qbo_connector import constants as c
+from qbo_connector.api import USER_ROLES, link_customer
+from qbo_connector.jobs import retry_records
 
 
 class QuickBooksCustomerMatch(Document):
-	pass
+	"""Review queue row: an uncertain match waits here until someone decides Link / Create New / Ignore."""
+
+	def _decide(self, status: str, qbo_id: str = "") -> None:
+		frappe.only_for(USER_ROLES)
+		if self.status != c.REVIEW_OPEN:
+			frappe.throw(_("This match was already decided: {0}").format(self.status))
+		self.status = status
+		self.linked_qbo_customer_id = qbo_id
+		self.decided_by = frappe.session.user
+		self.decided_on = now_datetime()
+		self.save(ignore_permissions=True)
+
+	@frappe.whitelist()
+	def link(self, qbo_customer_id: str) -> str:
+		"""Link to one of the candidates (or any QuickBooks customer id)."""
+		message = link_customer(self.customer, qbo_customer_id)
+		self.reload()
+		if self.status == c.REVIEW_OPEN:
+			self._decide(c.REVIEW_LINKED, qbo_customer_id)
+		return message
+
+	@frappe.whitelist()
+	def create_new(self) -> str:
+		"""Create a new QuickBooks customer on the next run, even though candidates exist."""
+		self._decide(c.REVIEW_CREATE)
+		retry_records(c.CUSTOMER, [self.customer])
+		return _("A new QuickBooks customer will be created on the next sync")
+
+	@frappe.whitelist()
+	def ignore(self) -> str:
+		"""Do not sync this customer; its invoices stay held with that reason."""
+		self._decide(c.REVIEW_IGNORED)
+		frappe.db.set_value(
+			c.CUSTOMER, self.customer, c.CUSTOMER_MATCH_STATUS, c.MATCH_IGNORED, update_modified=False
+		)
+		return _("Customer ignored for QuickBooks")

@@ -3,6 +3,11 @@
 
 from frappe.model.document import Document
 
+from qbo_connector.queue import queue_name
+
 
 class QuickBooksSyncQueue(Document):
-	pass
+	"""One row per document waiting for QuickBooks, named after the document so it deduplicates."""
+
+	def autoname(self):
+		self.name = queue_name(self.reference_doctype, self.reference_name)
