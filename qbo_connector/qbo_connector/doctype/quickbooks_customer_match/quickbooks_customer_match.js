@@ -1,0 +1,19 @@
+frappe.ui.form.on("QuickBooks Customer Match", {
+	refresh(frm) {
+		if (frm.doc.status !== "Open") return;
+		frm.set_intro(frappe.utils.escape_html(frm.doc.reason || ""), "orange");
+		frm.add_custom_button(__("Link"), () => {
+			const options = (frm.doc.candidates || []).map((c) => ({
+				label: `${c.display_name} (#${c.qbo_customer_id}, ${c.score}) ${c.active ? "" : __("inactive")}`,
+				value: c.qbo_customer_id,
+			}));
+			frappe.prompt(
+				[{ fieldname: "qbo_customer_id", fieldtype: "Select", label: __("QuickBooks customer"), options, reqd: 1 }],
+				(v) => frm.call("link", { qbo_customer_id: v.qbo_customer_id }).then(() => frm.reload_doc()),
+				__("Link to QuickBooks Customer")
+			);
+		}).addClass("btn-primary");
+		frm.add_custom_button(__("Create New"), () => frm.call("create_new").then(() => frm.reload_doc()));
+		frm.add_custom_button(__("Ignore"), () => frm.call("ignore").then(() => frm.reload_doc()));
+	},
+});
