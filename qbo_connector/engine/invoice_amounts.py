@@ -1,0 +1,164 @@
+"""The money side of invoice mapping: from ERPNext's figures to QBO line amounts that add up, to the
+cent, to ERPNext's (rounded) grand total. Framework-free; Decimal throughout.
+
+QBO computes TotalAmt = sum(sales line Amount) - DiscountLine + TxnTaxDetail.TotalTax, except with
+GlobalTaxCalculation=TaxInclusive, where line Amounts carry their tax and TotalTax is not added. We send:
+- TaxInclusive (non-US, every ERPNext tax included in the print rate): lines at ERPNext's gross amounts;
+- otherwise every line at its *net* amount (inclusive taxes taken out, spread over the taxable lines)
+  and TotalTax = all of ERPNext's taxes (inclusive and exclusive), as an override of QBO's own;
+- the invoice discount either folded into the line amounts ("net") or as one DiscountLine ("line");
+- ERPNext's rounding adjustment as a line on the rounding item, or folded into the lines.
+Amounts are oriented positive: a return (negative in ERPNext) is negated, since it becomes a CreditMemo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+PRICE_STEP = Decimal("0.00001")  # UnitPrice precision we send
+QTY_STEP = Decimal("0.00001")
+MAX_AMOUNT = Decimal("9999999999999.99")  # beyond this, JSON numbers lose cents
+
+
+class AmountProblem(ValueError):
+	"""ERPNext's figures cannot be sent as they are; the message is for the user."""
+
+
+@dataclass
+class Amounts:
+	target: Decimal  # what QBO's TotalAmt must be (rounded total when rounding is on)
+	nets: list[Decimal]  # per ERPNext line, the amount to send
+	tax_total: Decimal  # TxnTaxDetail.TotalTax
+	discount: Decimal  # DiscountLine amount (0 when folded or none)
+	rounding: Decimal  # rounding line amount (0 when folded or none)
+	inclusive: bool  # send GlobalTaxCalculation=TaxInclusive (line amounts include the tax)
+
+
+def money(value) -> str:
+	"""A Decimal rendered for messages: 1234.5 -> '1,234.50'."""
+	return f"{Decimal(value):,.2f}"
+
+
+def cents(value) -> Decimal:
+	return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def check_cents(value, what: str) -> Decimal:
+	"""The value as a Decimal, or AmountProblem if it has fractions of a cent or is absurdly large."""
+	try:
+		amount = Decimal(value)
+	except (InvalidOperation, TypeError, ValueError):
+		raise AmountProblem(f"{what} is not a number ({value!r}).")
+	if not amount.is_finite():
+		raise AmountProblem(f"{what} is not a number ({value!r}).")
+	if abs(amount) > MAX_AMOUNT:
+		raise AmountProblem(f"{what} ({amount}) is larger than QuickBooks can store.")
+	if amount != amount.quantize(CENT):
+		raise AmountProblem(
+			f"{what} ({amount}) has fractions of a cent; QuickBooks stores amounts to 2 decimals."
+		)
+	return amount.quantize(CENT)
+
+
+def distribute(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+	"""Split `total` (whole cents) over `weights` in proportion, largest remainder first, so the
+	parts add up exactly. Lines with weight <= 0 get nothing."""
+	positive = [w if w > 0 else ZERO for w in weights]
+	base = sum(positive)
+	if not total:
+		return [ZERO] * len(weights)
+	if base <= 0:
+		raise AmountProblem("There is no line to spread the discount or tax over.")
+	units = int((total / CENT).to_integral_value())
+	sign = 1 if units >= 0 else -1
+	raw = [abs(units) * w / base for w in positive]
+	floors = [int(r) for r in raw]
+	left = abs(units) - sum(floors)
+	order = sorted(range(len(raw)), key=lambda i: (raw[i] - floors[i], -i), reverse=True)
+	for i in order[:left]:
+		floors[i] += 1
+	return [Decimal(sign * f) * CENT for f in floors]
+
+
+def rounding_target(inv, sign: int, grand: Decimal) -> Decimal:
+	"""ERPNext's rounded total when rounding is on (and checked against the adjustment), else grand."""
+	if inv.disable_rounded_total:
+		return grand
+	rounded = check_cents(inv.rounded_total or 0, "The rounded total") * sign
+	adjustment = check_cents(inv.rounding_adjustment or 0, "The rounding adjustment") * sign
+	if not rounded and not adjustment:
+		return grand  # rounding fields left empty: nothing to honour
+	if rounded - grand != adjustment:
+		raise AmountProblem(
+			f"The rounding adjustment ({money(adjustment)}) does not match the rounded total "
+			f"({money(rounded)}) minus the grand total ({money(grand)})."
+		)
+	return rounded
+
+
+def compute_amounts(inv, taxable: list[bool], settings) -> Amounts:
+	"""Line amounts, tax, discount and rounding for QBO. Raises AmountProblem when ERPNext's own
+	figures do not add up (the invoice is then held with that sentence)."""
+	sign = -1 if inv.is_return else 1
+	amounts = [check_cents(line.amount, f"Line {i + 1}'s amount") * sign for i, line in enumerate(inv.lines)]
+	grand = check_cents(inv.grand_total, "The grand total") * sign
+	target = rounding_target(inv, sign, grand)
+	included = sum(
+		(check_cents(t.tax_amount, "A tax amount") for t in inv.taxes if t.included_in_print_rate), ZERO
+	)
+	excluded = sum(
+		(check_cents(t.tax_amount, "A tax amount") for t in inv.taxes if not t.included_in_print_rate), ZERO
+	)
+	included, excluded = included * sign, excluded * sign
+	items_total = sum(amounts, ZERO)
+	off = items_total + excluded - grand  # what ERPNext took off the lines + taxes (its discount)
+	check_discount(inv, off, items_total, excluded, grand)
+	if included and not any(taxable):
+		raise AmountProblem("The invoice has an inclusive tax but no taxable line to take it from.")
+	inclusive = bool(included) and not excluded and not settings.us_company
+	nets = amounts
+	if not inclusive:
+		weights = [a if t else ZERO for a, t in zip(amounts, taxable, strict=True)]
+		nets = [a - s for a, s in zip(amounts, distribute(included, weights), strict=True)]
+	rounding = target - grand if settings.rounding_item_id else ZERO
+	fold = off - (target - grand - rounding)  # discount, with the rounding folded in when no item
+	discount = ZERO
+	if settings.discount_mode == "line" and fold > 0:
+		discount, fold = fold, ZERO
+	if fold:
+		nets = [n - s for n, s in zip(nets, distribute(fold, nets), strict=True)]
+	total = sum(nets, ZERO) - discount + (ZERO if inclusive else included + excluded) + rounding
+	if total != target:  # a bug guard: never send an invoice whose total we know is wrong
+		raise AmountProblem(f"Internal check failed: QuickBooks total {money(total)} != {money(target)}.")
+	return Amounts(target, nets, included + excluded, discount, rounding, inclusive)
+
+
+def check_discount(inv, off: Decimal, items_total: Decimal, excluded: Decimal, grand: Decimal) -> None:
+	"""ERPNext's discount must explain the gap between lines + taxes and the grand total."""
+	stated = abs(check_cents(inv.discount_amount or 0, "The discount amount"))
+	explained = off == stated if inv.apply_discount_on == "Net Total" or not stated else ZERO <= off <= stated
+	if not explained:
+		raise AmountProblem(
+			f"The amounts do not add up: lines {money(items_total)} + taxes {money(excluded)} - discount "
+			f"{money(stated)} does not give the grand total {money(grand)}."
+		)
+
+
+def qty_and_price(qty, rate, net: Decimal, sign: int) -> tuple[Decimal, Decimal] | None:
+	"""(Qty, UnitPrice) with Qty x UnitPrice == net to the cent, or None when only Qty 1 would do."""
+	try:
+		q = Decimal(qty) * sign
+		r = Decimal(rate)
+	except (InvalidOperation, TypeError, ValueError):
+		return None
+	if not q.is_finite() or not r.is_finite() or q <= 0 or q != q.quantize(QTY_STEP) or q > MAX_AMOUNT:
+		return None
+	if r == r.quantize(PRICE_STEP) and abs(r) <= MAX_AMOUNT and cents(q * r) == net:
+		return q, r
+	price = (net / q).quantize(PRICE_STEP, rounding=ROUND_HALF_UP)
+	if cents(q * price) == net:
+		return q, price
+	return None
