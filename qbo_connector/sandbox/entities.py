@@ -1,0 +1,122 @@
+"""Which entities the sandbox serves and what each allows: the Id sequence it draws from, whether it is a
+name list (Active filtering, DisplayName rules), which operations exist and which fields are queryable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+META = ("Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime")
+PERSON = (
+	"DisplayName",
+	"GivenName",
+	"MiddleName",
+	"FamilyName",
+	"CompanyName",
+	"Title",
+	"Suffix",
+	"FullyQualifiedName",
+	"PrintOnCheckName",
+	"PrimaryEmailAddr",
+	"PrimaryPhone",
+	"Active",
+	"Balance",
+)
+TXN = ("DocNumber", "TxnDate", "DueDate", "CustomerRef", "TotalAmt", "Balance", "CurrencyRef", "PrivateNote")
+NAMED = ("Name", "Active", "FullyQualifiedName")
+
+# Fields the server computes; a client may send them (python-quickbooks does) but they are never stored as sent.
+READ_ONLY = frozenset(
+	{
+		"Id",
+		"SyncToken",
+		"MetaData",
+		"domain",
+		"sparse",
+		"status",
+		"FullyQualifiedName",
+		"Balance",
+		"BalanceWithJobs",
+		"TotalAmt",
+		"HomeTotalAmt",
+		"HomeBalance",
+		"Level",
+		"RemainingCredit",
+		"UnappliedAmt",
+		"time",
+	}
+)
+
+
+@dataclass(frozen=True)
+class Spec:
+	name: str
+	sequence: str  # Ids are drawn per sequence; Customer, Vendor and Employee share one, as in QBO
+	queryable: frozenset
+	writable: bool = True
+	name_list: bool = False  # Active filtering in queries
+	deletable: bool = False  # ?operation=delete
+	voidable: bool = False  # ?operation=void
+	cdc: bool = True
+
+	@property
+	def path(self) -> str:
+		return self.name.lower()
+
+
+def _spec(name, sequence, fields, **flags) -> Spec:
+	return Spec(name, sequence, frozenset(META + tuple(fields)), **flags)
+
+
+SPECS = {
+	spec.name: spec
+	for spec in (
+		_spec("Customer", "name", (*PERSON, "Job", "ParentRef", "CurrencyRef", "ResaleNum"), name_list=True),
+		_spec("Vendor", "name", (*PERSON, "CurrencyRef"), name_list=True),
+		_spec("Employee", "name", (*PERSON, "EmployeeNumber"), name_list=True),
+		_spec("Item", "item", (*NAMED, "Type", "Sku", "ParentRef", "QtyOnHand", "UnitPrice"), name_list=True),
+		_spec(
+			"Account", "account", (*NAMED, "AccountType", "AccountSubType", "Classification", "CurrencyRef")
+		),
+		_spec("Class", "class", NAMED, name_list=True),
+		_spec("Department", "department", NAMED, name_list=True),
+		_spec("Term", "term", (*NAMED, "DueDays"), name_list=True),
+		_spec(
+			"TaxCode", "taxcode", (*NAMED, "Taxable", "TaxGroup"), writable=False, name_list=True, cdc=False
+		),
+		_spec("TaxRate", "taxrate", (*NAMED, "RateValue"), writable=False, name_list=True, cdc=False),
+		_spec("Invoice", "txn", TXN, deletable=True, voidable=True),
+		_spec("CreditMemo", "txn", TXN, deletable=True, voidable=True),
+		_spec(
+			"Payment",
+			"txn",
+			("TxnDate", "CustomerRef", "TotalAmt", "UnappliedAmt", "CurrencyRef"),
+			deletable=True,
+		),
+		_spec("CompanyInfo", "company", ("CompanyName", "Country"), writable=False, cdc=False),
+		_spec("Preferences", "preferences", (), writable=False, cdc=False),
+	)
+}
+BY_PATH = {spec.path: spec for spec in SPECS.values()}
+CANONICAL = {name.lower(): name for name in SPECS}
+NAME_LISTS = ("Customer", "Vendor", "Employee")
+TRANSACTIONS = ("Invoice", "CreditMemo", "Payment")
+
+# Where a reference points, by the key that holds it.
+REFERENCE_TARGETS = {
+	"CustomerRef": "Customer",
+	"ParentRef": None,  # same entity as the holder
+	"ItemRef": "Item",
+	"TaxCodeRef": "TaxCode",
+	"TaxRateRef": "TaxRate",
+	"ClassRef": "Class",
+	"DepartmentRef": "Department",
+	"SalesTermRef": "Term",
+	"VendorRef": "Vendor",
+	"EmployeeRef": "Employee",
+	"IncomeAccountRef": "Account",
+	"ExpenseAccountRef": "Account",
+	"AssetAccountRef": "Account",
+	"DepositToAccountRef": "Account",
+	"ARAccountRef": "Account",
+	"DiscountAccountRef": "Account",
+}

@@ -1,0 +1,336 @@
+"""Sales transactions: Invoice and CreditMemo totals (lines, discounts, tax, currency, DocNumber) and Payment
+application, plus the balances that follow from them."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+from qbo_connector.sandbox import faults
+from qbo_connector.sandbox.rules import as_json_number, cents, money
+from qbo_connector.sandbox.state import Realm, name_key
+
+SALES = "SalesItemLineDetail"
+DISCOUNT = "DiscountLineDetail"
+SUBTOTAL = "SubTotalLineDetail"
+LINE_TYPES = (SALES, DISCOUNT, SUBTOTAL, "DescriptionOnly", "GroupLineDetail")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MISSING_TAX = "Make sure all your transactions have a GST/VAT rate before you save."
+ZERO = Decimal("0")
+
+
+def check_date(obj: dict, field: str) -> None:
+	value = obj.get(field)
+	if value is None:
+		return
+	try:
+		if not ISO_DATE.match(str(value)):
+			raise ValueError(value)
+		date.fromisoformat(str(value))
+	except ValueError:
+		raise faults.invalid_property(f"{field} value '{value}' is not a valid date (yyyy-MM-dd)", field)
+
+
+def prepare_sale(realm: Realm, entity: str, obj: dict, existing: dict | None, options: dict) -> dict:
+	"""Invoice / CreditMemo: validate, then compute lines, tax, totals and numbering like QBO."""
+	if existing and (entity, obj["Id"]) in realm.voided:
+		raise faults.business("You can't edit a voided transaction.")
+	customer = customer_of(realm, obj)
+	for field in ("TxnDate", "DueDate"):
+		check_date(obj, field)
+	obj.setdefault("TxnDate", realm.clock.today())
+	obj.setdefault("DueDate", due_date(realm, obj))
+	lines = [dict(line) for line in obj.get("Line") or [] if line.get("DetailType") != SUBTOTAL]
+	if not any(line.get("DetailType") in (SALES, "DescriptionOnly", "GroupLineDetail") for line in lines):
+		raise faults.required("Line", "Required parameter Line is missing in the request")
+	subtotal, taxable = price_lines(realm, lines)
+	discount = sum(
+		(discount_of(line, subtotal) for line in lines if line.get("DetailType") == DISCOUNT), ZERO
+	)
+	if discount:
+		factor = (subtotal - discount) / subtotal if subtotal and obj.get("ApplyTaxAfterDiscount") else 1
+		taxable = {key: net * factor for key, net in taxable.items()}
+	tax, tax_lines, inclusive = compute_tax(realm, obj, taxable)
+	total = subtotal - discount + (ZERO if inclusive else tax)
+	lines.append({"Amount": as_json_number(subtotal), "DetailType": SUBTOTAL, SUBTOTAL: {}})
+	obj["Line"] = lines
+	obj["TxnTaxDetail"] = {"TotalTax": as_json_number(tax), **({"TaxLine": tax_lines} if tax_lines else {})}
+	obj["TotalAmt"] = as_json_number(total)
+	apply_currency(realm, obj, customer, total)
+	apply_doc_number(realm, entity, obj, options)
+	paid = (
+		Decimal(str(existing.get("TotalAmt", 0))) - Decimal(str(existing.get("Balance", 0)))
+		if existing
+		else ZERO
+	)
+	if cents(total) < paid:
+		raise faults.business("The transaction total can't be less than the payments already applied to it.")
+	obj["Balance"] = as_json_number(total - paid)
+	if entity == "CreditMemo":
+		obj["RemainingCredit"] = obj["Balance"]
+	return obj
+
+
+def customer_of(realm: Realm, obj: dict) -> dict:
+	ref = obj.get("CustomerRef")
+	if not ref:
+		raise faults.required("CustomerRef")
+	return realm.get("Customer", ref["value"])  # existence and Active are checked with the other references
+
+
+def due_date(realm: Realm, obj: dict) -> str:
+	days = 0
+	term = realm.get("Term", (obj.get("SalesTermRef") or {}).get("value"))
+	if term:
+		days = int(term.get("DueDays") or 0)
+	return (date.fromisoformat(obj["TxnDate"]) + timedelta(days=days)).isoformat()
+
+
+def price_lines(realm: Realm, lines: list[dict]) -> tuple[Decimal, dict]:
+	"""Checks each sales line; returns the subtotal and the taxable net per tax code."""
+	subtotal, taxable = ZERO, defaultdict(Decimal)
+	line_id = max([int(line["Id"]) for line in lines if str(line.get("Id", "")).isdigit()] or [0])
+	for line in lines:
+		kind = line.get("DetailType")
+		if kind not in LINE_TYPES:
+			raise faults.invalid_property(f"DetailType value '{kind}' is not supported", "Line.DetailType")
+		if kind != SALES:
+			continue
+		detail = line.setdefault(SALES, {})
+		amount = money(line.get("Amount"), "Line.Amount") if line.get("Amount") is not None else None
+		qty, price = detail.get("Qty"), detail.get("UnitPrice")
+		if amount is None:
+			if qty is None or price is None:
+				raise faults.required("Line.Amount")
+			amount = cents(
+				money(qty, "Line.SalesItemLineDetail.Qty")
+				* money(price, "Line.SalesItemLineDetail.UnitPrice")
+			)
+		elif qty not in (None, 0) and price is not None:
+			expected = cents(
+				money(qty, "Line.SalesItemLineDetail.Qty")
+				* money(price, "Line.SalesItemLineDetail.UnitPrice")
+			)
+			if cents(amount) != expected:
+				raise faults.business(
+					f"Amount is not equal to UnitPrice * Qty. Supplied value:{amount}",
+					"Line.Amount",
+					code=6070,
+				)
+		line["Amount"] = as_json_number(amount)
+		if not detail.get("ItemRef"):
+			detail["ItemRef"] = default_item(realm)
+		code = (detail.get("TaxCodeRef") or {}).get("value")
+		if not code and not realm.is_us:
+			raise faults.business(MISSING_TAX, "Line.SalesItemLineDetail.TaxCodeRef")
+		if code:
+			taxable[code] += cents(amount)
+		subtotal += cents(amount)
+	for line in lines:
+		if not line.get("Id"):
+			line_id += 1
+			line["Id"] = str(line_id)
+		line["LineNum"] = int(line["Id"]) if str(line["Id"]).isdigit() else line.get("LineNum", 0)
+	return subtotal, taxable
+
+
+def default_item(realm: Realm) -> dict:
+	"""QBO books a line without ItemRef to its default "Services" item."""
+	items = sorted(realm.all("Item"), key=lambda row: int(row["Id"]) if row["Id"].isdigit() else 0)
+	chosen = next((row for row in items if row.get("Name") == "Services" and row.get("Active", True)), None)
+	chosen = chosen or next((row for row in items if row.get("Active", True)), None)
+	if chosen is None:
+		raise faults.required("Line.SalesItemLineDetail.ItemRef")
+	return {"value": chosen["Id"], "name": chosen["Name"]}
+
+
+def discount_of(line: dict, subtotal: Decimal) -> Decimal:
+	detail = line.setdefault(DISCOUNT, {})
+	if detail.get("PercentBased"):
+		amount = cents(
+			subtotal
+			* money(detail.get("DiscountPercent", 0), "Line.DiscountLineDetail.DiscountPercent")
+			/ 100
+		)
+	else:
+		amount = cents(money(line.get("Amount", 0), "Line.Amount"))
+	line["Amount"] = as_json_number(amount)
+	return amount
+
+
+def compute_tax(realm: Realm, obj: dict, taxable: dict) -> tuple[Decimal, list, bool]:
+	"""TotalTax as sent wins; otherwise non-US realms compute it from the tax codes' rates."""
+	mode = obj.get("GlobalTaxCalculation") or "TaxExcluded"
+	inclusive = not realm.is_us and mode == "TaxInclusive"
+	sent = (obj.get("TxnTaxDetail") or {}).get("TotalTax")
+	if sent is not None:
+		return cents(money(sent, "TxnTaxDetail.TotalTax")), [], inclusive
+	if realm.is_us or mode == "NotApplicable":
+		return ZERO, [], False
+	total, tax_lines = ZERO, []
+	for code_id, net in sorted(taxable.items()):
+		rates = rates_of(realm, code_id)
+		combined = sum((rate for _, rate in rates), ZERO)
+		for rate_id, rate in rates:
+			amount = cents(net * rate / (100 + combined) if inclusive else net * rate / 100)
+			total += amount
+			tax_lines.append(
+				{
+					"Amount": as_json_number(amount),
+					"DetailType": "TaxLineDetail",
+					"TaxLineDetail": {
+						"TaxRateRef": {"value": rate_id},
+						"PercentBased": True,
+						"TaxPercent": float(rate),
+						"NetAmountTaxable": as_json_number(net),
+					},
+				}
+			)
+	return total, tax_lines, inclusive
+
+
+def rates_of(realm: Realm, code_id: str) -> list[tuple[str, Decimal]]:
+	code = realm.get("TaxCode", code_id) or {}
+	details = (code.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
+	out = []
+	for detail in details:
+		rate = realm.get("TaxRate", (detail.get("TaxRateRef") or {}).get("value")) or {}
+		out.append((rate.get("Id", ""), Decimal(str(rate.get("RateValue", 0)))))
+	return out
+
+
+def apply_currency(realm: Realm, obj: dict, customer: dict | None, total: Decimal) -> None:
+	customer_currency = ((customer or {}).get("CurrencyRef") or {}).get("value") or realm.home_currency
+	currency = (obj.get("CurrencyRef") or {}).get("value") or customer_currency
+	if currency != realm.home_currency and not realm.multicurrency:
+		raise faults.business(
+			f"Multicurrency is not enabled; currency {currency} can't be used.", "CurrencyRef"
+		)
+	if realm.multicurrency and currency != customer_currency:
+		raise faults.business(
+			f"The transaction currency ({currency}) must match the customer's currency ({customer_currency}).",
+			"CurrencyRef",
+		)
+	obj["CurrencyRef"] = {"value": currency, "name": currency}
+	if currency == realm.home_currency:
+		obj.pop("ExchangeRate", None)
+		return
+	rate = obj.get("ExchangeRate")
+	rate = money(rate, "ExchangeRate") if rate is not None else realm.exchange_rates.get(currency)
+	if rate is None or rate <= 0:
+		raise faults.business(f"No exchange rate for {currency}: send ExchangeRate.", "ExchangeRate")
+	obj["ExchangeRate"] = float(rate)
+	obj["HomeTotalAmt"] = as_json_number(total * rate)
+
+
+def apply_doc_number(realm: Realm, entity: str, obj: dict, options: dict) -> None:
+	number = obj.get("DocNumber")
+	if number is None and not realm.custom_txn_numbers:
+		taken = [
+			int(row["DocNumber"]) for row in realm.all(entity) if str(row.get("DocNumber", "")).isdigit()
+		]
+		number = obj["DocNumber"] = str(max([1000, *taken]) + 1)
+	if number is None:
+		return
+	number = obj["DocNumber"] = str(number)
+	if len(number) > 21:
+		raise faults.too_long("DocNumber", 21, len(number))
+	if not options.get("allowduplicatedocnum"):
+		clashes = realm.holders(f"doc:{entity}", name_key(number), exclude=(entity, obj["Id"]))
+		if clashes:
+			raise faults.duplicate_doc_number(number, entity, clashes[0][1])
+
+
+def prepare_payment(realm: Realm, obj: dict, existing: dict | None) -> dict:
+	customer = customer_of(realm, obj)
+	check_date(obj, "TxnDate")
+	obj.setdefault("TxnDate", realm.clock.today())
+	if obj.get("TotalAmt") is None:
+		raise faults.required("TotalAmt")
+	total = cents(money(obj["TotalAmt"], "TotalAmt"))
+	applied = ZERO
+	for line in obj.get("Line") or []:
+		amount = cents(money(line.get("Amount", 0), "Line.Amount"))
+		for link in line.get("LinkedTxn") or []:
+			check_link(realm, obj, link, amount)
+		line["Amount"] = as_json_number(amount)
+		applied += amount
+	if applied > total:
+		raise faults.business("The amount applied to transactions exceeds the payment's total.", "TotalAmt")
+	obj["TotalAmt"] = as_json_number(total)
+	obj["UnappliedAmt"] = as_json_number(total - applied)
+	currency = ((customer or {}).get("CurrencyRef") or {}).get("value") or realm.home_currency
+	obj["CurrencyRef"] = {"value": currency, "name": currency}
+	return obj
+
+
+def check_link(realm: Realm, payment: dict, link: dict, amount: Decimal) -> None:
+	kind, txn_id = link.get("TxnType", "Invoice"), str(link.get("TxnId", ""))
+	target = realm.get(kind, txn_id) if kind in ("Invoice", "CreditMemo") else None
+	if target is None:
+		raise faults.invalid_reference("Line.LinkedTxn.TxnId", kind, txn_id)
+	if target["CustomerRef"]["value"] != payment["CustomerRef"]["value"]:
+		raise faults.business("The linked transaction belongs to another customer.", "Line.LinkedTxn")
+	open_balance = Decimal(str(target.get("Balance", 0))) + applied_by(
+		realm.get("Payment", payment["Id"]), txn_id
+	)
+	if amount > open_balance:
+		raise faults.business(
+			f"The payment amount {amount} is more than the open balance {open_balance} of {kind} {txn_id}.",
+			"Line.Amount",
+		)
+
+
+def applied_by(payment: dict | None, txn_id: str) -> Decimal:
+	total = ZERO
+	for line in (payment or {}).get("Line") or []:
+		if any(str(link.get("TxnId")) == txn_id for link in line.get("LinkedTxn") or []):
+			total += Decimal(str(line.get("Amount", 0)))
+	return total
+
+
+def payments_for(realm: Realm, customer_id: str) -> dict[str, tuple[Decimal, list]]:
+	out: dict[str, tuple[Decimal, list]] = defaultdict(lambda: (ZERO, []))
+	for entity, payment in realm.transactions_of(customer_id):
+		if entity != "Payment":
+			continue
+		for line in payment.get("Line") or []:
+			for link in line.get("LinkedTxn") or []:
+				total, links = out[str(link.get("TxnId"))]
+				out[str(link.get("TxnId"))] = (
+					total + Decimal(str(line.get("Amount", 0))),
+					[*links, payment["Id"]],
+				)
+	return out
+
+
+def refresh_balances(realm: Realm, customer_ids) -> None:
+	"""Recompute invoice balances from payments, then each customer's open balance."""
+	for customer_id in {c for c in customer_ids if c}:
+		paid = payments_for(realm, customer_id)
+		balance = ZERO
+		for entity, txn in realm.transactions_of(customer_id):
+			if entity == "Invoice":
+				applied, payment_ids = paid.get(txn["Id"], (ZERO, []))
+				new_balance = as_json_number(Decimal(str(txn["TotalAmt"])) - applied)
+				links = [{"TxnId": pid, "TxnType": "Payment"} for pid in dict.fromkeys(payment_ids)]
+				if new_balance != txn.get("Balance") or links != txn.get("LinkedTxn", []):
+					txn["Balance"], txn["LinkedTxn"] = new_balance, links
+					bump(realm, entity, txn)
+				balance += Decimal(str(txn["Balance"]))
+			elif entity == "CreditMemo":
+				balance -= Decimal(str(txn.get("Balance", 0)))
+			else:
+				balance -= Decimal(str(txn.get("UnappliedAmt", 0)))
+		customer = realm.get("Customer", customer_id)
+		if customer is not None:
+			customer["Balance"] = customer["BalanceWithJobs"] = as_json_number(balance)
+
+
+def bump(realm: Realm, entity: str, obj: dict) -> None:
+	"""A server-side change: new SyncToken and LastUpdatedTime, visible to CDC."""
+	obj["SyncToken"] = str(int(obj.get("SyncToken", "0")) + 1)
+	obj["MetaData"] = realm.metadata(obj.get("MetaData", {}).get("CreateTime"))
+	realm.store(entity, obj)
