@@ -107,7 +107,7 @@ def _person(rng: random.Random, n: int) -> dict:
 
 
 def _company(rng: random.Random, n: int) -> dict:
-	words = f"{rng.choice(WORDS)} {rng.choice(WORDS)}" if rng.random() < 0.5 else rng.choice(WORDS)
+	words = f"{rng.choice(WORDS)} {rng.choice(WORDS)}" if rng.random() < 0.8 else rng.choice(WORDS)
 	base = f"{words} {rng.choice(TRADES)}"
 	if rng.random() < 0.15:
 		base = f"{rng.choice(LAST)} & {rng.choice(LAST)}"

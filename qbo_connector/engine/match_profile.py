@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from qbo_connector.engine.names import analyze_name, fold_text, normalize_name, strip_deleted
+from qbo_connector.engine.names import analyze_name, fold_text, is_legal_word, normalize_name, strip_deleted
 from qbo_connector.engine.records import ERPCustomer, QBOCustomer
 
 GENERIC_LOCAL_PARTS = frozenset(
@@ -130,6 +130,20 @@ def _initial_of(a: str, b: str) -> bool:
 	return (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))
 
 
+def _drop_mistyped_legal(ta: list[str], tb: list[str]) -> tuple[list[str], list[str]]:
+	"""A legal form with a typo survives normalisation ("Acme Corporaton"): drop a trailing word
+	that is one typo away from a legal form when the other name lacks it."""
+	for longer, shorter in ((ta, tb), (tb, ta)):
+		if (
+			len(longer) == len(shorter) + 1
+			and longer[-1] not in shorter
+			and is_legal_word(longer[-1], typos=1)
+		):
+			trimmed = longer[:-1]
+			return (trimmed, shorter) if longer is ta else (shorter, trimmed)
+	return ta, tb
+
+
 def compare_names(erp_keys: tuple[str, ...], qbo_keys: tuple[str, ...]) -> tuple[int, str]:
 	"""-> (score 0-100, kind). kind: "exact", "reordered" (same words), "typo" (a typo per word at most),
 	"initials" ("J Smith" ~ "John Smith"), "fuzzy" (similar only), "" (no name)."""
@@ -140,9 +154,9 @@ def compare_names(erp_keys: tuple[str, ...], qbo_keys: tuple[str, ...]) -> tuple
 	best, kind = 0, "fuzzy"
 	for a in erp_keys:
 		for b in qbo_keys:
-			ta, tb = a.split(), b.split()
+			ta, tb = _drop_mistyped_legal(a.split(), b.split())
 			if sorted(ta) == sorted(tb):
-				return 97, "reordered"
+				return (97, "reordered") if ta != tb else (95, "typo")
 			score = round(max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a, b)))
 			if len(ta) == len(tb) and all(map(_tokens_close, ta, tb)):
 				score, this = max(score, 93), "typo"

@@ -10,6 +10,8 @@ import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
+from rapidfuzz.distance import OSA
+
 DISPLAY_NAME_MAX = 500
 DELETED_SUFFIX = "(deleted)"
 
@@ -51,6 +53,15 @@ _FORBIDDEN = re.compile(r"[:\t\r\n\v\f\x00-\x1f\x7f]+")
 _SPACES = re.compile(r"\s+")
 
 
+def is_legal_word(word: str, typos: int = 0) -> bool:
+	"""Is the word a legal-form word ("inc", "ltd"...), allowing `typos` edits for words of 5+ letters?"""
+	if word in _LEGAL_WORDS:
+		return True
+	if not typos or len(word) < 3:
+		return False
+	return any(len(w) >= 4 and OSA.distance(word, w, score_cutoff=typos) <= typos for w in _LEGAL_WORDS)
+
+
 def strip_deleted(name: str) -> tuple[str, bool]:
 	"""("Acme (deleted)") -> ("Acme", True): QBO shows inactive customers with that suffix."""
 	stripped = _DELETED.sub("", name or "")
@@ -59,7 +70,10 @@ def strip_deleted(name: str) -> tuple[str, bool]:
 
 def fold_text(text: str) -> str:
 	"""Lower case, straight quotes, accents removed (unicodedata), ligatures spelled out."""
-	text = unicodedata.normalize("NFKC", text or "").lower().translate(_QUOTES)
+	text = text or ""
+	if text.isascii():
+		return text.lower().replace("`", "'")
+	text = unicodedata.normalize("NFKC", text).lower().translate(_QUOTES)
 	decomposed = unicodedata.normalize("NFKD", text)
 	return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -82,7 +96,7 @@ def _strip_legal_forms(tokens: list[str]) -> tuple[list[str], str]:
 	"""Drop legal forms from the end (and a leading 'the'); keep at least one token. -> (tokens, form)."""
 	forms: list[str] = []
 	changed = True
-	while changed and len(tokens) > 1:
+	while changed and len(tokens) > 1 and (tokens[-1] in _LEGAL_WORDS or tokens[-1] in {",", "and"}):
 		changed = False
 		while tokens and tokens[-1] in {",", "and"}:
 			tokens = tokens[:-1]
