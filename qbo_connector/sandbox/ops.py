@@ -49,7 +49,7 @@ def create(
 		raise faults.unsupported(f"create for entity {entity}")
 	if not isinstance(body, dict):
 		raise faults.invalid_property(f"the request body for {entity} must be a JSON object")
-	obj = rules.writable(body)
+	obj = rules.writable(body, entity)
 	obj["Id"] = ident or realm.next_id(entity)
 	obj = prepare(realm, entity, obj, None, options or {})
 	obj.update({"domain": "QBO", "sparse": False, "SyncToken": "0", "MetaData": realm.metadata()})
@@ -79,14 +79,14 @@ def update(realm: Realm, entity: str, body: dict, options: dict | None = None) -
 	if not spec.writable:
 		raise faults.unsupported(f"update for entity {entity}")
 	existing = current(realm, entity, body)
-	changes = rules.writable(body)
+	changes = rules.writable(body, entity)
 	if body.get("sparse") in (True, "true"):
 		obj = {**copy.deepcopy(existing), **changes}
 	else:
 		kept = {key: existing[key] for key in ("Id", "CurrencyRef") if key in existing}
 		obj = {**kept, **changes}
 	obj["Id"] = existing["Id"]
-	if entity in TRANSACTIONS:
+	if entity in ("Invoice", "CreditMemo"):
 		obj["Balance"] = existing.get("Balance", 0)
 		obj["TotalAmt"] = existing.get("TotalAmt", 0)
 		obj.pop("LinkedTxn", None)
@@ -104,7 +104,7 @@ def update_preferences(realm: Realm, body: dict) -> dict:
 
 	if str(body.get("SyncToken")) != realm.preferences["SyncToken"]:
 		raise faults.stale_object()
-	changes = {k: v for k, v in rules.writable(body).items()}
+	changes = rules.writable(body, "Preferences")
 	realm.preferences = merge_dicts(realm.preferences, changes)
 	realm.preferences["SyncToken"] = str(int(realm.preferences["SyncToken"]) + 1)
 	realm.preferences["MetaData"] = realm.metadata(

@@ -49,8 +49,13 @@ def clean(value):
 	return value
 
 
-def writable(body: dict) -> dict:
-	return {key: value for key, value in clean(body).items() if key not in READ_ONLY}
+# Read-only elsewhere, but what the client states for these entities.
+CLIENT_SET = {"Payment": {"TotalAmt"}}
+
+
+def writable(body: dict, entity: str) -> dict:
+	allowed = CLIENT_SET.get(entity, set())
+	return {key: value for key, value in clean(body).items() if key not in READ_ONLY or key in allowed}
 
 
 def money(value, element: str) -> Decimal:

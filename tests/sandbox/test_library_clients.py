@@ -82,7 +82,7 @@ def test_code_is_single_use(sb):
 
 
 def test_refresh_rotates_and_old_token_dies_after_grace(sb):
-	ac, realm = connect(sb)
+	ac, _realm = connect(sb)
 	first = ac.refresh_token
 	ac.refresh()
 	second = ac.refresh_token
