@@ -67,8 +67,9 @@ def check_ready(settings) -> None:
 		frappe.throw(_("QuickBooks is not connected: click Connect to QuickBooks"))
 
 
-def run_sync() -> dict:
-	"""One run per realm at a time (a Redis lock); returns the report."""
+def run_sync(progress=None) -> dict:
+	"""One run per realm at a time (a Redis lock); returns the report. `progress(done)` is called
+	after each record's outcome (the backfill's realtime progress bar)."""
 	settings = get_settings()
 	report = {"status": "skipped", "reason": ""}
 	if not settings.enabled or settings.connection_status != c.CONNECTED:
@@ -83,7 +84,7 @@ def run_sync() -> dict:
 		report["reason"] = "another sync is running for this QuickBooks company"
 		return report
 	try:
-		report = SyncRun(settings).execute()
+		report = SyncRun(settings, progress).execute()
 	finally:
 		lock.release()
 	frappe.db.set_single_value(
@@ -113,8 +114,9 @@ def load_due_rows() -> list:
 
 
 class SyncRun:
-	def __init__(self, settings):
+	def __init__(self, settings, progress=None):
 		self.settings = settings
+		self.progress = progress
 		self.run_id = frappe.generate_hash(length=10)
 		self.counts: dict[str, int] = {}
 		self.started = time.monotonic()
@@ -123,6 +125,9 @@ class SyncRun:
 		writeback.apply_outcome(outcome, self.run_id, operation)
 		key = f"{outcome.doctype.lower().replace(' ', '_')}s_{outcome.status.lower().replace(' ', '_')}"
 		self.counts[key] = self.counts.get(key, 0) + 1
+		self.done = getattr(self, "done", 0) + 1
+		if self.progress:
+			self.progress(self.done)
 
 	def execute(self) -> dict:
 		try:

@@ -77,7 +77,7 @@ def update_queue_row(outcome: Outcome) -> None:
 		return
 	if not frappe.db.exists(c.SYNC_QUEUE, row):
 		return
-	values = {"status": outcome.status, "last_error": outcome.message or ""}
+	values = {"status": outcome.status, "last_error": outcome.message or "", "in_flight": 0}
 	if outcome.status == QUEUED:
 		values["attempts"] = (frappe.db.get_value(c.SYNC_QUEUE, row, "attempts") or 0) + 1
 		values["next_attempt_on"] = frappe.utils.add_to_date(now_datetime(), minutes=RETRY_DELAY_MINUTES)

@@ -1,0 +1,236 @@
+"""Invoice phase of a run on the Frappe side: QuickBooks Settings -> the engine's ExportSettings and
+facts, queue rows -> invoices, the exporter's outcomes -> documents. Plus the desk's invoice tools."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import getdate
+
+from qbo_connector import adapters
+from qbo_connector import constants as c
+from qbo_connector.connection import build_config, get_client, get_settings
+from qbo_connector.engine.client import QBOClient
+from qbo_connector.engine.errors import QBOError
+from qbo_connector.engine.export import Exporter
+from qbo_connector.engine.export import preview_next_batch as preview_batch
+from qbo_connector.engine.invoices import ExportSettings, QBOFacts
+from qbo_connector.engine.records import HELD, NEEDS_REVIEW, Outcome
+from qbo_connector.queue import enqueue_record, queue_name
+
+AMEND_POLICIES = {"Void and create a new one": "void_and_create"}
+CURRENCY_POLICIES = {"Use a customer per currency": "per_currency_customer"}
+
+
+def resolve(value: str, by_name: dict[str, str], ids: set[str]) -> str:
+	"""A QBO list entry given by name or id -> its id ('' when unknown)."""
+	value = (value or "").strip()
+	if not value:
+		return ""
+	if value in ids:
+		return value
+	return by_name.get(value.lower(), "")
+
+
+def build_export_settings(settings, client: QBOClient) -> tuple[ExportSettings, QBOFacts]:
+	prefs = client.preferences()
+	company = client.company_info()
+	currency = prefs.get("CurrencyPrefs") or {}
+	items = client.query_all("Item")
+	item_ids = {str(i["Id"]) for i in items}
+	item_names = {str(i.get("Name", "")).lower(): str(i["Id"]) for i in items}
+	codes = client.query_all("TaxCode")
+	code_ids = {str(t["Id"]) for t in codes}
+	code_names = {str(t.get("Name", "")).lower(): str(t["Id"]) for t in codes}
+	tax_map = {}
+	for row in settings.tax_mappings:
+		code = resolve(row.qbo_tax_code, code_names, code_ids)
+		for key in (row.tax_template, row.account, row.item_tax_template):
+			if key and code:
+				tax_map[key] = code
+	default_item = resolve(settings.default_item, item_names, item_ids)
+	export = ExportSettings(
+		us_company=(company.get("Country") or "US") in ("US", "USA"),
+		home_currency=(currency.get("HomeCurrency") or {}).get("value", "USD"),
+		multicurrency=bool(currency.get("MultiCurrencyEnabled")),
+		default_item_id=default_item,
+		item_map={
+			row.item_code: resolve(row.qbo_item, item_names, item_ids)
+			for row in settings.item_mappings
+			if resolve(row.qbo_item, item_names, item_ids)
+		},
+		tax_map=tax_map,
+		default_tax_code=resolve(settings.default_tax_code, code_names, code_ids),
+		automated_sales_tax=bool((prefs.get("TaxPrefs") or {}).get("PartnerTaxEnabled")),
+		amend_policy=AMEND_POLICIES.get(settings.amend_policy, "update"),
+		currency_policy=CURRENCY_POLICIES.get(settings.currency_policy, "error"),
+		rounding_item_id=resolve(settings.rounding_item, item_names, item_ids) or default_item,
+	)
+	return export, QBOFacts(item_ids=item_ids, tax_code_ids=code_ids)
+
+
+def originals_of(invoices) -> dict[str, tuple[str, str]]:
+	"""QBO id and SyncToken of the invoices that amendments and returns refer to."""
+	names = {inv.amended_from for inv in invoices if inv.amended_from}
+	names |= {inv.return_against for inv in invoices if inv.return_against}
+	if not names:
+		return {}
+	rows = frappe.get_all(
+		c.SALES_INVOICE,
+		filters={"name": ("in", list(names)), c.INVOICE_QBO_ID: ("is", "set")},
+		fields=["name", c.INVOICE_QBO_ID, c.INVOICE_SYNC_TOKEN],
+		limit=len(names),
+	)
+	return {r.name: (r[c.INVOICE_QBO_ID], r[c.INVOICE_SYNC_TOKEN] or "0") for r in rows}
+
+
+def customer_blocks(invoices) -> dict[str, tuple[str, str]]:
+	"""Invoices whose customer is under review or ignored wait with that reason."""
+	customers = list({inv.customer for inv in invoices if not inv.customer_qbo_id})
+	if not customers:
+		return {}
+	rows = frappe.get_all(
+		c.CUSTOMER,
+		filters={"name": ("in", customers)},
+		fields=["name", c.CUSTOMER_MATCH_STATUS, c.CUSTOMER_LAST_ERROR],
+		limit=len(customers),
+	)
+	blocks = {}
+	for row in rows:
+		if row[c.CUSTOMER_MATCH_STATUS] == c.MATCH_REVIEW:
+			blocks[row.name] = (
+				NEEDS_REVIEW,
+				_("Customer {0} needs a QuickBooks match decision").format(row.name),
+			)
+		elif row[c.CUSTOMER_MATCH_STATUS] == c.MATCH_IGNORED:
+			blocks[row.name] = (HELD, _("Customer {0} is ignored for QuickBooks").format(row.name))
+	return blocks
+
+
+def mark_in_flight(names: list[str]) -> None:
+	"""Before a batch leaves: remember it, durably, so a crash is reconciled by DocNumber next run."""
+	for name in names:
+		frappe.db.set_value(
+			c.SYNC_QUEUE, queue_name(c.SALES_INVOICE, name), "in_flight", 1, update_modified=False
+		)
+	frappe.db.commit()  # nosemgrep: the in-flight mark must exist before QuickBooks sees the batch
+
+
+def export_invoices(run, rows) -> None:
+	names = [r.reference_name for r in rows]
+	invoices = adapters.load_invoices(names)
+	blocks = customer_blocks(invoices)
+	ready = []
+	for inv in invoices:
+		if inv.customer in blocks and inv.docstatus == 1 and not inv.qbo_id:
+			status, reason = blocks[inv.customer]
+			run.record(Outcome(c.SALES_INVOICE, inv.name, status, message=reason), "invoice")
+		else:
+			ready.append(inv)
+	if not ready:
+		return
+	export_settings, facts = build_export_settings(run.settings, run.client)
+	in_flight = frappe.get_all(
+		c.SYNC_QUEUE,
+		filters={"reference_doctype": c.SALES_INVOICE, "reference_name": ("in", names), "in_flight": 1},
+		pluck="reference_name",
+		limit=len(names),
+	)
+	exporter = Exporter(
+		run.client,
+		export_settings,
+		on_outcome=lambda outcome: run.record(outcome, "invoice"),
+		on_in_flight=mark_in_flight,
+		facts=facts,
+	)
+	report = exporter.export(ready, in_flight=in_flight, originals=originals_of(ready))
+	run.counts["invoices_skipped"] = report.skipped
+	if report.stopped:
+		run.counts["stopped"] = 1
+
+
+# -- desk tools -----------------------------------------------------------------------------------
+@frappe.whitelist()
+def preview_next_batch() -> list[dict]:
+	"""What the next run would send, and what is blocked and why; sends nothing."""
+	frappe.only_for((c.ADMIN_ROLE, "Accounts Manager"))
+	names = frappe.get_all(
+		c.SYNC_QUEUE,
+		filters={"reference_doctype": c.SALES_INVOICE, "status": ("!=", "Failed")},
+		pluck="reference_name",
+		limit=500,
+	)
+	invoices = adapters.load_invoices(names)
+	try:
+		client = get_client()
+		export_settings, facts = build_export_settings(get_settings(), client)
+	except QBOError as exc:
+		frappe.throw(exc.user_message())
+	return [
+		{"invoice": n, "status": s, "reason": r}
+		for n, s, r in preview_batch(invoices, export_settings, facts)
+	]
+
+
+@frappe.whitelist()
+def get_qbo_link(doctype: str, name: str) -> str:
+	frappe.only_for((c.ADMIN_ROLE, "Accounts Manager", "Accounts User"))
+	if doctype == c.SALES_INVOICE:
+		qbo_id, entity = frappe.db.get_value(doctype, name, [c.INVOICE_QBO_ID, "is_return"])
+		entity = "CreditMemo" if entity else "Invoice"
+	elif doctype == c.CUSTOMER:
+		qbo_id, entity = frappe.db.get_value(doctype, name, c.CUSTOMER_QBO_ID), "Customer"
+	else:
+		frappe.throw(_("No QuickBooks record for {0}").format(doctype))
+	if not qbo_id:
+		frappe.throw(_("{0} {1} is not in QuickBooks yet").format(doctype, name))
+	return QBOClient.entity_url(build_config(), entity, qbo_id)
+
+
+@frappe.whitelist(methods=["POST"])
+def start_backfill(since: str) -> str:
+	frappe.only_for(c.ADMIN_ROLE)
+	frappe.enqueue(
+		"qbo_connector.invoice_sync.backfill_invoices",
+		queue="long",
+		job_id="qbo_backfill",
+		deduplicate=True,
+		enqueue_after_commit=True,
+		since=str(getdate(since)),
+		user=frappe.session.user,
+	)
+	return _("Backfill started; progress shows here.")
+
+
+def backfill_invoices(since: str, user: str) -> dict:
+	"""Queue every submitted invoice of the company since a date that is not in QBO, then run a sync
+	(the same pre-flight) with realtime progress for the user who started it."""
+	from qbo_connector.jobs import run_sync
+
+	company = frappe.db.get_single_value(c.SETTINGS, "company")
+	names = frappe.get_all(
+		c.SALES_INVOICE,
+		filters={
+			"company": company,
+			"docstatus": 1,
+			"posting_date": (">=", since),
+			c.INVOICE_QBO_ID: ("in", ("", None)),
+		},
+		pluck="name",
+		order_by="posting_date asc",
+		limit=0,
+	)
+	for index, name in enumerate(names, start=1):
+		enqueue_record(c.SALES_INVOICE, name)
+		if index % 200 == 0:
+			publish_progress(user, index, len(names) * 2, _("Queued {0} invoices").format(index))
+	frappe.db.commit()  # nosemgrep: long job; the queue rows must exist before the run reads them
+	report = run_sync(progress=lambda done: publish_progress(user, len(names) + done, len(names) * 2, ""))
+	publish_progress(user, 1, 1, _("Done"))
+	return report
+
+
+def publish_progress(user: str, done: int, total: int, message: str) -> None:
+	frappe.publish_realtime(
+		"qbo_backfill_progress", {"done": done, "total": max(total, 1), "message": message}, user=user
+	)
