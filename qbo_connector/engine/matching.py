@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from operator import itemgetter
 
 from rapidfuzz import fuzz, process
@@ -39,6 +40,7 @@ FUZZY_CUTOFF = 75  # token_sort_ratio needed to come out of a block
 FUZZY_HITS = 5  # best fuzzy hits per block assessed in full
 REVIEW_NAME = 80  # a name this similar is worth a human look
 MAX_CANDIDATES = 5
+_SEVERAL = "several ERPNext customers"
 
 # Evidence weights: support must outweigh contradictions before a link.
 _SUPPORT = {"tax id": 3, "email": 2, "phone": 1, "address": 1}
@@ -100,6 +102,7 @@ class Matcher:
 		self._entries: list[str] = []  # name strings scored by rapidfuzz
 		self._owner: list[int] = []  # entry -> record index
 		self._tokens: defaultdict[str, list[int]] = defaultdict(list)  # token or deletion variant -> entries
+		self._common: dict[str, set[int]] = {}  # common word -> entries holding it (filled on demand)
 		for record in qbo_records:
 			self._add(record)
 
@@ -138,7 +141,11 @@ class Matcher:
 		self, erp_customers: Sequence[ERPCustomer], already_linked: dict[str, str] | None = None
 	) -> list[MatchDecision]:
 		"""One decision per ERPNext customer, same order. `already_linked` maps qbo_id -> erpnext_id."""
-		linked = dict(already_linked or {})
+		# a qbo_id stored on an ERPNext customer is an existing link too
+		stored = Counter((c.qbo_id or "").strip() for c in erp_customers)
+		linked = {c.qbo_id.strip(): c.id for c in erp_customers if (c.qbo_id or "").strip()}
+		linked.update({qbo: _SEVERAL for qbo, n in stored.items() if n > 1 and qbo})
+		linked.update(already_linked or {})
 		linked_to = {erp: qbo for qbo, erp in linked.items()}
 		profiles = [profile_erp(c) for c in erp_customers]
 		batch = Counter()
@@ -192,9 +199,8 @@ class Matcher:
 		cand = Candidate(qbo_id, record.display_name, 100, "already linked", profile.active)
 		owner = linked.get(qbo_id, erp.id)
 		if owner != erp.id:
-			return MatchDecision(
-				erp.id, REVIEW, qbo_id, 100, f"QBO customer is linked to ERPNext {owner}", [cand]
-			)
+			reason = f"QBO customer is linked to {'ERPNext ' if owner != _SEVERAL else ''}{owner}"
+			return MatchDecision(erp.id, REVIEW, qbo_id, 100, reason, [cand])
 		if not profile.active:
 			reason = "already linked to a QBO customer that is inactive (reactivate or relink)"
 			return MatchDecision(erp.id, REVIEW, qbo_id, 100, reason, [cand])
@@ -229,21 +235,28 @@ class Matcher:
 		for token in {t for key in keys for t in key.split()}:
 			lists = [self._tokens[v] for v in _token_variants(token) if v in self._tokens]
 			if lists:
-				words.append((sum(map(len, lists)), lists))
+				words.append((sum(map(len, lists)), token, lists))
 		if not words:
 			return []
 		words.sort(key=lambda w: w[0])
 		chosen: set[int] = set()
 		if words[0][0] <= BLOCK_CAP:
-			for size, lists in words[:3]:
+			for size, _, lists in words[:3]:
 				if chosen and len(chosen) + size > BLOCK_CAP:
 					break
 				chosen.update(*lists)
 		elif len(words) > 1:
-			chosen = set().union(*words[0][1]).intersection(*(set().union(*words[1][1]),))
+			chosen = self._common_word(words[0][1], words[0][2]) & self._common_word(words[1][1], words[1][2])
 			if len(chosen) > 4 * BLOCK_CAP:
 				return []
 		return list(chosen)
+
+	def _common_word(self, token: str, lists: list[list[int]]) -> set[int]:
+		"""Entries holding a common word (or a one-typo variant), cached: common words recur."""
+		cached = self._common.get(token)
+		if cached is None:
+			cached = self._common[token] = set().union(*lists)
+		return cached
 
 	def _assess(self, erp: Profile, index: int, linked: dict, erp_id: str, batch: Counter) -> _Assessment:
 		qbo = self.profiles[index]
@@ -292,7 +305,7 @@ class Matcher:
 			a.blockers.append(f"currency differs (QBO {qbo.currency}, ERPNext {erp.currency})")
 		owner = linked.get(self.records[index].id)
 		if owner and owner != erp_id:
-			a.blockers.append(f"already linked to ERPNext {owner}")
+			a.blockers.append(f"already linked to {'ERPNext ' if owner != _SEVERAL else ''}{owner}")
 		a.rule = self._link_rule(erp, a, batch)
 		return a
 
@@ -349,7 +362,7 @@ def _competes(other: _Assessment, pick: _Assessment) -> bool:
 	exact name when the pick's name is not exact, or an uncontradicted name at least as close."""
 	if other.support and other.name_score >= REVIEW_NAME:
 		return True
-	if other.name_kind == "exact" and pick.name_kind != "exact":
+	if other.name_kind == "exact" and pick.name_kind != "exact" and not other.against:
 		return True
 	return pick.rule != "corroborated" and not other.against and other.name_score >= pick.name_score
 
@@ -402,10 +415,11 @@ def _review_shared_links(decisions: list[MatchDecision]) -> None:
 				d.reason = f"QBO customer also matches ERPNext {others}: {d.reason}"
 
 
-def _token_variants(token: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def _token_variants(token: str) -> tuple[str, ...]:
 	"""The token and, for words of 4+ letters, every one-deletion variant (typo-tolerant blocking)."""
 	if len(token) < 2 or token == "and":
-		return []
+		return ()
 	if len(token) < 4:
-		return [token]
-	return [token, *(token[:i] + token[i + 1 :] for i in range(len(token)))]
+		return (token,)
+	return (token, *dict.fromkeys(token[:i] + token[i + 1 :] for i in range(len(token))))
