@@ -1,0 +1,325 @@
+"""The invoice exporter: every submitted Sales Invoice reaches QBO exactly once, correct to the cent, and
+every failure is explained per invoice. Framework-free; the Frappe layer supplies records and callbacks.
+
+    exporter = Exporter(client, settings, on_outcome=save, on_in_flight=mark, facts=facts)
+    report = exporter.export(invoices, in_flight=names_marked_last_run)
+
+What `export` does, in order:
+1. Sorts each invoice into an action: create (Invoice, or CreditMemo for a return), update (an amendment
+   under amend_policy "update": the same QBO invoice, keeping its DocNumber), void (cancelled; a
+   cancelled return's CreditMemo is deleted), or nothing (already in QBO: a rerun sends nothing).
+2. Pre-flight (invoices.prepare): held or waiting invoices get their Outcome at once, never sent.
+3. Reconciles invoices the caller marked in flight on an earlier run: one `DocNumber IN (...)` query per
+   30, and a QBO invoice with the same customer and total is adopted instead of created again.
+4. Sends batches of at most 30 (deterministic bIds "0".."29" and requestid per batch) through the
+   client's limiter, a few batches in flight at once. `on_in_flight(names)` is called before each batch
+   leaves; `on_outcome(outcome)` as soon as each item's answer is read. Both run on the caller's thread.
+5. Classifies each answer: success (TotalAmt read back and compared); 429/3001, 5xx, timeouts retried
+   with backoff (an ambiguous failure is reconciled by DocNumber before any resend); 5010 retried after
+   re-reading the SyncToken; 6140 reconciled (adopt a match, else Failed with both invoices described);
+   missing references Held; other faults Failed in QBO's words. Transient trouble never ends as Failed:
+   an invoice that kept failing is left Queued. ReconnectRequired stops the run; nothing is lost.
+
+Other entry points: `update_after_submit(invoices)` (sparse update of due date / memo), and
+`preview_next_batch(invoices, settings, facts)` for the desk. Lifecycle details are in export_ops.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from qbo_connector.engine.client import BATCH_LIMIT, QBOClient
+from qbo_connector.engine.errors import (
+	DuplicateDocNumber,
+	QBOError,
+	ReconnectRequired,
+	StaleObject,
+	Throttled,
+	Transient,
+)
+from qbo_connector.engine.export_ops import (
+	Work,
+	find_by_doc_numbers,
+	handle_update_failure,
+	plan_work,
+	reconcile_by_doc_number,
+	refetch,
+	send_void,
+)
+from qbo_connector.engine.invoices import (
+	ExportSettings,
+	Hold,
+	Prepared,
+	QBOFacts,
+	doc_number_for,
+	entity_for,
+	prepare,
+	qbo_total,
+	sparse_changes,
+)
+from qbo_connector.engine.records import QUEUED, SYNCED, VOIDED, ERPInvoice, Outcome
+
+DOCTYPE = "Sales Invoice"
+REQUEST_ID_MAX = 36
+
+
+@dataclass
+class ExportReport:
+	outcomes: list[Outcome] = field(default_factory=list)
+	skipped: int = 0  # already in QBO: nothing sent
+	adopted: int = 0  # found in QBO by DocNumber and linked instead of created
+	batches: int = 0
+	stopped: str = ""  # set when the run had to stop (reconnect required)
+	engine_cpu_s: float = 0.0  # thread CPU spent mapping, planning and classifying
+
+	def count(self, status: str) -> int:
+		return sum(1 for outcome in self.outcomes if outcome.status == status)
+
+
+def request_id_for(realm: str, op: str, works: list[Work]) -> str:
+	"""Deterministic per batch content: the same batch resent gets QBO's cached answer."""
+	key = "|".join([realm, op, *(f"{w.name}#{w.attempts}" for w in works)])
+	return "inv-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[: REQUEST_ID_MAX - 4]
+
+
+def plan_batches(works: list[Work]) -> list[list[Work]]:
+	"""Chunks of at most 30, one operation per batch, in the order given."""
+	batches: list[list[Work]] = []
+	for op in ("update", "create", "delete"):
+		same = [w for w in works if w.op == op]
+		batches.extend(same[i : i + BATCH_LIMIT] for i in range(0, len(same), BATCH_LIMIT))
+	return batches
+
+
+def preview_next_batch(
+	invoices: list[ERPInvoice], settings: ExportSettings, facts: QBOFacts | None = None
+) -> list[tuple[str, str, str]]:
+	"""For the desk: (name, "will_send" | "blocked" | "in QuickBooks", reason) per invoice, sending nothing."""
+	rows = []
+	for inv in invoices:
+		if inv.qbo_id and inv.docstatus == 1:
+			rows.append((inv.name, "in QuickBooks", ""))
+			continue
+		if inv.docstatus == 2:
+			rows.append((inv.name, "will_send", "void in QuickBooks"))
+			continue
+		try:
+			prepare(inv, settings, facts)
+			rows.append((inv.name, "will_send", ""))
+		except Hold as hold:
+			rows.append((inv.name, "blocked", "; ".join(hold.reasons)))
+	return rows
+
+
+class Exporter:
+	def __init__(
+		self,
+		client: QBOClient,
+		settings: ExportSettings,
+		on_outcome: Callable[[Outcome], None] | None = None,
+		on_in_flight: Callable[[list[str]], None] | None = None,
+		facts: QBOFacts | None = None,
+		concurrency: int = 4,
+		max_attempts: int = 6,
+		backoff: float = 2.0,
+		sleep: Callable[[float], None] = time.sleep,
+	):
+		self.client = client
+		self.settings = settings
+		self.on_outcome = on_outcome or (lambda outcome: None)
+		self.on_in_flight = on_in_flight or (lambda names: None)
+		self.facts = facts or QBOFacts()
+		self.concurrency = max(1, min(concurrency, client.limiter.limits.concurrent))
+		self.max_attempts = max_attempts
+		self.backoff = backoff * client.limiter.window / 60.0  # backoff follows the limiter's time scale
+		self.sleep = sleep
+		self.report = ExportReport()
+		self.retry: list[Work] = []
+
+	# -- outcomes ----------------------------------------------------------------------------------
+	def record(self, work: Work, status: str, message: str = "", **fields) -> None:
+		fields.setdefault("doc_number", work.doc_number)
+		outcome = Outcome(DOCTYPE, work.name, status, message=message, **fields)
+		outcome.extra.setdefault("entity", work.entity)
+		work.done = True
+		self.report.outcomes.append(outcome)
+		self.on_outcome(outcome)
+
+	def record_success(self, work: Work, obj: dict, adopted: bool = False) -> None:
+		"""Synced (or Voided), with QBO's TotalAmt read back and compared to ERPNext's total."""
+		extra: dict = {"adopted": True} if adopted else {}
+		message = ""
+		if work.op == "void" or work.op == "delete":
+			self.record(work, VOIDED, qbo_id=str(obj.get("Id", work.inv.qbo_id)), extra=extra)
+			return
+		if work.prepared and qbo_total(obj) != work.prepared.total:
+			extra.update({"flag": "total_mismatch", "qbo_total": str(qbo_total(obj))})
+			extra["erpnext_total"] = str(work.prepared.total)
+			message = (
+				f"QuickBooks shows a total of {qbo_total(obj)}, but ERPNext's total is {work.prepared.total}; "
+				"please check the invoice in QuickBooks."
+			)
+		fields = {"qbo_id": str(obj.get("Id", "")), "qbo_sync_token": str(obj.get("SyncToken", ""))}
+		if obj.get("DocNumber"):
+			fields["doc_number"] = str(obj["DocNumber"])
+		self.record(work, SYNCED, message, extra=extra, **fields)
+		self.report.adopted += adopted
+
+	def record_error(self, work: Work, error: QBOError) -> None:
+		code = str(error.code or "")
+		self.record(work, error.status, error.user_message(), error_code=code, detail=str(error)[:500])
+
+	# -- the run -----------------------------------------------------------------------------------
+	def export(
+		self,
+		invoices: Iterable[ERPInvoice],
+		in_flight: Iterable[str] = (),
+		originals: dict[str, tuple[str, str]] | None = None,
+	) -> ExportReport:
+		"""Create, amend, void and delete as each invoice's state asks. `in_flight`: names the caller
+		marked in flight and never saw an outcome for. `originals`: ERPNext name -> (QBO id, SyncToken)
+		of invoices that amendments or returns refer to (those in `invoices` are found by themselves)."""
+		started = time.thread_time()
+		self.report = ExportReport()
+		works = plan_work(self, list(invoices), set(in_flight), dict(originals or {}))
+		self.report.engine_cpu_s += time.thread_time() - started
+		self.run(works)
+		return self.report
+
+	def update_after_submit(self, invoices: Iterable[ERPInvoice]) -> ExportReport:
+		"""Sparse update of the fields ERPNext allows to change after submit (due date, memo)."""
+		self.report = ExportReport()
+		works = []
+		for inv in invoices:
+			work = Work(inv, "update", entity_for(inv), {})
+			if not inv.qbo_id:
+				self.record(work, QUEUED, "The invoice is not in QuickBooks yet; it will be sent as a whole.")
+				continue
+			try:
+				work.body = {"Id": inv.qbo_id, "SyncToken": inv.qbo_sync_token or "0", **sparse_changes(inv)}
+			except Hold as hold:
+				self.record(work, hold.status, "; ".join(hold.reasons))
+				continue
+			works.append(work)
+		self.run(works)
+		return self.report
+
+	def run(self, works: list[Work]) -> None:
+		"""Send everything, retrying what may be retried, until each work has an outcome."""
+		try:
+			self.send_batches([w for w in works if w.op != "void"])
+			for work in works:
+				if work.op == "void" and not work.done:
+					send_void(self, work)
+		except ReconnectRequired as stop:
+			self.report.stopped = stop.user_message()
+			for work in works:
+				if not work.done:
+					self.record(work, QUEUED, stop.user_message())
+
+	def send_batches(self, works: list[Work]) -> None:
+		"""The main loop: a few batches in flight, answers absorbed on this thread as they arrive."""
+		pending = deque(plan_batches([w for w in works if not w.reconcile and not w.done]))
+		self.retry = [w for w in works if w.reconcile and not w.done]
+		running: dict = {}
+		with ThreadPoolExecutor(self.concurrency, thread_name_prefix="qbo-export") as pool:
+			try:
+				while pending or running or self.retry:
+					pending.extend(plan_batches(self.take_due()))
+					while pending and len(running) < self.concurrency:
+						batch = pending.popleft()
+						running[self.submit(pool, batch)] = batch
+					wake = min((w.not_before for w in self.retry), default=None)
+					timeout = None if wake is None else max(0.0, wake - time.monotonic())
+					if running:
+						done, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+						for future in done:
+							self.absorb(running.pop(future), future)
+					elif timeout and not pending:
+						self.sleep(timeout)
+			finally:
+				for future in running:
+					future.cancel()
+
+	def take_due(self) -> list[Work]:
+		"""Works whose retry time has come; those needing a DocNumber check get it first."""
+		now = time.monotonic()
+		due = [w for w in self.retry if w.not_before <= now]
+		if not due:
+			return []
+		self.retry = [w for w in self.retry if w.not_before > now]
+		return self.reconcile([w for w in due if w.reconcile]) + [w for w in due if not w.reconcile]
+
+	def submit(self, pool, batch: list[Work]):
+		started = time.thread_time()
+		for work in batch:
+			work.attempts += 1
+		op = batch[0].op
+		items = [{"bId": str(i), "operation": op, w.entity: w.body} for i, w in enumerate(batch)]
+		request_id = request_id_for(self.client.config.realm_id, op, batch)
+		self.on_in_flight([w.name for w in batch])
+		self.report.batches += 1
+		self.report.engine_cpu_s += time.thread_time() - started
+		return pool.submit(self.client.batch, items, request_id)
+
+	def absorb(self, batch: list[Work], future) -> None:
+		"""Record each item's answer; works to try again go to the retry list."""
+		try:
+			answers = future.result()
+		except ReconnectRequired:
+			raise
+		except QBOError as error:
+			answers = {str(i): error for i in range(len(batch))}
+		started = time.thread_time()
+		for i, work in enumerate(batch):
+			answer = answers.get(str(i), Transient("QuickBooks sent no answer for this item", detail="bId"))
+			self.classify(work, answer)
+		self.report.engine_cpu_s += time.thread_time() - started
+
+	def classify(self, work: Work, answer) -> None:
+		"""Record the outcome of one answer, or put the work on the retry list."""
+		if isinstance(answer, dict):
+			self.record_success(work, answer)
+		elif isinstance(answer, DuplicateDocNumber) and work.op == "create":
+			work.reconcile = True
+			self.retry.extend(self.reconcile([work], clash=answer))
+		elif isinstance(answer, StaleObject) and work.attempts < self.max_attempts:
+			if refetch(self, work):
+				self.retry.append(work)
+		elif answer.transient and work.attempts < self.max_attempts:
+			self.later(work, reconcile=work.op == "create" and not is_throttle(answer))
+		elif answer.transient:
+			self.record(work, QUEUED, answer.user_message(), error_code=str(answer.code or ""))
+		elif not handle_update_failure(self, work, answer):
+			self.record_error(work, answer)
+
+	def later(self, work: Work, reconcile: bool = False) -> None:
+		"""Retry with exponential backoff; an ambiguous create is looked up by DocNumber first."""
+		work.reconcile = reconcile
+		work.not_before = time.monotonic() + self.backoff * 2 ** max(0, work.attempts - 1)
+		self.retry.append(work)
+
+	def reconcile(self, works: list[Work], clash: QBOError | None = None) -> list[Work]:
+		"""Adopt what QBO already has; returns the works that still need sending."""
+		return reconcile_by_doc_number(self, works, clash) if works else []
+
+
+def is_throttle(error: QBOError) -> bool:
+	"""A 429 was refused before running, so resending it cannot duplicate anything."""
+	return isinstance(error, Throttled) or error.code == 3001
+
+
+__all__ = [
+	"ExportReport",
+	"Exporter",
+	"doc_number_for",
+	"find_by_doc_numbers",
+	"plan_batches",
+	"preview_next_batch",
+	"request_id_for",
+]
