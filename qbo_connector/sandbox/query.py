@@ -238,8 +238,10 @@ def lookup_path(row: dict, path: str):
 		if not isinstance(value, dict):
 			return None
 		value = value.get(part)
-	if isinstance(value, dict) and "value" in value:  # references compare by their id
-		return value["value"]
+	if isinstance(value, dict):  # references compare by id, e-mail and phone by their text
+		for key in ("value", "Address", "FreeFormNumber"):
+			if key in value:
+				return value[key]
 	return value
 
 
@@ -264,24 +266,30 @@ def comparable(left, right):
 	return str(left).casefold(), str(right).casefold()
 
 
+def equal(left, right) -> bool:
+	if isinstance(left, str) and isinstance(right, str):
+		if left.casefold() == right.casefold():
+			return True
+		if not (left[:1].isdigit() or left[:1] in "-."):  # plain text: no numeric or date reading possible
+			return False
+	pair = comparable(left, right)
+	return pair is not None and pair[0] == pair[1]
+
+
 def matches(row: dict, condition: Condition) -> bool:
 	left = lookup_path(row, condition.field)
+	if left is None:
+		return False
 	if condition.op == "like":
 		pattern = "".join(".*" if ch == "%" else re.escape(ch) for ch in condition.values[0])
-		return left is not None and re.fullmatch(pattern, str(left), re.IGNORECASE | re.DOTALL) is not None
-	if condition.op == "in":
-		return any(matches(row, Condition(condition.field, "=", [value])) for value in condition.values)
+		return re.fullmatch(pattern, str(left), re.IGNORECASE | re.DOTALL) is not None
+	if condition.op in ("=", "in"):
+		return any(equal(left, value) for value in condition.values)
 	pair = comparable(left, condition.values[0])
 	if pair is None:
 		return False
 	lval, rval = pair
-	return {
-		"=": lval == rval,
-		"<": lval < rval,
-		">": lval > rval,
-		"<=": lval <= rval,
-		">=": lval >= rval,
-	}[condition.op]
+	return {"<": lval < rval, ">": lval > rval, "<=": lval <= rval, ">=": lval >= rval}[condition.op]
 
 
 def sort_key(value):
@@ -312,9 +320,10 @@ def run(query: Query, rows: list[dict], active_only: bool) -> dict:
 
 
 def project(row: dict, fields: list[str]) -> dict:
+	keys = {key.lower(): key for key in row}
 	out = {"Id": row.get("Id")}
 	for name in fields:
-		head = name.split(".")[0]
-		if head in row:
-			out[head] = row[head]
+		key = keys.get(name.split(".")[0].lower())
+		if key:
+			out[key] = row[key]
 	return out
