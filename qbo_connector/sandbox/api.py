@@ -62,9 +62,11 @@ def classify(request: Request, parts: list[str]) -> str:
 
 
 def execute(sandbox, request: Request, parts: list[str]) -> Response:
-	"""Run under the lock; writes carrying a requestid are answered from the replay cache when seen before."""
+	"""Writes carrying a requestid already seen in this realm get the original response, without running again."""
 	realm = sandbox.realms.get(request.realm)
-	request_id = request.param("requestid") if request.method == "POST" else ""
+	request_id = (
+		request.param("requestid") if request.method == "POST" and request.kind in WRITE_KINDS else ""
+	)
 	try:
 		if realm is None:
 			raise faults.Fault(
@@ -77,17 +79,16 @@ def execute(sandbox, request: Request, parts: list[str]) -> Response:
 				"requestid",
 			)
 		with sandbox.lock:
-			replay_key = f"{request.kind}:{'/'.join(parts).lower()}:{request_id}"
-			if request_id and request.kind in WRITE_KINDS and replay_key in realm.replies:
+			if request_id in realm.replies:
 				request.replayed = True
-				status, body, content_type = realm.replies[replay_key]
+				status, body, content_type = realm.replies[request_id]
 				return Response(status, body, content_type)
 			response = dispatch(sandbox, request, realm, parts)
 	except faults.Fault as fault:
 		response = Response.json(fault.status, fault.body(sandbox.stamp()))
-	if request_id and request.kind in WRITE_KINDS and realm is not None:
+	if request_id and realm is not None and len(request_id) <= MAX_REQUEST_ID:
 		with sandbox.lock:
-			realm.replies[replay_key] = (response.status, response.body, response.content_type)
+			realm.replies[request_id] = (response.status, response.body, response.content_type)
 	return response
 
 

@@ -6,6 +6,7 @@ import html
 import json
 from urllib.parse import urlencode
 
+from qbo_connector.sandbox.api import scripted_response
 from qbo_connector.sandbox.faults import OAuthError
 from qbo_connector.sandbox.oauth import ACCOUNTING_SCOPE
 from qbo_connector.sandbox.wire import Request, Response
@@ -35,6 +36,9 @@ def route(sandbox, request: Request) -> Response:
 		return userinfo(sandbox, request)
 	if path in (TOKEN_PATH, REVOKE_PATH) and request.method == "POST":
 		request.kind = "token" if path == TOKEN_PATH else "revoke"
+		scripted = sandbox.limiter.take_scripted(path, request.kind)
+		if scripted:
+			return scripted_response(sandbox, scripted)
 		try:
 			with sandbox.lock:
 				return token(sandbox, request) if path == TOKEN_PATH else revoke(sandbox, request)

@@ -20,6 +20,7 @@ from qbo_connector.sandbox.wire import Request, Response
 class Handler(BaseHTTPRequestHandler):
 	protocol_version = "HTTP/1.1"
 	server_version = "QBOSandbox/1.0"
+	disable_nagle_algorithm = True  # headers and body leave together: no 40 ms delayed-ACK stalls
 
 	def serve(self) -> None:
 		try:
