@@ -41,6 +41,7 @@ FUZZY_HITS = 5  # best fuzzy hits per block assessed in full
 REVIEW_NAME = 80  # a name this similar is worth a human look
 MAX_CANDIDATES = 5
 _SEVERAL = "several ERPNext customers"
+ALREADY_LINKED = "already linked"
 
 # Evidence weights: support must outweigh contradictions before a link.
 _SUPPORT = {"tax id": 3, "email": 2, "phone": 1, "address": 1}
@@ -102,6 +103,7 @@ class Matcher:
 		self._entries: list[str] = []  # name strings scored by rapidfuzz
 		self._owner: list[int] = []  # entry -> record index
 		self._tokens: defaultdict[str, list[int]] = defaultdict(list)  # token or deletion variant -> entries
+		self._name_only: set[str] = set()  # ERPNext ids linked on a unique name alone (in this batch)
 		self._common: dict[str, set[int]] = {}  # common word -> entries holding it (filled on demand)
 		for record in qbo_records:
 			self._add(record)
@@ -157,7 +159,8 @@ class Matcher:
 			self._decide(c, p, linked, linked_to.get(c.id, ""), batch)
 			for c, p in zip(erp_customers, profiles, strict=True)
 		]
-		_review_shared_links(decisions)
+		_review_shared_links(decisions, self._name_only)
+		self._name_only.clear()
 		return decisions
 
 	def decide_one(
@@ -196,7 +199,7 @@ class Matcher:
 		if index is None:
 			return None
 		record, profile = self.records[index], self.profiles[index]
-		cand = Candidate(qbo_id, record.display_name, 100, "already linked", profile.active)
+		cand = Candidate(qbo_id, record.display_name, 100, ALREADY_LINKED, profile.active)
 		owner = linked.get(qbo_id, erp.id)
 		if owner != erp.id:
 			reason = f"QBO customer is linked to {'ERPNext ' if owner != _SEVERAL else ''}{owner}"
@@ -350,6 +353,8 @@ class Matcher:
 					erp_id, picked, candidates, f"another QBO customer is similar: {picked.reason}"
 				)
 			extra = "; unique name in QBO" if pick.rule == "unique" else ""
+			if pick.rule == "unique":
+				self._name_only.add(erp_id)
 			return MatchDecision(erp_id, LINK, picked.qbo_id, picked.score, picked.reason + extra, candidates)
 		if len(eligible) > 1:
 			return _review(erp_id, top, candidates, f"{len(eligible)} QBO customers match: {top.reason}")
@@ -400,19 +405,24 @@ def _contains(a: str, b: str) -> bool:
 	return len(small) >= 2 and small <= large
 
 
-def _review_shared_links(decisions: list[MatchDecision]) -> None:
-	"""Never link two ERPNext customers to one QBO customer: all of them go to review."""
+def _review_shared_links(decisions: list[MatchDecision], name_only: set[str]) -> None:
+	"""Never link two ERPNext customers to one QBO customer: they all go to review. A link made on a
+	unique name alone also goes to review when another ERPNext customer's best candidate is that record."""
 	by_qbo: defaultdict[str, list[MatchDecision]] = defaultdict(list)
 	for d in decisions:
-		if d.decision == LINK:
+		if d.qbo_id and d.decision in (LINK, REVIEW):
 			by_qbo[d.qbo_id].append(d)
 	for group in by_qbo.values():
-		if len(group) > 1:
-			ids = [d.erpnext_id for d in group]
-			for d in group:
-				others = ", ".join(i for i in ids if i != d.erpnext_id)
-				d.decision = REVIEW
+		if len(group) < 2 or any(d.reason == ALREADY_LINKED for d in group):
+			continue
+		links = [d for d in group if d.decision == LINK]
+		doubtful = links if len(links) > 1 else [d for d in links if d.erpnext_id in name_only]
+		ids = [d.erpnext_id for d in group]
+		for d in group:
+			others = ", ".join(i for i in ids if i != d.erpnext_id)
+			if d in doubtful or d.decision == REVIEW:
 				d.reason = f"QBO customer also matches ERPNext {others}: {d.reason}"
+				d.decision = REVIEW
 
 
 @lru_cache(maxsize=1 << 16)

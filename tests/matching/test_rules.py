@@ -1,0 +1,228 @@
+"""Decision semantics and the NEVER rules, one case each."""
+
+from qbo_connector.engine.matching import Matcher
+from qbo_connector.engine.records import CREATE, LINK, REVIEW, ERPCustomer, QBOCustomer
+
+
+def decide(qbo, erp, already_linked=None):
+	return Matcher(qbo).decide(erp, already_linked)
+
+
+def one(qbo, customer, already_linked=None):
+	return Matcher(qbo).decide_one(customer, already_linked)
+
+
+def test_exact_name_plus_email_links_with_a_readable_reason():
+	d = one(
+		[QBOCustomer("1", "Acme, Inc.", email="bob@acme.com")],
+		ERPCustomer("E", "ACME INC", email="Bob@Acme.com"),
+	)
+	assert (d.decision, d.qbo_id) == (LINK, "1")
+	assert "same name" in d.reason and "same email" in d.reason
+	assert 0 <= d.score <= 100
+
+
+def test_no_candidate_creates():
+	d = one([QBOCustomer("1", "Acme")], ERPCustomer("E", "Globex Widgets"))
+	assert (d.decision, d.qbo_id, d.candidates) == (CREATE, "", [])
+
+
+def test_fuzzy_name_only_goes_to_review_with_candidates():
+	d = one(
+		[QBOCustomer("1", "Umbrella Trading")], ERPCustomer("E", "Umbrela Tradng", customer_type="Company")
+	)
+	assert d.decision == REVIEW and d.qbo_id == "1"
+	assert d.candidates and d.candidates[0].qbo_id == "1"
+
+
+def test_decisions_keep_the_input_order():
+	qbo = [QBOCustomer(str(i), f"Company {i} Ltd", email=f"c{i}@x.com") for i in range(5)]
+	erp = [ERPCustomer(f"E{i}", f"Company {i} Ltd", email=f"c{i}@x.com") for i in (3, 1, 4, 0)]
+	assert [d.erpnext_id for d in decide(qbo, erp)] == ["E3", "E1", "E4", "E0"]
+
+
+def test_never_links_two_erpnext_customers_to_one_qbo_customer_on_a_name():
+	qbo = [QBOCustomer("1", "Vandelay Industries", company_name="Vandelay Industries")]
+	erp = [
+		ERPCustomer("A", "Vandelay Industries", "Company"),
+		ERPCustomer("B", "Vandelay Industries Inc", "Company"),
+	]
+	decisions = decide(qbo, erp)
+	assert [d.decision for d in decisions] == [REVIEW, REVIEW]
+	assert "ERPNext B" in decisions[0].reason and "ERPNext A" in decisions[1].reason
+
+
+def test_a_name_only_link_yields_to_another_claim():
+	qbo = [QBOCustomer("1", "Umbrella Trading", company_name="Umbrella Trading")]
+	erp = [ERPCustomer("A", "Umbrella Trading Co", "Company"), ERPCustomer("B", "Umbrela Tradng", "Company")]
+	assert [d.decision for d in decide(qbo, erp)] == [REVIEW, REVIEW]
+
+
+def test_evidence_keeps_one_link_and_the_weaker_claim_is_reviewed_with_a_note():
+	qbo = [QBOCustomer("1", "Vandelay Industries", email="art@vandelay.com")]
+	erp = [
+		ERPCustomer("A", "Vandelay Industries", email="art@vandelay.com"),
+		ERPCustomer("B", "Vandelay Industries Inc"),
+	]
+	decisions = decide(qbo, erp)
+	assert [d.decision for d in decisions] == [LINK, REVIEW]
+	assert "ERPNext A" in decisions[1].reason
+
+
+def test_two_erpnext_customers_with_strong_evidence_both_go_to_review():
+	qbo = [QBOCustomer("1", "Vandelay Industries", email="art@vandelay.com", phone="555 123 4567")]
+	erp = [
+		ERPCustomer("A", "Vandelay Industries", email="art@vandelay.com"),
+		ERPCustomer("B", "Vandelay Industries", phone="5551234567"),
+	]
+	decisions = decide(qbo, erp)
+	assert [d.decision for d in decisions] == [REVIEW, REVIEW]
+	assert "also matches ERPNext B" in decisions[0].reason or "ERPNext" in decisions[0].reason
+
+
+def test_the_second_goes_to_review_when_the_first_link_exists():
+	qbo = [QBOCustomer("1", "Vandelay Industries", email="art@vandelay.com")]
+	d = one(qbo, ERPCustomer("B", "Vandelay Industries", email="art@vandelay.com"), already_linked={"1": "A"})
+	assert d.decision == REVIEW and "already linked to ERPNext A" in d.reason
+
+
+def test_never_links_to_a_vendor_or_employee_and_says_so():
+	qbo = [
+		QBOCustomer("7", "Hooli Ltd", entity_type="Vendor"),
+		QBOCustomer("8", "Jane Doe", entity_type="Employee"),
+	]
+	vendor = one(qbo, ERPCustomer("A", "Hooli Limited", email="x@hooli.com"))
+	employee = one(qbo, ERPCustomer("B", "Jane Doe"))
+	assert vendor.decision == CREATE and "name used by a QBO vendor" in vendor.reason
+	assert employee.decision == CREATE and "name used by a QBO employee" in employee.reason
+
+
+def test_never_auto_links_an_inactive_customer():
+	qbo = [QBOCustomer("5", "Globex Corporation", email="a@globex.com", active=False)]
+	d = one(qbo, ERPCustomer("A", "Globex Corp", email="a@globex.com"))
+	assert (d.decision, d.qbo_id) == (REVIEW, "5") and "inactive" in d.reason
+	assert d.candidates[0].active is False
+
+
+def test_never_auto_links_a_deleted_customer():
+	qbo = [QBOCustomer("5", "Globex Corporation (deleted)", email="a@globex.com")]
+	d = one(qbo, ERPCustomer("A", "Globex Corporation", email="a@globex.com"))
+	assert d.decision == REVIEW and "inactive" in d.reason
+
+
+def test_currency_difference_blocks_a_link():
+	qbo = [QBOCustomer("6", "Initech LLC", email="bill@initech.com", currency="EUR")]
+	d = one(qbo, ERPCustomer("A", "Initech LLC", email="bill@initech.com", currency="USD"))
+	assert d.decision == REVIEW and "currency differs" in d.reason
+
+
+def test_currency_missing_on_one_side_does_not_block():
+	qbo = [QBOCustomer("6", "Initech LLC", email="bill@initech.com", currency="")]
+	assert (
+		one(qbo, ERPCustomer("A", "Initech LLC", email="bill@initech.com", currency="USD")).decision == LINK
+	)
+
+
+def test_already_linked_active():
+	d = one([QBOCustomer("9", "Whatever Name")], ERPCustomer("A", "Totally Different", qbo_id="9"))
+	assert (d.decision, d.qbo_id, d.reason) == (LINK, "9", "already linked")
+
+
+def test_already_linked_inactive_goes_to_review():
+	d = one([QBOCustomer("9", "Acme (deleted)", active=False)], ERPCustomer("A", "Acme", qbo_id="9"))
+	assert (d.decision, d.qbo_id) == (REVIEW, "9") and "inactive" in d.reason
+
+
+def test_already_linked_via_the_map():
+	d = one([QBOCustomer("9", "Acme")], ERPCustomer("A", "Acme Widgets"), already_linked={"9": "A"})
+	assert (d.decision, d.qbo_id) == (LINK, "9")
+
+
+def test_a_stale_link_is_never_silently_replaced():
+	d = one(
+		[QBOCustomer("1", "Acme Widgets", email="a@acme.com")],
+		ERPCustomer("A", "Acme Widgets", email="a@acme.com", qbo_id="404"),
+	)
+	assert d.decision == REVIEW and "404" in d.reason
+
+
+def test_two_people_with_one_name_go_to_review():
+	qbo = [
+		QBOCustomer("1", "John Smith"),
+		QBOCustomer("2", "John Smith 2", given_name="John", family_name="Smith"),
+	]
+	assert one(qbo, ERPCustomer("A", "John Smith", customer_type="Individual")).decision == REVIEW
+
+
+def test_a_contradicting_email_sends_an_exact_name_to_review():
+	qbo = [QBOCustomer("1", "Tyrell Corp", email="eldon@tyrell.com")]
+	d = one(qbo, ERPCustomer("A", "Tyrell Corporation", email="accounts@tyrell-corp.com"))
+	assert d.decision == REVIEW and "email differs" in d.reason
+
+
+def test_a_different_tax_id_never_links():
+	qbo = [QBOCustomer("1", "Fabrikam Roofing", email="ops@fabrikam.com", tax_id="DE-555")]
+	assert (
+		one(qbo, ERPCustomer("A", "Fabrikam Roofing", email="ops@fabrikam.com", tax_id="DE-999")).decision
+		== REVIEW
+	)
+
+
+def test_a_shared_email_is_weak_evidence():
+	qbo = [
+		QBOCustomer("9", "Mary Jones", email="jones.family@gmail.com"),
+		QBOCustomer("10", "Peter Jones", email="jones.family@gmail.com"),
+	]
+	assert one(qbo, ERPCustomer("A", "Mark Jones", email="jones.family@gmail.com")).decision != LINK
+	linked = one(qbo, ERPCustomer("B", "Mary Jones", email="jones.family@gmail.com"))
+	assert (linked.decision, linked.qbo_id) == (LINK, "9")
+
+
+def test_a_generic_mailbox_alone_does_not_link_a_different_name():
+	qbo = [QBOCustomer("1", "Northwind Traders", email="info@northwind.com")]
+	assert one(qbo, ERPCustomer("A", "Southwind Trading", email="info@northwind.com")).decision != LINK
+
+
+def test_a_person_name_alone_is_not_enough():
+	qbo = [QBOCustomer("1", "Paul Boyd", given_name="Paul", family_name="Boyd")]
+	assert one(qbo, ERPCustomer("A", "Paul Boyd", customer_type="Individual")).decision == REVIEW
+
+
+def test_a_unique_company_name_alone_links():
+	qbo = [QBOCustomer("1", "Cyberdyne Systems", company_name="Cyberdyne Systems")]
+	assert one(qbo, ERPCustomer("A", "Cyberdyne Systems", customer_type="Company")).decision == LINK
+
+
+def test_different_legal_forms_are_not_an_exact_match_alone():
+	qbo = [QBOCustomer("1", "Allied Foods LLC", company_name="Allied Foods LLC")]
+	assert one(qbo, ERPCustomer("A", "Allied Foods Ltd", customer_type="Company")).decision == REVIEW
+
+
+def test_one_letter_apart_first_names_are_not_a_typo():
+	qbo = [QBOCustomer("1", "Mary Smith", email="m.smith@family.com")]
+	assert one(qbo, ERPCustomer("A", "Mark Smith", email="m.smith@family.com")).decision == REVIEW
+
+
+def test_typo_with_a_personal_email_links():
+	qbo = [QBOCustomer("1", "Sarah Connor", email="sarah@sky.net")]
+	assert one(qbo, ERPCustomer("A", "Sarah Conor", email="sarah@sky.net")).decision == LINK
+
+
+def test_company_name_and_contact_person():
+	qbo = [
+		QBOCustomer(
+			"1",
+			"Lisa Ray",
+			company_name="Ray Design Studio",
+			given_name="Lisa",
+			family_name="Ray",
+			email="lisa@raydesign.com",
+		)
+	]
+	d = one(qbo, ERPCustomer("A", "Ray Design Studio", email="lisa@raydesign.com"))
+	assert (d.decision, d.qbo_id) == (LINK, "1")
+
+
+def test_empty_inputs():
+	assert Matcher([]).decide([]) == []
+	assert one([], ERPCustomer("A", "")).decision == CREATE
