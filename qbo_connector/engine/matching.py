@@ -10,12 +10,21 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 
+from qbo_connector.engine.match_evidence import (
+	CLOSE_NAMES,
+	REVIEW_NAME,
+	SUPPORT,
+	Assessment,
+	compare_value,
+	competes,
+	contains,
+	describe,
+)
 from qbo_connector.engine.match_profile import (
 	Profile,
 	compare_names,
@@ -38,54 +47,9 @@ from qbo_connector.engine.records import (
 BLOCK_CAP = 400  # most entries a fuzzy block may hold before rarer tokens are required
 FUZZY_CUTOFF = 75  # token_sort_ratio needed to come out of a block
 FUZZY_HITS = 5  # best fuzzy hits per block assessed in full
-REVIEW_NAME = 80  # a name this similar is worth a human look
 MAX_CANDIDATES = 5
 _SEVERAL = "several ERPNext customers"
 ALREADY_LINKED = "already linked"
-
-# Evidence weights: support must outweigh contradictions before a link.
-_SUPPORT = {"tax id": 3, "email": 2, "phone": 1, "address": 1}
-_CLOSE_NAMES = {"typo", "reordered", "initials", "contact"}
-_NAME_TEXT = {
-	"exact": "same name",
-	"reordered": "same name words in another order",
-	"typo": "name {}% similar (typo)",
-	"initials": "name matches with initials",
-	"contact": "same name as the QBO contact person",
-	"partial": "one name contains the other",
-	"fuzzy": "name {}% similar",
-	"": "no name in common",
-}
-
-
-@dataclass
-class _Assessment:
-	"""Evidence between one ERPNext customer and one QBO customer."""
-
-	index: int
-	name_score: int
-	name_kind: str
-	support: int = 0  # weighted strong (not shared, not generic) agreements
-	weak: int = 0  # agreements on shared or generic values
-	against: int = 0  # weighted contradictions
-	hard: bool = False  # tax ids differ: never link
-	notes: list[str] = field(default_factory=list)
-	blockers: list[str] = field(default_factory=list)
-	rule: str = ""  # why it could be linked, "" when it cannot
-
-	@property
-	def score(self) -> int:
-		evidence = min(30, 15 * self.support + 5 * self.weak) - 12 * self.against - (40 if self.hard else 0)
-		return max(
-			0, min(100, round(0.7 * self.name_score + evidence + (15 if self.rule == "unique" else 0)))
-		)
-
-	@property
-	def plausible(self) -> bool:
-		if self.support or self.name_kind == "exact" or self.name_kind in _CLOSE_NAMES:
-			return True
-		# a merely similar name needs clean details: each contradiction asks for 10 points more
-		return self.name_score - 10 * self.against >= REVIEW_NAME or (self.weak and self.name_score >= 60)
 
 
 class Matcher:
@@ -261,14 +225,14 @@ class Matcher:
 			cached = self._common[token] = set().union(*lists)
 		return cached
 
-	def _assess(self, erp: Profile, index: int, linked: dict, erp_id: str, batch: Counter) -> _Assessment:
+	def _assess(self, erp: Profile, index: int, linked: dict, erp_id: str, batch: Counter) -> Assessment:
 		qbo = self.profiles[index]
 		score, kind = compare_names(erp.keys, qbo.keys)
 		if kind != "exact" and qbo.alias and qbo.alias in erp.keys:
 			score, kind = 95, "contact"
-		elif kind == "fuzzy" and _contains(erp.fuzzy, qbo.fuzzy):
+		elif kind == "fuzzy" and contains(erp.fuzzy, qbo.fuzzy):
 			score, kind = max(score, REVIEW_NAME), "partial"
-		a = _Assessment(index, score, kind)
+		a = Assessment(index, score, kind)
 		maps = self._maps
 		shared_email = erp.emails & qbo.emails
 		if shared_email:
@@ -278,21 +242,21 @@ class Matcher:
 				a.weak += 1
 				a.notes.append("same email (generic or shared by several customers)")
 			else:
-				a.support += _SUPPORT["email"]
+				a.support += SUPPORT["email"]
 				a.notes.append("same email")
 		elif erp.emails and qbo.emails:
 			a.against += 1
 			a.notes.append("email differs")
-		_compare_value(
+		compare_value(
 			a,
 			"phone",
 			erp.phone,
 			qbo.phone,
 			len(maps["phone"].get(qbo.phone, ())) + batch[("phone", erp.phone)] - 1,
 		)
-		_compare_value(a, "tax id", erp.tax, qbo.tax, len(maps["tax"].get(qbo.tax, ())))
+		compare_value(a, "tax id", erp.tax, qbo.tax, len(maps["tax"].get(qbo.tax, ())))
 		if erp.address and erp.address == qbo.address:
-			_compare_value(a, "address", erp.address, qbo.address, len(maps["address"][qbo.address]))
+			compare_value(a, "address", erp.address, qbo.address, len(maps["address"][qbo.address]))
 		elif erp.postcode and qbo.postcode and erp.postcode != qbo.postcode:
 			a.against += 1
 			a.notes.append("postcode differs")
@@ -312,7 +276,7 @@ class Matcher:
 		a.rule = self._link_rule(erp, a, batch)
 		return a
 
-	def _link_rule(self, erp: Profile, a: _Assessment, batch: Counter) -> str:
+	def _link_rule(self, erp: Profile, a: Assessment, batch: Counter) -> str:
 		"""Which link rule the evidence meets, ignoring blockers; "" when none."""
 		if a.hard:
 			return ""
@@ -324,17 +288,17 @@ class Matcher:
 				return "unique"
 			return ""
 		# a tax id, a personal email, or two independent identifiers, with a close name
-		if a.support >= 2 and a.support > a.against and a.name_kind in _CLOSE_NAMES:
+		if a.support >= 2 and a.support > a.against and a.name_kind in CLOSE_NAMES:
 			return "strong id"
 		if "same tax id" in a.notes and a.name_score >= REVIEW_NAME and not a.against:
 			return "strong id"
 		return ""
 
-	def _candidate(self, a: _Assessment) -> Candidate:
+	def _candidate(self, a: Assessment) -> Candidate:
 		record = self.records[a.index]
-		return Candidate(record.id, record.display_name, a.score, _describe(a), self.profiles[a.index].active)
+		return Candidate(record.id, record.display_name, a.score, describe(a), self.profiles[a.index].active)
 
-	def _choose(self, erp_id: str, found: list[_Assessment], candidates: list[Candidate]) -> MatchDecision:
+	def _choose(self, erp_id: str, found: list[Assessment], candidates: list[Candidate]) -> MatchDecision:
 		if not found:
 			return MatchDecision(erp_id, CREATE, "", 0, "no plausible QBO customer")
 		best = found[0]
@@ -342,11 +306,11 @@ class Matcher:
 		top = candidates[0]
 		if len(eligible) == 1:
 			pick = eligible[0]
-			rivals = [a for a in found if a is not pick and _competes(a, pick)]
+			rivals = [a for a in found if a is not pick and competes(a, pick)]
 			picked = self._candidate(pick)
 			if pick.blockers:
 				return _review(
-					erp_id, picked, candidates, f"{'; '.join(pick.blockers)}: {_describe(pick, False)}"
+					erp_id, picked, candidates, f"{'; '.join(pick.blockers)}: {describe(pick, False)}"
 				)
 			if rivals:
 				return _review(
@@ -359,50 +323,11 @@ class Matcher:
 		if len(eligible) > 1:
 			return _review(erp_id, top, candidates, f"{len(eligible)} QBO customers match: {top.reason}")
 		why = "; ".join(best.blockers) + ": " if best.blockers else "needs a person to confirm: "
-		return _review(erp_id, top, candidates, why + _describe(best, False))
-
-
-def _competes(other: _Assessment, pick: _Assessment) -> bool:
-	"""Does another candidate make the pick doubtful? One sharing an identifier with a similar name, an
-	exact name when the pick's name is not exact, or an uncontradicted name at least as close."""
-	if other.support and other.name_score >= REVIEW_NAME:
-		return True
-	if other.name_kind == "exact" and pick.name_kind != "exact" and not other.against:
-		return True
-	return pick.rule != "corroborated" and not other.against and other.name_score >= pick.name_score
+		return _review(erp_id, top, candidates, why + describe(best, False))
 
 
 def _review(erp_id: str, chosen: Candidate, candidates: list[Candidate], reason: str) -> MatchDecision:
 	return MatchDecision(erp_id, REVIEW, chosen.qbo_id, chosen.score, reason, candidates)
-
-
-def _compare_value(a: _Assessment, label: str, mine: str, theirs: str, others: int) -> None:
-	"""Record agreement (weak when the value is shared by several records) or contradiction."""
-	if not mine or not theirs:
-		return
-	if mine != theirs:
-		if label == "tax id":
-			a.hard = True
-		a.against += 0 if label == "address" else 1
-		a.notes.append(f"{label} differs")
-	elif others > 1:
-		a.weak += 1
-		a.notes.append(f"same {label} (shared by {others} records)")
-	else:
-		a.support += _SUPPORT[label]
-		a.notes.append(f"same {label}")
-
-
-def _describe(a: _Assessment, blockers: bool = True) -> str:
-	name = _NAME_TEXT.get(a.name_kind, "name {}% similar").format(a.name_score)
-	return ", ".join([name, *a.notes, *(a.blockers if blockers else ())])
-
-
-def _contains(a: str, b: str) -> bool:
-	"""All words of the shorter name (2 words at least) appear in the longer one."""
-	ta, tb = set(a.split()), set(b.split())
-	small, large = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
-	return len(small) >= 2 and small <= large
 
 
 def _review_shared_links(decisions: list[MatchDecision], name_only: set[str]) -> None:
