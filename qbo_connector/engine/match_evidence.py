@@ -52,9 +52,10 @@ class Assessment:
 
 
 def competes(other: Assessment, pick: Assessment) -> bool:
-	"""Does another candidate make the pick doubtful? One sharing an identifier with a similar name, an
-	exact name when the pick's name is not exact, or an uncontradicted name at least as close."""
-	if other.support and other.name_score >= REVIEW_NAME:
+	"""Does another candidate make the pick doubtful? One sharing an identifier (with a similar name,
+	or any name when the pick rests on its name alone), an exact name when the pick's name is not
+	exact, or an uncontradicted name at least as close."""
+	if other.support and (other.name_score >= REVIEW_NAME or pick.rule == "unique"):
 		return True
 	if other.name_kind == "exact" and pick.name_kind != "exact" and not other.against:
 		return True

@@ -26,6 +26,14 @@ _ADDRESS_WORDS = {
 }  # fmt: skip
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _EMAIL_SPLIT = re.compile(r"[,;\s]+")
+_EXTENSION = re.compile(r"(?:x|ext\.?|extension|#)\s*\d+\s*$", re.IGNORECASE)
+_COUNTRIES = {
+	"us": "US", "usa": "US", "unitedstates": "US", "unitedstatesofamerica": "US", "america": "US",
+	"uk": "GB", "gb": "GB", "gbr": "GB", "unitedkingdom": "GB", "greatbritain": "GB", "england": "GB",
+	"ca": "CA", "can": "CA", "canada": "CA", "au": "AU", "aus": "AU", "australia": "AU", "in": "IN",
+	"ind": "IN", "india": "IN", "de": "DE", "deu": "DE", "germany": "DE", "deutschland": "DE", "fr": "FR",
+	"fra": "FR", "france": "FR", "nz": "NZ", "newzealand": "NZ", "ie": "IE", "ireland": "IE",
+}  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -40,6 +48,7 @@ class Profile:
 	tax: str
 	address: str  # "line1|postcode" when both are known
 	postcode: str
+	place: str  # "city|country" (ISO-2 country when recognised), parts may be empty
 	currency: str
 	active: bool = True
 
@@ -49,8 +58,9 @@ def normalize_email(raw: str) -> frozenset[str]:
 
 
 def normalize_phone(raw: str) -> str:
-	"""Last 10 digits; "" when fewer than 7 digits."""
-	digits = "".join(ch for ch in raw or "" if ch.isdigit())
+	"""Last 10 digits (an extension dropped); "" when fewer than 7 digits."""
+	number = _EXTENSION.split(raw or "", maxsplit=1)[0]
+	digits = "".join(ch for ch in number if ch.isdigit())
 	return digits[-10:] if len(digits) >= 7 else ""
 
 
@@ -64,6 +74,23 @@ def normalize_address(line1: str, postcode: str) -> str:
 	line = " ".join(w for w in words if w)
 	code = normalize_code(postcode)
 	return f"{line}|{code}" if line and code else ""
+
+
+def normalize_place(city: str, country: str) -> str:
+	""" "city|country" for contradiction checks; a country name only counts when recognised."""
+	town = _NON_ALNUM.sub("", fold_text(city))
+	land = _NON_ALNUM.sub("", fold_text(country))
+	return f"{town}|{_COUNTRIES.get(land, '')}" if town or land else ""
+
+
+def places_differ(a: str, b: str) -> str:
+	""" "city" or "country" when both sides know it and it differs, else ""."""
+	if not a or not b:
+		return ""
+	(city_a, land_a), (city_b, land_b) = a.split("|"), b.split("|")
+	if land_a and land_b and land_a != land_b:
+		return "country"
+	return "city" if city_a and city_b and city_a != city_b else ""
 
 
 def is_generic_email(email: str) -> bool:
@@ -84,6 +111,7 @@ def profile_erp(customer: ERPCustomer) -> Profile:
 		tax=normalize_code(customer.tax_id),
 		address=normalize_address(customer.address_line1, customer.pincode),
 		postcode=normalize_code(customer.pincode),
+		place=normalize_place(customer.city, customer.country),
 		currency=(customer.currency or "").strip().upper(),
 	)
 
@@ -106,6 +134,7 @@ def profile_qbo(record: QBOCustomer) -> Profile:
 		tax=normalize_code(record.tax_id),
 		address=normalize_address(record.address_line1, record.postcode),
 		postcode=normalize_code(record.postcode),
+		place=normalize_place(record.city, record.country),
 		currency=(record.currency or "").strip().upper(),
 		active=record.active and not deleted,
 	)

@@ -30,6 +30,7 @@ from qbo_connector.engine.match_profile import (
 	compare_names,
 	is_generic_email,
 	legal_forms_differ,
+	places_differ,
 	profile_erp,
 	profile_qbo,
 )
@@ -263,6 +264,10 @@ class Matcher:
 		elif erp.postcode and erp.postcode == qbo.postcode:
 			a.weak += 1
 			a.notes.append("same postcode")
+		place = places_differ(erp.place, qbo.place)
+		if place:
+			a.against += 1
+			a.notes.append(f"{place} differs")
 		if kind == "exact" and legal_forms_differ(erp.legal, qbo.legal):
 			a.against += 1
 			a.notes.append("legal form differs")

@@ -226,3 +226,28 @@ def test_company_name_and_contact_person():
 def test_empty_inputs():
 	assert Matcher([]).decide([]) == []
 	assert one([], ERPCustomer("A", "")).decision == CREATE
+
+
+def test_a_different_city_sends_a_name_only_match_to_review():
+	qbo = [QBOCustomer("1", "Summit Plumbing", company_name="Summit Plumbing", city="Denver")]
+	d = one(qbo, ERPCustomer("A", "Summit Plumbing", "Company", city="Boston"))
+	assert d.decision == REVIEW and "city differs" in d.reason
+
+
+def test_country_aliases_agree():
+	qbo = [QBOCustomer("1", "Summit Plumbing", company_name="Summit Plumbing", country="USA")]
+	assert one(qbo, ERPCustomer("A", "Summit Plumbing", "Company", country="United States")).decision == LINK
+
+
+def test_phone_extensions_are_ignored():
+	qbo = [QBOCustomer("1", "Nick Brown", phone="+1 (555) 100-0002 ext. 12")]
+	assert one(qbo, ERPCustomer("A", "Brown, Nick", "Individual", phone="555.100.0002")).decision == LINK
+
+
+def test_an_identifier_pointing_elsewhere_blocks_a_name_only_link():
+	qbo = [
+		QBOCustomer("1", "Acme Widgets", company_name="Acme Widgets"),
+		QBOCustomer("2", "Bob Jones", email="bob@acmewidgets.com"),
+	]
+	d = one(qbo, ERPCustomer("A", "Acme Widgets", "Company", email="bob@acmewidgets.com"))
+	assert d.decision == REVIEW and {c.qbo_id for c in d.candidates} == {"1", "2"}
