@@ -13,6 +13,7 @@ from qbo_connector.engine.client import quote_value
 from qbo_connector.engine.errors import QBOError
 from qbo_connector.engine.records import NEEDS_REVIEW, SYNCED, QBOCustomer
 from qbo_connector.jobs import enqueue_sync, retry_records
+from qbo_connector.permissions import require_roles
 from qbo_connector.queue import queue_name
 from qbo_connector.writeback import release_waiting_invoices
 
@@ -28,7 +29,7 @@ def _check_doctype(doctype: str) -> None:
 @frappe.whitelist(methods=["POST"])
 def retry(doctype: str, names: str | list) -> str:
 	"""Bulk Retry: put records back in the queue for the next run."""
-	frappe.only_for(USER_ROLES)
+	require_roles(*USER_ROLES)
 	_check_doctype(doctype)
 	names = frappe.parse_json(names) if isinstance(names, str) and names.startswith("[") else names
 	names = [names] if isinstance(names, str) else list(names)
@@ -39,7 +40,7 @@ def retry(doctype: str, names: str | list) -> str:
 @frappe.whitelist(methods=["POST"])
 def retry_logs(names: str | list) -> str:
 	"""Bulk Retry from the Sync Log list: retries the documents the selected rows refer to."""
-	frappe.only_for(USER_ROLES)
+	require_roles(*USER_ROLES)
 	names = frappe.parse_json(names) if isinstance(names, str) else names
 	rows = frappe.get_all(
 		c.SYNC_LOG,
@@ -57,7 +58,7 @@ def retry_logs(names: str | list) -> str:
 @frappe.whitelist(methods=["POST"])
 def sync_record_now(doctype: str, name: str) -> str:
 	"""Sync Now on a form: queue this record and start a run."""
-	frappe.only_for(USER_ROLES)
+	require_roles(*USER_ROLES)
 	_check_doctype(doctype)
 	retry_records(doctype, [name])
 	enqueue_sync()
@@ -67,7 +68,7 @@ def sync_record_now(doctype: str, name: str) -> str:
 @frappe.whitelist()
 def search_qbo_customers(txt: str = "") -> list[dict]:
 	"""For the "Link to QuickBooks Customer" dialog: active and inactive customers by name."""
-	frappe.only_for(USER_ROLES)
+	require_roles(*USER_ROLES)
 	txt = (txt or "").strip().replace("%", "")
 	where = "Active IN (true, false)"
 	if txt:
@@ -90,7 +91,7 @@ def search_qbo_customers(txt: str = "") -> list[dict]:
 @frappe.whitelist(methods=["POST"])
 def link_customer(customer: str, qbo_customer_id: str) -> str:
 	"""Manual link; refuses a QBO customer that is inactive or already linked to another customer."""
-	frappe.only_for(USER_ROLES)
+	require_roles(*USER_ROLES)
 	frappe.get_doc(c.CUSTOMER, customer).check_permission("write")
 	other = frappe.db.get_value(c.CUSTOMER, {c.CUSTOMER_QBO_ID: qbo_customer_id, "name": ("!=", customer)})
 	if other:
@@ -124,7 +125,7 @@ def link_customer(customer: str, qbo_customer_id: str) -> str:
 
 @frappe.whitelist(methods=["POST"])
 def unlink_customer(customer: str) -> str:
-	frappe.only_for(USER_ROLES)
+	require_roles(*USER_ROLES)
 	frappe.get_doc(c.CUSTOMER, customer).check_permission("write")
 	frappe.db.set_value(
 		c.CUSTOMER,
@@ -159,7 +160,7 @@ def close_reviews(customer: str, status: str, qbo_id: str = "") -> None:
 @frappe.whitelist()
 def preview_matches(limit: int = 500) -> list[dict]:
 	"""Settings > Preview Matches: what the matcher would decide for unlinked customers; writes nothing."""
-	frappe.only_for(c.ADMIN_ROLE)
+	require_roles(c.ADMIN_ROLE)
 	from qbo_connector.engine.customers import load_directory
 	from qbo_connector.engine.matching import Matcher
 
@@ -189,7 +190,7 @@ def preview_matches(limit: int = 500) -> list[dict]:
 @frappe.whitelist()
 def get_status() -> dict:
 	"""Connection state and counts, for the settings form and `bench qbo status`."""
-	frappe.only_for(USER_ROLES)
+	require_roles(*USER_ROLES)
 	return collect_status()
 
 

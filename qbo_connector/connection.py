@@ -17,6 +17,7 @@ from qbo_connector.engine import client as qbo
 from qbo_connector.engine.errors import QBOError, ReconnectRequired
 from qbo_connector.engine.limiter import RateLimiter
 from qbo_connector.engine.tokens import TokenSet
+from qbo_connector.permissions import require_roles
 
 CALLBACK_PATH = "/api/method/qbo_connector.connection.callback"
 TOKEN_FIELDS = ("access_token", "refresh_token")
@@ -151,7 +152,7 @@ def mark_reconnect_required() -> None:
 @frappe.whitelist(methods=["POST"])
 def get_authorization_url() -> str:
 	"""Start Connect: a single-use state for this user, valid ten minutes."""
-	frappe.only_for(c.ADMIN_ROLE)
+	require_roles(c.ADMIN_ROLE)
 	settings = get_settings()
 	if not settings.client_id or not settings.get_password("client_secret", raise_exception=False):
 		frappe.throw(_("Enter the Client ID and Client Secret and save before connecting"))
@@ -176,7 +177,7 @@ def callback(
 	"""Intuit redirects here. Login required (Guests are refused by the whitelist), right role,
 	single-use state, Intuit's error parameter, then tokens into Password fields and a commit
 	(Frappe rolls back GET requests)."""
-	frappe.only_for(c.ADMIN_ROLE)
+	require_roles(c.ADMIN_ROLE)
 	expected = frappe.cache.get_value(c.OAUTH_STATE_KEY, user=frappe.session.user)
 	frappe.cache.delete_value(c.OAUTH_STATE_KEY, user=frappe.session.user)
 	if not state or not expected or not secrets.compare_digest(str(state), str(expected)):
@@ -217,7 +218,7 @@ def complete_connection(code: str, realm_id: str) -> None:
 @frappe.whitelist(methods=["POST"])
 def disconnect() -> None:
 	"""Revoke the refresh token at Intuit and forget the tokens; queued work stays queued."""
-	frappe.only_for(c.ADMIN_ROLE)
+	require_roles(c.ADMIN_ROLE)
 	settings = get_settings()
 	token = settings.get_password("refresh_token", raise_exception=False)
 	if token:
@@ -230,7 +231,7 @@ def disconnect() -> None:
 
 @frappe.whitelist(methods=["POST"])
 def test_connection() -> dict:
-	frappe.only_for(c.ADMIN_ROLE)
+	require_roles(c.ADMIN_ROLE)
 	try:
 		company = get_client().company_info()
 	except QBOError as exc:

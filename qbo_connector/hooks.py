@@ -4,7 +4,8 @@ app_publisher = "qbo_connector contributors"
 app_description = "Keeps QuickBooks Online in step with ERPNext: customer matching and batched invoice export"
 app_email = "dev@qbo-connector.invalid"
 app_license = "mit"
-required_apps = ["erpnext"]
+# org/repo form: a bare "erpnext" makes install-app look the org up on api.github.com (fails offline)
+required_apps = ["frappe/erpnext"]
 
 after_install = "qbo_connector.install.after_install"
 before_uninstall = "qbo_connector.install.before_uninstall"

@@ -16,6 +16,7 @@ from qbo_connector.engine.export import Exporter
 from qbo_connector.engine.export import preview_next_batch as preview_batch
 from qbo_connector.engine.invoices import ExportSettings, QBOFacts
 from qbo_connector.engine.records import HELD, NEEDS_REVIEW, Outcome
+from qbo_connector.permissions import require_roles
 from qbo_connector.queue import enqueue_record, queue_name
 
 AMEND_POLICIES = {"Void and create a new one": "void_and_create"}
@@ -153,7 +154,7 @@ def export_invoices(run, rows) -> None:
 @frappe.whitelist()
 def preview_next_batch() -> list[dict]:
 	"""What the next run would send, and what is blocked and why; sends nothing."""
-	frappe.only_for((c.ADMIN_ROLE, "Accounts Manager"))
+	require_roles(c.ADMIN_ROLE, "Accounts Manager")
 	names = frappe.get_all(
 		c.SYNC_QUEUE,
 		filters={"reference_doctype": c.SALES_INVOICE, "status": ("!=", "Failed")},
@@ -174,7 +175,7 @@ def preview_next_batch() -> list[dict]:
 
 @frappe.whitelist()
 def get_qbo_link(doctype: str, name: str) -> str:
-	frappe.only_for((c.ADMIN_ROLE, "Accounts Manager", "Accounts User"))
+	require_roles(c.ADMIN_ROLE, "Accounts Manager", "Accounts User")
 	if doctype == c.SALES_INVOICE:
 		qbo_id, entity = frappe.db.get_value(doctype, name, [c.INVOICE_QBO_ID, "is_return"])
 		entity = "CreditMemo" if entity else "Invoice"
@@ -189,7 +190,7 @@ def get_qbo_link(doctype: str, name: str) -> str:
 
 @frappe.whitelist(methods=["POST"])
 def start_backfill(since: str) -> str:
-	frappe.only_for(c.ADMIN_ROLE)
+	require_roles(c.ADMIN_ROLE)
 	frappe.enqueue(
 		"qbo_connector.invoice_sync.backfill_invoices",
 		queue="long",

@@ -16,6 +16,7 @@ from qbo_connector.connection import get_client, get_settings, mark_reconnect_re
 from qbo_connector.engine.customers import CustomerSettings, CustomerSync
 from qbo_connector.engine.errors import QBOError, ReconnectRequired
 from qbo_connector.engine.records import QUEUED, Outcome
+from qbo_connector.permissions import require_roles
 
 RUNNABLE = ("Queued", "Waiting for Customer", "Held")
 
@@ -54,7 +55,7 @@ def enqueue_sync() -> None:
 
 @frappe.whitelist(methods=["POST"])
 def sync_now() -> str:
-	frappe.only_for(c.ADMIN_ROLE)
+	require_roles(c.ADMIN_ROLE)
 	check_ready(get_settings())
 	enqueue_sync()
 	return _("QuickBooks sync queued; results appear on the documents as they arrive.")

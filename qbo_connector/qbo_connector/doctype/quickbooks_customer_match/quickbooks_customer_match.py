@@ -9,13 +9,14 @@ from frappe.utils import now_datetime
 from qbo_connector import constants as c
 from qbo_connector.api import USER_ROLES, link_customer
 from qbo_connector.jobs import retry_records
+from qbo_connector.permissions import require_roles
 
 
 class QuickBooksCustomerMatch(Document):
 	"""Review queue row: an uncertain match waits here until someone decides Link / Create New / Ignore."""
 
 	def _decide(self, status: str, qbo_id: str = "") -> None:
-		frappe.only_for(USER_ROLES)
+		require_roles(*USER_ROLES)
 		if self.status != c.REVIEW_OPEN:
 			frappe.throw(_("This match was already decided: {0}").format(self.status))
 		self.status = status

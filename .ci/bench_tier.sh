@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Bench tier of CI: install the app from CLONE on BENCH's SITE, run the Frappe tests and the browser test.
+# The bench's previous qbo_connector (a link to a developer's checkout, say) is restored on exit.
+set -euo pipefail
+CLONE="$1"
+BENCH="$2"
+SITE="$3"
+cd "$BENCH"
+export CI=1  # bench run-tests exits 0 on failures unless CI is set
+APP_LINK="$BENCH/apps/qbo_connector"
+PREVIOUS="$(readlink "$APP_LINK" 2>/dev/null || true)"
+
+cleanup() {
+	if [ -n "$PREVIOUS" ] && [ -d "$PREVIOUS" ] && [ "$PREVIOUS" != "$CLONE" ]; then
+		ln -sfn "$PREVIOUS" "$APP_LINK"
+		env/bin/pip install -q --no-deps -e "$APP_LINK" >/dev/null 2>&1 || true
+	fi
+}
+trap cleanup EXIT
+
+echo "-- services"
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+	redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+		--dir /var/lib/redis --logfile /var/log/redis/ci.log
+fi
+if ! mariadb-admin ping >/dev/null 2>&1; then
+	start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+	for _ in $(seq 30); do mariadb-admin ping >/dev/null 2>&1 && break; sleep 1; done
+fi
+redis-cli -h 127.0.0.1 -p 6379 ping
+mariadb-admin ping
+
+echo "-- app from $CLONE"
+ln -sfn "$CLONE" "$APP_LINK"
+grep -qx qbo_connector sites/apps.txt || echo qbo_connector >> sites/apps.txt
+env/bin/pip install -q -e "$APP_LINK"
+
+installed() { bench --site "$SITE" list-apps 2>/dev/null | grep -q '^qbo_connector'; }
+custom_fields() {
+	bench --site "$SITE" mariadb -s -N -e \
+		"select count(*) from \`tabCustom Field\` where dt in ('Customer','Sales Invoice') and fieldname like 'qbo%'"
+}
+if installed; then
+	bench --site "$SITE" uninstall-app qbo_connector --yes --no-backup --force
+	[ "$(custom_fields)" = "0" ] || { echo "uninstall left custom fields behind"; exit 1; }
+	echo "uninstall-app: no custom fields left"
+fi
+bench --site "$SITE" install-app qbo_connector
+bench --site "$SITE" migrate
+[ "$(custom_fields)" -gt 0 ] || { echo "install-app created no custom fields"; exit 1; }
+bench --site "$SITE" set-config allow_tests true
+
+echo "-- bench run-tests --app qbo_connector"
+bench --site "$SITE" run-tests --app qbo_connector
+
+echo "-- browser test"
+bash "$CLONE/.ci/browser_test.sh"

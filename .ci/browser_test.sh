@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Browser test of the desk against a real bench: starts the offline sandbox and the site's web server,
+# runs .ci/browser_test.py (Playwright + Debian's chromium, headless), stops both.
+# Run from the bench directory; SITE defaults to test_site.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+SITE="${QBO_SITE:-${3:-test_site}}"
+WEB_PORT="${QBO_WEB_PORT:-18000}"
+SANDBOX_PORT="${QBO_SANDBOX_PORT:-18765}"
+LOGS="$(pwd)/logs"
+mkdir -p "$LOGS"
+PIDS=()
+stop() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap stop EXIT
+
+env/bin/qbo-connector sandbox --port "$SANDBOX_PORT" --limits off >"$LOGS/ci-sandbox.log" 2>&1 &
+PIDS+=($!)
+bench --site "$SITE" serve --port "$WEB_PORT" --noreload >"$LOGS/ci-web.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 60); do
+	curl -sf "http://127.0.0.1:$WEB_PORT/api/method/ping" >/dev/null && curl -sf "http://127.0.0.1:$SANDBOX_PORT/.well-known/openid_configuration" >/dev/null && break
+	sleep 1
+done
+QBO_SITE="$SITE" QBO_BASE="http://127.0.0.1:$WEB_PORT" QBO_SANDBOX="http://127.0.0.1:$SANDBOX_PORT" QBO_LOGS="$LOGS" \
+	env/bin/python "$HERE/browser_test.py"

@@ -1,0 +1,152 @@
+"""Shared set-up for the bench tests: an in-process offline sandbox over HTTP, QuickBooks Settings
+pointed at it, a connection made through the real OAuth flow, and small ERPNext document factories."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import requests
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from qbo_connector import constants as c
+from qbo_connector.sandbox import Sandbox
+
+TEST_ITEM = "QBO Test Service"
+
+
+def get_test_company() -> str:
+	companies = frappe.get_all(
+		"Company", filters={"default_currency": "USD", "country": "United States"}, pluck="name", limit=1
+	)
+	if companies:
+		return companies[0]
+	company = frappe.get_doc(
+		{
+			"doctype": "Company",
+			"company_name": "QBO Test Company",
+			"abbr": "QTC",
+			"default_currency": "USD",
+			"country": "United States",
+			"chart_of_accounts": "Standard",
+		}
+	).insert(ignore_permissions=True)
+	return company.name
+
+
+def ensure_item() -> str:
+	if not frappe.db.exists("Item", TEST_ITEM):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": TEST_ITEM,
+				"item_name": TEST_ITEM,
+				"item_group": frappe.get_all("Item Group", filters={"is_group": 0}, pluck="name", limit=1)[0],
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+			}
+		).insert(ignore_permissions=True)
+	return TEST_ITEM
+
+
+def approve_consent(authorization_url: str) -> dict:
+	"""Play the user on the sandbox's consent page: submit Connect, return the redirect's parameters."""
+	form = {k: v[0] for k, v in parse_qs(urlparse(authorization_url).query).items()}
+	page = requests.get(authorization_url, timeout=10)
+	assert page.status_code == 200 and 'id="connect"' in page.text
+	response = requests.post(
+		authorization_url.split("?")[0], data={**form, "action": "connect"}, allow_redirects=False, timeout=10
+	)
+	assert response.status_code in (302, 303), response.text
+	return {k: v[0] for k, v in parse_qs(urlparse(response.headers["Location"]).query).items()}
+
+
+class QBOTestCase(FrappeTestCase):
+	"""Each class gets a fresh sandbox and a connected, enabled QuickBooks Settings; the app's own
+	commits (tokens, in-flight marks) are undone by deleting what the class created."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.sandbox = Sandbox(limits="off").start()
+		cls.company = get_test_company()
+		cls.item = ensure_item()
+		client_id, secret = cls.sandbox.default_client
+		settings = frappe.get_single(c.SETTINGS)
+		settings.update(
+			{
+				"enabled": 0,
+				"environment": "Custom",
+				"base_url": cls.sandbox.url,
+				"client_id": client_id,
+				"client_secret": secret,
+				"company": cls.company,
+				"connection_status": c.NOT_CONNECTED,
+				"realm_id": "",
+				"default_item": "Services",
+			}
+		)
+		settings.save(ignore_permissions=True)
+		frappe.db.commit()
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.db.rollback()
+		frappe.db.set_single_value(c.SETTINGS, {"enabled": 0, "connection_status": c.NOT_CONNECTED})
+		for doctype in (c.SYNC_QUEUE, c.SYNC_LOG, c.CUSTOMER_MATCH):
+			frappe.db.delete(doctype)
+		frappe.db.commit()
+		cls.sandbox.stop()
+		super().tearDownClass()
+
+	def connect(self) -> dict:
+		"""Connect through the real flow: authorization URL -> consent page -> callback."""
+		from qbo_connector.connection import callback, get_authorization_url
+
+		redirect = approve_consent(get_authorization_url())
+		callback(code=redirect["code"], state=redirect["state"], realmId=redirect["realmId"])
+		return redirect
+
+	def connect_and_enable(self) -> None:
+		self.connect()
+		settings = frappe.get_single(c.SETTINGS)
+		settings.enabled = 1
+		settings.save(ignore_permissions=True)
+
+	def make_customer(self, name: str, **values) -> str:
+		doc = frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": name,
+				"customer_type": values.pop("customer_type", "Company"),
+				"customer_group": frappe.get_all(
+					"Customer Group", filters={"is_group": 0}, pluck="name", limit=1
+				)[0],
+				"territory": frappe.get_all("Territory", filters={"is_group": 0}, pluck="name", limit=1)[0],
+				**values,
+			}
+		).insert(ignore_permissions=True)
+		return doc.name
+
+	def make_invoice(
+		self, customer: str, rate: float = 100, qty: float = 2, company: str | None = None, submit=True
+	):
+		doc = frappe.get_doc(
+			{
+				"doctype": "Sales Invoice",
+				"customer": customer,
+				"company": company or self.company,
+				"currency": "USD",
+				"posting_date": frappe.utils.today(),
+				"due_date": frappe.utils.add_days(frappe.utils.today(), 30),
+				"items": [{"item_code": self.item, "qty": qty, "rate": rate}],
+			}
+		)
+		doc.insert(ignore_permissions=True)
+		if submit:
+			doc.submit()
+		return doc
+
+	def qbo_rows(self, entity: str) -> list[dict]:
+		return self.sandbox.dump(self.sandbox.realm_ids[0])[entity]
