@@ -53,6 +53,11 @@ class Handler(BaseHTTPRequestHandler):
 		pass
 
 
+class Server(ThreadingHTTPServer):
+	daemon_threads = True
+	request_queue_size = 128  # the default 5 drops SYNs under bursts: clients then stall for a 1 s retransmit
+
+
 class Sandbox:
 	"""A strict, stateful QuickBooks Online v3 + Intuit OAuth 2.0 emulator. See the package docstring."""
 
@@ -74,8 +79,7 @@ class Sandbox:
 
 	# -- lifecycle --------------------------------------------------------------------------------
 	def start(self) -> Sandbox:
-		server = ThreadingHTTPServer((self.host, self.port), Handler)
-		server.daemon_threads = True
+		server = Server((self.host, self.port), Handler)
 		server.sandbox = self
 		self._server, self.port = server, server.server_address[1]
 		self._thread = threading.Thread(

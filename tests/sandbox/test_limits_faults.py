@@ -65,10 +65,12 @@ def test_40_batches_per_minute(limited):
 
 
 def test_ten_in_flight(limited):
-	limited.sb.configure(latency=0.3)
+	limited.sb.configure(latency=0.6)
 	results = []
+	start = threading.Barrier(14)
 
 	def call():
+		start.wait()
 		response = requests.get(limited.url("preferences"), headers=limited.headers(), timeout=5)
 		results.append(response.status_code)
 
