@@ -11,6 +11,7 @@ from qbo_connector import adapters
 from qbo_connector import constants as c
 from qbo_connector.connection import build_config, get_client, get_settings
 from qbo_connector.engine.client import QBOClient
+from qbo_connector.engine.discovery import ExportChoices, discover_export_settings
 from qbo_connector.engine.errors import QBOError
 from qbo_connector.engine.export import Exporter
 from qbo_connector.engine.export import preview_next_batch as preview_batch
@@ -23,51 +24,22 @@ AMEND_POLICIES = {"Void and create a new one": "void_and_create"}
 CURRENCY_POLICIES = {"Use a customer per currency": "per_currency_customer"}
 
 
-def resolve(value: str, by_name: dict[str, str], ids: set[str]) -> str:
-	"""A QBO list entry given by name or id -> its id ('' when unknown)."""
-	value = (value or "").strip()
-	if not value:
-		return ""
-	if value in ids:
-		return value
-	return by_name.get(value.lower(), "")
-
-
 def build_export_settings(settings, client: QBOClient) -> tuple[ExportSettings, QBOFacts]:
-	prefs = client.preferences()
-	company = client.company_info()
-	currency = prefs.get("CurrencyPrefs") or {}
-	items = client.query_all("Item")
-	item_ids = {str(i["Id"]) for i in items}
-	item_names = {str(i.get("Name", "")).lower(): str(i["Id"]) for i in items}
-	codes = client.query_all("TaxCode")
-	code_ids = {str(t["Id"]) for t in codes}
-	code_names = {str(t.get("Name", "")).lower(): str(t["Id"]) for t in codes}
 	tax_map = {}
 	for row in settings.tax_mappings:
-		code = resolve(row.qbo_tax_code, code_names, code_ids)
 		for key in (row.tax_template, row.account, row.item_tax_template):
-			if key and code:
-				tax_map[key] = code
-	default_item = resolve(settings.default_item, item_names, item_ids)
-	export = ExportSettings(
-		us_company=(company.get("Country") or "US") in ("US", "USA"),
-		home_currency=(currency.get("HomeCurrency") or {}).get("value", "USD"),
-		multicurrency=bool(currency.get("MultiCurrencyEnabled")),
-		default_item_id=default_item,
-		item_map={
-			row.item_code: resolve(row.qbo_item, item_names, item_ids)
-			for row in settings.item_mappings
-			if resolve(row.qbo_item, item_names, item_ids)
-		},
+			if key:
+				tax_map[key] = row.qbo_tax_code
+	choices = ExportChoices(
+		default_item=settings.default_item or "",
+		rounding_item=settings.rounding_item or "",
+		default_tax_code=settings.default_tax_code or "",
+		item_map={row.item_code: row.qbo_item for row in settings.item_mappings},
 		tax_map=tax_map,
-		default_tax_code=resolve(settings.default_tax_code, code_names, code_ids),
-		automated_sales_tax=bool((prefs.get("TaxPrefs") or {}).get("PartnerTaxEnabled")),
 		amend_policy=AMEND_POLICIES.get(settings.amend_policy, "update"),
 		currency_policy=CURRENCY_POLICIES.get(settings.currency_policy, "error"),
-		rounding_item_id=resolve(settings.rounding_item, item_names, item_ids) or default_item,
 	)
-	return export, QBOFacts(item_ids=item_ids, tax_code_ids=code_ids)
+	return discover_export_settings(client, choices)
 
 
 def originals_of(invoices) -> dict[str, tuple[str, str]]:
