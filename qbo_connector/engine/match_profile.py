@@ -145,10 +145,14 @@ def legal_forms_differ(a: str, b: str) -> bool:
 	return bool(a and b) and not (set(a.split()) & set(b.split()))
 
 
-def _tokens_close(a: str, b: str) -> bool:
-	"""Equal, or one typo in a long enough word ("smtih" ~ "smith"; "mark" is not "mary")."""
+def _tokens_close(a: str, b: str, person: bool = False) -> bool:
+	"""Equal, or one typo in a long enough word ("smtih" ~ "smith"; "mark" is not "mary"). In a person's
+	name the last two letters must agree: an edit there is more often another name than a typo
+	("Daniel"/"Daniela", "Christian"/"Christina", "Francis"/"Frances")."""
 	if a == b:
 		return True
+	if person and a[-2:] != b[-2:]:
+		return False
 	shortest = min(len(a), len(b))
 	limit = 1 if shortest >= 5 else 0
 	limit = 2 if shortest >= 9 else limit
@@ -173,7 +177,9 @@ def _drop_mistyped_legal(ta: list[str], tb: list[str]) -> tuple[list[str], list[
 	return ta, tb
 
 
-def compare_names(erp_keys: tuple[str, ...], qbo_keys: tuple[str, ...]) -> tuple[int, str]:
+def compare_names(
+	erp_keys: tuple[str, ...], qbo_keys: tuple[str, ...], person: bool = False
+) -> tuple[int, str]:
 	"""-> (score 0-100, kind). kind: "exact", "reordered" (same words), "typo" (a typo per word at most),
 	"initials" ("J Smith" ~ "John Smith"), "fuzzy" (similar only), "" (no name)."""
 	if not erp_keys or not qbo_keys:
@@ -187,11 +193,11 @@ def compare_names(erp_keys: tuple[str, ...], qbo_keys: tuple[str, ...]) -> tuple
 			if sorted(ta) == sorted(tb):
 				return (97, "reordered") if ta != tb else (95, "typo")
 			score = round(max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a, b)))
-			if len(ta) == len(tb) and all(map(_tokens_close, ta, tb)):
+			if len(ta) == len(tb) and all(_tokens_close(x, y, person) for x, y in zip(ta, tb, strict=True)):
 				score, this = max(score, 93), "typo"
 			elif len(ta) == len(tb) and any(map(_initial_of, ta, tb)):
 				pairs = list(zip(ta, tb, strict=True))
-				ok = all(x == y or _initial_of(x, y) or _tokens_close(x, y) for x, y in pairs)
+				ok = all(x == y or _initial_of(x, y) or _tokens_close(x, y, person) for x, y in pairs)
 				full = any(x == y and len(x) > 1 for x, y in pairs)
 				this = "initials" if ok and full else "fuzzy"
 				score = max(score, 88) if this == "initials" else score

@@ -49,6 +49,7 @@ BLOCK_CAP = 400  # most entries a fuzzy block may hold before rarer tokens are r
 FUZZY_CUTOFF = 75  # token_sort_ratio needed to come out of a block
 FUZZY_HITS = 5  # best fuzzy hits per block assessed in full
 MAX_CANDIDATES = 5
+RARE_WORD = 3  # a word held by at most this many QBO names makes a company name distinctive
 _SEVERAL = "several ERPNext customers"
 ALREADY_LINKED = "already linked"
 
@@ -228,7 +229,7 @@ class Matcher:
 
 	def _assess(self, erp: Profile, index: int, linked: dict, erp_id: str, batch: Counter) -> Assessment:
 		qbo = self.profiles[index]
-		score, kind = compare_names(erp.keys, qbo.keys)
+		score, kind = compare_names(erp.keys, qbo.keys, person=not (erp.company or qbo.company))
 		if kind != "exact" and qbo.alias and qbo.alias in erp.keys:
 			score, kind = 95, "contact"
 		elif kind == "fuzzy" and contains(erp.fuzzy, qbo.fuzzy):
@@ -289,7 +290,8 @@ class Matcher:
 			if a.support > a.against:
 				return "corroborated"
 			unique = len(set(self._maps["name"][erp.keys[0]])) == 1 and batch[("name", erp.keys[0])] == 1
-			if unique and not a.against and (a.weak or (erp.company and self.profiles[a.index].company)):
+			companies = erp.company and self.profiles[a.index].company
+			if unique and not a.against and (a.weak or (companies and self._distinctive(erp.keys[0]))):
 				return "unique"
 			return ""
 		# a tax id, a personal email, or two independent identifiers, with a close name
@@ -298,6 +300,11 @@ class Matcher:
 		if "same tax id" in a.notes and a.name_score >= REVIEW_NAME and not a.against:
 			return "strong id"
 		return ""
+
+	def _distinctive(self, key: str) -> bool:
+		"""A name alone identifies a company only when one of its words is rare among QBO names
+		("Cyberdyne Systems"), not when it is made of common words ("Summit Plumbing")."""
+		return min((len(self._tokens.get(t, ())) for t in key.split()), default=0) <= RARE_WORD
 
 	def _candidate(self, a: Assessment) -> Candidate:
 		record = self.records[a.index]

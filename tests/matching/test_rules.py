@@ -251,3 +251,14 @@ def test_an_identifier_pointing_elsewhere_blocks_a_name_only_link():
 	]
 	d = one(qbo, ERPCustomer("A", "Acme Widgets", "Company", email="bob@acmewidgets.com"))
 	assert d.decision == REVIEW and {c.qbo_id for c in d.candidates} == {"1", "2"}
+
+
+def test_gendered_first_name_variants_are_not_typos():
+	for mine, theirs in [
+		("Daniela Ruiz", "Daniel Ruiz"),
+		("Christina Berg", "Christian Berg"),
+		("Frances Hall", "Francis Hall"),
+	]:
+		qbo = [QBOCustomer("1", theirs, email="home@ruiz-berg-hall.example")]
+		d = one(qbo, ERPCustomer("A", mine, "Individual", email="home@ruiz-berg-hall.example"))
+		assert d.decision == REVIEW, (mine, theirs, d.reason)
