@@ -114,7 +114,9 @@ def update_preferences(realm: Realm, body: dict) -> dict:
 
 
 def after_change(realm: Realm, entity: str, obj: dict, previous: dict | None) -> None:
-	if entity in TRANSACTIONS:
+	if entity in ("Invoice", "CreditMemo") and previous is None:
+		txns.add_to_balance(realm, obj, 1 if entity == "Invoice" else -1)  # nothing links to a new sale yet
+	elif entity in TRANSACTIONS:
 		customers = {
 			(obj.get("CustomerRef") or {}).get("value"),
 			((previous or {}).get("CustomerRef") or {}).get("value"),

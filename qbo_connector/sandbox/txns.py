@@ -329,6 +329,13 @@ def refresh_balances(realm: Realm, customer_ids) -> None:
 			customer["Balance"] = customer["BalanceWithJobs"] = as_json_number(balance)
 
 
+def add_to_balance(realm: Realm, txn: dict, sign: int) -> None:
+	customer = realm.get("Customer", (txn.get("CustomerRef") or {}).get("value"))
+	if customer is not None:
+		balance = Decimal(str(customer.get("Balance", 0))) + sign * Decimal(str(txn.get("Balance", 0)))
+		customer["Balance"] = customer["BalanceWithJobs"] = as_json_number(balance)
+
+
 def bump(realm: Realm, entity: str, obj: dict) -> None:
 	"""A server-side change: new SyncToken and LastUpdatedTime, visible to CDC."""
 	obj["SyncToken"] = str(int(obj.get("SyncToken", "0")) + 1)
