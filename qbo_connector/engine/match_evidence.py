@@ -8,13 +8,14 @@ REVIEW_NAME = 80  # a name this similar is worth a human look
 
 # Evidence weights: support must outweigh contradictions before a link.
 SUPPORT = {"tax id": 3, "email": 2, "phone": 1, "address": 1}
-CLOSE_NAMES = {"typo", "reordered", "initials", "contact"}
+CLOSE_NAMES = {"typo", "reordered", "initials", "person"}  # close enough to link with a strong identifier
 NAME_TEXT = {
 	"exact": "same name",
 	"reordered": "same name words in another order",
 	"typo": "name {}% similar (typo)",
 	"initials": "name matches with initials",
-	"contact": "same name as the QBO contact person",
+	"person": "same person's name (QBO display name has extra words)",
+	"contact": "same name as the contact person of a QBO company",
 	"partial": "one name contains the other",
 	"fuzzy": "name {}% similar",
 	"": "no name in common",
@@ -45,7 +46,7 @@ class Assessment:
 
 	@property
 	def plausible(self) -> bool:
-		if self.support or self.name_kind == "exact" or self.name_kind in CLOSE_NAMES:
+		if self.support or self.name_kind in {"exact", "contact"} or self.name_kind in CLOSE_NAMES:
 			return True
 		# a merely similar name needs clean details: each contradiction asks for 10 points more
 		return self.name_score - 10 * self.against >= REVIEW_NAME or (self.weak and self.name_score >= 60)

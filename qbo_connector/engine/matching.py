@@ -63,6 +63,7 @@ class Matcher:
 		self.by_id: dict[str, int] = {}
 		self.other_ids: dict[str, str] = {}  # Vendor/Employee id -> kind
 		self.clashes: dict[str, str] = {}  # name key used by a Vendor/Employee -> kind
+		self.taken_names: set[str] = set()  # lower-cased Vendor/Employee DisplayNames, for display_name_for
 		self._maps: dict[str, defaultdict[str, list[int]]] = {
 			k: defaultdict(list) for k in ("name", "email", "phone", "tax", "address")
 		}
@@ -78,6 +79,7 @@ class Matcher:
 		kind = (record.entity_type or "Customer").strip().lower()
 		if kind in ("vendor", "employee"):
 			self.other_ids[record.id] = kind
+			self.taken_names.add(record.display_name.strip().lower())
 			for key in name_keys(record.display_name):
 				self.clashes.setdefault(key, kind)
 			return
@@ -231,7 +233,9 @@ class Matcher:
 		qbo = self.profiles[index]
 		score, kind = compare_names(erp.keys, qbo.keys, person=not (erp.company or qbo.company))
 		if kind != "exact" and qbo.alias and qbo.alias in erp.keys:
-			score, kind = 95, "contact"
+			# "John Smith (2)" is the same person's record; "Smith Plumbing" is his company: review only
+			kind = "person" if set(qbo.alias.split()) <= set(qbo.fuzzy.split()) else "contact"
+			score = 95
 		elif kind == "fuzzy" and contains(erp.fuzzy, qbo.fuzzy):
 			score, kind = max(score, REVIEW_NAME), "partial"
 		a = Assessment(index, score, kind)

@@ -262,3 +262,28 @@ def test_gendered_first_name_variants_are_not_typos():
 		qbo = [QBOCustomer("1", theirs, email="home@ruiz-berg-hall.example")]
 		d = one(qbo, ERPCustomer("A", mine, "Individual", email="home@ruiz-berg-hall.example"))
 		assert d.decision == REVIEW, (mine, theirs, d.reason)
+
+
+def test_a_person_is_not_linked_to_the_company_they_are_contact_of():
+	qbo = [
+		QBOCustomer("1", "Smith Plumbing", given_name="John", family_name="Smith", email="john@smith.example")
+	]
+	d = one(qbo, ERPCustomer("A", "John Smith", "Individual", email="john@smith.example"))
+	assert (d.decision, d.qbo_id) == (REVIEW, "1") and "contact person" in d.reason
+
+
+def test_a_disambiguated_display_name_of_the_same_person_links_with_an_email():
+	qbo = [
+		QBOCustomer("4", "John Smith (2)", given_name="John", family_name="Smith", email="jsmith77@yahoo.com")
+	]
+	assert (
+		one(qbo, ERPCustomer("A", "Smith, John", "Individual", email="jsmith77@yahoo.com")).decision == LINK
+	)
+
+
+def test_taken_names_feed_display_name_for():
+	from qbo_connector.engine.names import display_name_for
+
+	m = Matcher([QBOCustomer("7", "Hooli Ltd", entity_type="Vendor"), QBOCustomer("8", "Acme")])
+	assert m.taken_names == {"hooli ltd"}
+	assert display_name_for(ERPCustomer("A", "Hooli Ltd"), m.taken_names) == "Hooli Ltd (Customer)"
