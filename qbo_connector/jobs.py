@@ -5,10 +5,11 @@ creates customers, then exports invoices, writing each outcome back as it arrive
 from __future__ import annotations
 
 import time
+from zoneinfo import ZoneInfo
 
 import frappe
 from frappe import _
-from frappe.utils import add_to_date, get_datetime, get_time, now_datetime
+from frappe.utils import add_to_date, get_datetime, get_system_timezone, get_time, now_datetime
 
 from qbo_connector import adapters, writeback
 from qbo_connector import constants as c
@@ -118,6 +119,7 @@ class SyncRun:
 	def __init__(self, settings, progress=None):
 		self.settings = settings
 		self.progress = progress
+		self.done = 0
 		self.run_id = frappe.generate_hash(length=10)
 		self.counts: dict[str, int] = {}
 		self.started = time.monotonic()
@@ -126,7 +128,7 @@ class SyncRun:
 		writeback.apply_outcome(outcome, self.run_id, operation)
 		key = f"{outcome.doctype.lower().replace(' ', '_')}s_{outcome.status.lower().replace(' ', '_')}"
 		self.counts[key] = self.counts.get(key, 0) + 1
-		self.done = getattr(self, "done", 0) + 1
+		self.done += 1
 		if self.progress:
 			self.progress(self.done)
 
@@ -148,21 +150,11 @@ class SyncRun:
 
 	# -- phase 1 --------------------------------------------------------------------------------
 	def customers_to_sync(self, rows) -> list[str]:
+		"""Queued customers, every customer of a queued invoice (unlinked ones get matched, linked ones
+		have their link checked), and customers whose QBO record CDC reports merged away or inactive."""
 		queued = [r.reference_name for r in rows if r.reference_doctype == c.CUSTOMER]
 		invoice_names = [r.reference_name for r in rows if r.reference_doctype == c.SALES_INVOICE]
-		unlinked = (
-			frappe.get_all(
-				c.CUSTOMER,
-				filters={
-					"name": ("in", self.invoice_customers(invoice_names)),
-					c.CUSTOMER_QBO_ID: ("in", ("", None)),
-				},
-				pluck="name",
-				limit=0,
-			)
-			if invoice_names
-			else []
-		)
+		of_invoices = self.invoice_customers(invoice_names) if invoice_names else []
 		under_review = set(
 			frappe.get_all(
 				c.CUSTOMER_MATCH,
@@ -171,7 +163,20 @@ class SyncRun:
 				limit=0,
 			)
 		)
-		return [n for n in dict.fromkeys(queued + unlinked) if n not in under_review]
+		names = queued + of_invoices + self.customers_changed_in_qbo()
+		return [n for n in dict.fromkeys(names) if n not in under_review]
+
+	def customers_changed_in_qbo(self) -> list[str]:
+		"""CDC since the last run: linked QBO customers that were merged away or made inactive."""
+		last = self.settings.last_sync_on
+		if not last or get_datetime(last) < add_to_date(now_datetime(), days=-29):
+			return []
+		since = get_datetime(last).replace(tzinfo=ZoneInfo(get_system_timezone())).isoformat()
+		changed = self.client.cdc(["Customer"], since).get("Customer", [])
+		gone = [str(r["Id"]) for r in changed if r.get("status") == "Deleted" or r.get("Active") is False]
+		if not gone:
+			return []
+		return frappe.get_all(c.CUSTOMER, filters={c.CUSTOMER_QBO_ID: ("in", gone)}, pluck="name", limit=0)
 
 	def invoice_customers(self, invoice_names: list[str]) -> list[str]:
 		return list(
