@@ -230,9 +230,7 @@ def send_void(exporter, work: Work) -> None:
 	while not work.done:
 		work.attempts += 1
 		try:
-			obj = exporter.client.void_invoice(
-				work.body["Id"], work.body["SyncToken"], f"void-{work.body['Id']}"
-			)
+			obj = exporter.client.void_invoice(work.body["Id"], work.body["SyncToken"], void_request_id(work))
 		except ReconnectRequired:
 			raise
 		except QBOError as error:
@@ -259,3 +257,9 @@ def record_void_failure(exporter, work: Work, error: QBOError) -> None:
 		exporter.record_success(work, obj)
 	else:
 		exporter.record_error(work, error)
+
+
+def void_request_id(work: Work) -> str:
+	"""Fixed per invoice state: a void resent after a crash gets QBO's first answer; a new SyncToken
+	(after a 5010) makes a new request."""
+	return f"void-{work.body['Id']}-{work.body['SyncToken']}"

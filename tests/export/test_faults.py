@@ -1,0 +1,166 @@
+"""Fault injection against the sandbox: every scenario ends with each invoice in QBO exactly once."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from qbo_connector.engine.records import SYNCED
+
+from .conftest import US_REALM, Ledger, exporter_for, invoices_in, make_client, us_settings
+from .factories import invoice, line, tax
+
+COUNT = 65  # three batches: 30 + 30 + 5
+
+
+class Crash(BaseException):
+	"""The process dies: nothing after it runs, nothing catches it."""
+
+
+def batch_of_invoices(count=COUNT):
+	return [
+		invoice(name=f"SINV-{i:04d}", lines=[line("SVC", "2", f"{10 + i}.25")], taxes=[tax("1.10")])
+		for i in range(count)
+	]
+
+
+def crash_after(client, calls: int, lost_response: bool) -> None:
+	"""Kill the process at the client's call number `calls` (before it leaves, or after QBO ran it)."""
+	original = client._call
+	seen = Counter()
+
+	def call(*args, **kwargs):
+		seen["n"] += 1
+		if seen["n"] == calls and not lost_response:
+			raise Crash()
+		result = original(*args, **kwargs)
+		if seen["n"] == calls:
+			raise Crash()
+		return result
+
+	client._call = call
+
+
+def assert_exactly_once(sb, invoices, ledger):
+	numbers = Counter(row["DocNumber"] for row in invoices_in(sb, US_REALM))
+	duplicates = sum(n - 1 for n in numbers.values())
+	lost = [inv.name for inv in invoices if numbers[inv.name] == 0]
+	assert duplicates == 0 and not lost, (duplicates, lost)
+	assert all(ledger.status(inv.name) == SYNCED for inv in invoices)
+	by_id = {row["Id"]: row for row in invoices_in(sb, US_REALM)}
+	assert all(by_id[ledger.outcomes[inv.name].qbo_id]["DocNumber"] == inv.name for inv in invoices)
+
+
+def run_until_done(sb, invoices, ledger, crash_at=None, lost_response=False, attempts=5):
+	for attempt in range(attempts):
+		client = make_client(sb, US_REALM, time_scale=600)  # Intuit's 60 s pause after a 429 lasts 0.1 s
+		if crash_at and attempt == 0:
+			crash_after(client, crash_at, lost_response)
+		ledger.write_back(invoices)
+		try:
+			exporter_for(client, us_settings(), ledger).export(invoices, in_flight=set(ledger.in_flight))
+			return client
+		except Crash:
+			continue
+	raise AssertionError("never finished")
+
+
+@pytest.mark.parametrize("lost_response", [False, True], ids=["before-send", "response-lost"])
+@pytest.mark.parametrize("crash_at", range(1, 5))
+def test_kill_between_calls_then_rerun(us, crash_at, lost_response):
+	invoices = batch_of_invoices()
+	ledger = Ledger()
+	run_until_done(us, invoices, ledger, crash_at, lost_response)
+	assert_exactly_once(us, invoices, ledger)
+	ledger.write_back(invoices)
+	client = make_client(us, US_REALM)
+	report = exporter_for(client, us_settings(), ledger).export(invoices, in_flight=set(ledger.in_flight))
+	assert client.calls == 0 and report.skipped == COUNT  # a rerun after success sends nothing
+
+
+@pytest.mark.parametrize("reorder", [False, True], ids=["same-batch-replayed", "new-batch-6140"])
+def test_crash_with_in_flight_marks_lost(us, reorder):
+	"""Even if the caller lost its in-flight marks: the same batch resent carries the same requestid and
+	gets QBO's first answer; a different batch meets 6140 and the invoices are adopted by DocNumber."""
+	invoices = batch_of_invoices(30)
+	ledger = Ledger()
+	client = make_client(us, US_REALM)
+	crash_after(client, 1, lost_response=True)
+	with pytest.raises(Crash):
+		exporter_for(client, us_settings(), ledger).export(invoices)
+	ledger.in_flight.clear()
+	run_until_done(us, invoices[::-1] if reorder else invoices, ledger)
+	assert_exactly_once(us, invoices, ledger)
+	if reorder:
+		assert all(ledger.outcomes[inv.name].extra.get("adopted") for inv in invoices)
+	else:
+		assert [e["replayed"] for e in us.request_log if e["kind"] == "batch"] == [False, True]
+
+
+@pytest.mark.parametrize("fault", ["429", "429xml"])
+def test_429_storm(us, fault):
+	us.script_fault(fault, count=4, kind="batch")
+	invoices = batch_of_invoices()
+	ledger = Ledger()
+	client = run_until_done(us, invoices, ledger)
+	assert_exactly_once(us, invoices, ledger)
+	assert client.limiter.waited >= client.limiter.pause_seconds  # waited out Intuit's 60 s (scaled)
+	assert sum(1 for e in us.request_log if e["status"] == 429) == 4
+
+
+@pytest.mark.parametrize("fault", ["500", "503", "timeout"])
+@pytest.mark.parametrize("after", [False, True], ids=["refused", "ran-then-failed"])
+def test_server_errors_and_timeouts(us, fault, after):
+	us.script_fault(fault, count=2, kind="batch", after=after, delay=0.2)
+	invoices = batch_of_invoices()
+	ledger = Ledger()
+	run_until_done(us, invoices, ledger)
+	assert_exactly_once(us, invoices, ledger)
+
+
+def test_token_expires_mid_run(us):
+	invoices = batch_of_invoices()
+	ledger = Ledger()
+	client = make_client(us, US_REALM)
+	marks = ledger.on_in_flight
+
+	def expire_then_mark(names):
+		us.expire_access_tokens()
+		marks(names)
+
+	ledger.on_in_flight = expire_then_mark
+	exporter_for(client, us_settings(), ledger, concurrency=1).export(invoices)
+	assert_exactly_once(us, invoices, ledger)
+	assert client.store.saves >= 2  # refreshed and saved the rotated pair
+
+
+def test_stale_sync_token_on_amendment_and_void(us):
+	original = invoice(name="SINV-0001", taxes=[tax("5")])
+	ledger = Ledger()
+	client = make_client(us, US_REALM)
+	exporter_for(client, us_settings(), ledger).export([original])
+	ledger.write_back([original])
+	stored = client.read("Invoice", original.qbo_id)
+	client.update(
+		"Invoice",
+		{"Id": stored["Id"], "SyncToken": stored["SyncToken"], "PrivateNote": "edited in QBO"},
+		"edit-1",
+	)
+	original.docstatus = 2
+	amended = invoice(
+		name="SINV-0001-1", lines=[line("SVC", "3", "40")], taxes=[tax("6")], amended_from="SINV-0001"
+	)
+	exporter_for(client, us_settings(), ledger).export([original, amended])
+	assert ledger.status("SINV-0001-1") == SYNCED
+	[row] = invoices_in(us, US_REALM)
+	assert (
+		row["TotalAmt"] == 126.0 and row["DocNumber"] == "SINV-0001" and "SINV-0001-1" in row["PrivateNote"]
+	)
+	ledger.write_back([amended])
+	client.update(
+		"Invoice", {"Id": row["Id"], "SyncToken": row["SyncToken"], "PrivateNote": "again"}, "edit-2"
+	)
+	amended.docstatus = 2
+	exporter_for(client, us_settings(), ledger).export([amended])
+	assert ledger.status("SINV-0001-1") == "Voided" and invoices_in(us, US_REALM)[0]["TotalAmt"] == 0
