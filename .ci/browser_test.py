@@ -38,17 +38,33 @@ def step(message: str) -> None:
 	print(f"[browser] {message}", flush=True)
 
 
+def api(page, method: str, path: str, data: dict | None = None):
+	"""REST call in the logged-in browser session; fails loudly with the server's answer."""
+	headers = {"X-Frappe-CSRF-Token": page.evaluate("frappe.csrf_token")}
+	response = page.request.fetch(f"{BASE}{path}", method=method, data=data, headers=headers)
+	body = response.json() if response.ok else None
+	if not body or "data" not in body:
+		raise SystemExit(f"{method} {path} -> {response.status}: {response.text()[:2000]}")
+	return body["data"]
+
+
+def field(page, fieldname: str, tag: str = "input"):
+	"""The visible control of a field on the current form (the desk keeps other pages' DOM around)."""
+	return page.locator(f'.frappe-control[data-fieldname="{fieldname}"] {tag}:visible').first
+
+
 def fill_settings(page, company: str) -> None:
 	page.goto(f"{BASE}/app/quickbooks-settings")
-	page.wait_for_selector('select[data-fieldname="environment"]')
-	page.select_option('select[data-fieldname="environment"]', "Custom")
-	page.fill('input[data-fieldname="base_url"]', SANDBOX)
-	page.fill('input[data-fieldname="client_id"]', "sandbox-client-id")
-	page.fill('input[data-fieldname="client_secret"]', "sandbox-client-secret")
-	company_input = page.locator('input[data-fieldname="company"]')
-	company_input.fill(company)
-	page.wait_for_selector(f'.awesomplete li:has-text("{company}")')
-	page.locator(f'.awesomplete li:has-text("{company}")').first.click()
+	field(page, "environment", "select").select_option("Custom")
+	field(page, "base_url").fill(SANDBOX)
+	field(page, "client_id").fill("sandbox-client-id")
+	field(page, "client_secret").fill("sandbox-client-secret")
+	company_input = field(page, "company")
+	company_input.fill("")
+	company_input.type(company, delay=20)
+	option = page.locator(f'.awesomplete [role="option"]:has-text("{company}")').first
+	option.wait_for(state="visible")
+	option.click()
 	page.keyboard.press("Control+s")
 	expect(page.locator(".indicator-pill:has-text('Not Saved')")).to_have_count(0, timeout=15000)
 
@@ -96,38 +112,43 @@ def main() -> None:
 			expect(page.locator(".indicator-pill:has-text('Connected')").first).to_be_visible(timeout=15000)
 			step("sees Connected")
 
-			page.locator('input[data-fieldname="enabled"]').check()
+			field(page, "enabled").check()
 			page.keyboard.press("Control+s")
 			expect(page.locator(".indicator-pill:has-text('Not Saved')")).to_have_count(0, timeout=15000)
 
 			step("create a customer and submit an invoice through the REST API of this session")
-			customer = page.request.post(
-				f"{BASE}/api/resource/Customer",
-				data={"customer_name": f"Browser Test {int(time.time())}", "customer_type": "Company"},
-			).json()["data"]["name"]
-			items = page.request.get(f"{BASE}/api/resource/Item?limit_page_length=1").json()["data"]
+			customer = api(
+				page, "POST", "/api/resource/Customer", {"customer_name": f"Browser Test {int(time.time())}"}
+			)["name"]
+			items = api(
+				page, "GET", '/api/resource/Item?limit_page_length=1&filters=[["is_stock_item","=",0]]'
+			)
 			item = (
 				items[0]["name"]
 				if items
-				else page.request.post(
-					f"{BASE}/api/resource/Item",
-					data={
+				else api(
+					page,
+					"POST",
+					"/api/resource/Item",
+					{
 						"item_code": "QBO Browser Service",
-						"item_group": "Services",
+						"item_group": "All Item Groups",
 						"stock_uom": "Nos",
 						"is_stock_item": 0,
 					},
-				).json()["data"]["name"]
+				)["name"]
 			)
-			invoice = page.request.post(
-				f"{BASE}/api/resource/Sales Invoice",
-				data={
+			invoice = api(
+				page,
+				"POST",
+				"/api/resource/Sales Invoice",
+				{
 					"customer": customer,
 					"company": company,
 					"docstatus": 1,
 					"items": [{"item_code": item, "qty": 2, "rate": 50}],
 				},
-			).json()["data"]["name"]
+			)["name"]
 			step(f"queued {customer} and {invoice}; run bench qbo sync")
 			print(bench("qbo", "sync"))
 
