@@ -140,6 +140,7 @@ class Exporter:
 		self.sleep = sleep
 		self.report = ExportReport()
 		self.retry: list[Work] = []
+		self.open_works: dict[int, Work] = {}
 
 	# -- outcomes ----------------------------------------------------------------------------------
 	def record(self, work: Work, status: str, message: str = "", **fields) -> None:
@@ -147,6 +148,10 @@ class Exporter:
 		outcome = Outcome(DOCTYPE, work.name, status, message=message, **fields)
 		outcome.extra.setdefault("entity", work.entity)
 		work.done = True
+		work.body = {}  # a finished work keeps no payload: memory stays flat on long runs
+		if work.prepared:
+			work.prepared.payload = {}
+		self.open_works.pop(id(work), None)
 		self.report.outcomes.append(outcome)
 		self.on_outcome(outcome)
 
@@ -184,11 +189,8 @@ class Exporter:
 		"""Create, amend, void and delete as each invoice's state asks. `in_flight`: names the caller
 		marked in flight and never saw an outcome for. `originals`: ERPNext name -> (QBO id, SyncToken)
 		of invoices that amendments or returns refer to (those in `invoices` are found by themselves)."""
-		started = time.thread_time()
 		self.report = ExportReport()
-		works = plan_work(self, list(invoices), set(in_flight), dict(originals or {}))
-		self.report.engine_cpu_s += time.thread_time() - started
-		self.run(works)
+		self.run(plan_work(self, list(invoices), set(in_flight), dict(originals or {})))
 		return self.report
 
 	def update_after_submit(self, invoices: Iterable[ERPInvoice]) -> ExportReport:
@@ -209,29 +211,34 @@ class Exporter:
 		self.run(works)
 		return self.report
 
-	def run(self, works: list[Work]) -> None:
-		"""Send everything, retrying what may be retried, until each work has an outcome."""
+	def run(self, works: Iterable[Work]) -> None:
+		"""Send everything, retrying what may be retried, until each work has an outcome. `works` may be
+		a generator: invoices are mapped as batches are needed, so sending starts at once."""
+		self.stream, self.voids, self.open_works = iter(works), [], {}
 		try:
-			self.send_batches([w for w in works if w.op != "void"])
-			for work in works:
-				if work.op == "void" and not work.done:
+			self.send_batches()
+			for work in self.voids:
+				if not work.done:
 					send_void(self, work)
 		except ReconnectRequired as stop:
 			self.report.stopped = stop.user_message()
-			for work in works:
+			for work in [*self.open_works.values(), *self.stream]:
 				if not work.done:
 					self.record(work, QUEUED, stop.user_message())
 
-	def send_batches(self, works: list[Work]) -> None:
+	def send_batches(self) -> None:
 		"""The main loop: a few batches in flight, answers absorbed on this thread as they arrive."""
-		pending = deque(plan_batches([w for w in works if not w.reconcile and not w.done]))
-		self.retry = [w for w in works if w.reconcile and not w.done]
+		pending: deque[list[Work]] = deque()
+		self.retry, self.buffers, self.exhausted = [], {}, False
 		running: dict = {}
 		with ThreadPoolExecutor(self.concurrency, thread_name_prefix="qbo-export") as pool:
 			try:
-				while pending or running or self.retry:
+				while pending or running or self.retry or not self.exhausted:
 					pending.extend(plan_batches(self.take_due()))
-					while pending and len(running) < self.concurrency:
+					while len(running) < self.concurrency and (pending or not self.exhausted):
+						if not pending:
+							self.refill(pending)
+							continue
 						batch = pending.popleft()
 						running[self.submit(pool, batch)] = batch
 					wake = min((w.not_before for w in self.retry), default=None)
@@ -246,6 +253,26 @@ class Exporter:
 				for future in running:
 					future.cancel()
 
+	def refill(self, pending: deque) -> None:
+		"""Map invoices from the stream until one batch is full (or the stream ends)."""
+		started = time.thread_time()
+		for work in self.stream:
+			self.open_works[id(work)] = work
+			if work.op == "void":
+				self.voids.append(work)
+			elif work.reconcile:
+				self.retry.append(work)
+			else:
+				buffer = self.buffers.setdefault(work.op, [])
+				buffer.append(work)
+				if len(buffer) == BATCH_LIMIT:
+					pending.append(self.buffers.pop(work.op))
+					break
+		else:
+			pending.extend(self.buffers.values())
+			self.buffers, self.exhausted = {}, True
+		self.report.engine_cpu_s += time.thread_time() - started
+
 	def take_due(self) -> list[Work]:
 		"""Works whose retry time has come; those needing a DocNumber check get it first."""
 		now = time.monotonic()
@@ -253,7 +280,8 @@ class Exporter:
 		if not due:
 			return []
 		self.retry = [w for w in self.retry if w.not_before > now]
-		return self.reconcile([w for w in due if w.reconcile]) + [w for w in due if not w.reconcile]
+		plain = [w for w in due if not w.reconcile]
+		return self.reconcile([w for w in due if w.reconcile]) + plain
 
 	def submit(self, pool, batch: list[Work]):
 		started = time.thread_time()

@@ -5,6 +5,7 @@ Functions take the `Exporter` as their first argument and record outcomes throug
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from qbo_connector.engine.client import BATCH_LIMIT, QBOClient, quote_value
@@ -67,15 +68,15 @@ def find_by_doc_numbers(client: QBOClient, entity: str, doc_numbers: list[str]) 
 	return found
 
 
-def plan_work(exporter, invoices: list[ERPInvoice], in_flight: set[str], originals: dict) -> list[Work]:
-	"""Sort each invoice into its action; held and waiting invoices get their outcome here."""
+def plan_work(exporter, invoices: list[ERPInvoice], in_flight: set[str], originals: dict) -> Iterator[Work]:
+	"""Sort each invoice into its action, lazily (invoices in flight first, so that their DocNumber checks
+	are grouped); held and waiting invoices get their outcome as they are met."""
 	settings = exporter.settings
 	originals = {**{i.name: (i.qbo_id, i.qbo_sync_token) for i in invoices if i.qbo_id}, **originals}
 	amended = {i.amended_from for i in invoices if i.docstatus == 1 and i.amended_from and not i.qbo_id}
 	by_update = settings.amend_policy == "update"
 	numbers: dict[str, str] = {}
-	works: list[Work] = []
-	for inv in invoices:
+	for inv in sorted(invoices, key=lambda i: i.name not in in_flight) if in_flight else invoices:
 		entity = entity_for(inv)
 		if inv.docstatus == 2:
 			if by_update and inv.name in amended and originals.get(inv.name, ("",))[0]:
@@ -85,7 +86,7 @@ def plan_work(exporter, invoices: list[ERPInvoice], in_flight: set[str], origina
 				continue
 			op = "delete" if inv.is_return else "void"
 			body = {"Id": inv.qbo_id, "SyncToken": inv.qbo_sync_token or "0"}
-			works.append(Work(inv, op, entity, body, reconcile=not inv.qbo_id))
+			yield Work(inv, op, entity, body, reconcile=not inv.qbo_id)
 			continue
 		if inv.docstatus != 1:
 			exporter.record(Work(inv, "create", entity, {}), HELD, "The invoice is not submitted.")
@@ -95,8 +96,7 @@ def plan_work(exporter, invoices: list[ERPInvoice], in_flight: set[str], origina
 			continue
 		work = plan_send(exporter, inv, entity, originals, in_flight, numbers)
 		if work:
-			works.append(work)
-	return works
+			yield work
 
 
 def plan_send(exporter, inv: ERPInvoice, entity: str, originals, in_flight, numbers) -> Work | None:

@@ -73,6 +73,8 @@ def test_kill_between_calls_then_rerun(us, crash_at, lost_response):
 	ledger = Ledger()
 	run_until_done(us, invoices, ledger, crash_at, lost_response)
 	assert_exactly_once(us, invoices, ledger)
+	sent = sum(e["batch_items"] or 0 for e in us.request_log if e["kind"] == "batch" and e["status"] == 200)
+	assert sent == COUNT  # nothing sent twice: in-flight invoices were looked up, not resent
 	ledger.write_back(invoices)
 	client = make_client(us, US_REALM)
 	report = exporter_for(client, us_settings(), ledger).export(invoices, in_flight=set(ledger.in_flight))
