@@ -89,23 +89,28 @@ def search_qbo_customers(txt: str = "") -> list[dict]:
 
 
 @frappe.whitelist(methods=["POST"])
-def link_customer(customer: str, qbo_customer_id: str) -> str:
-	"""Manual link; refuses a QBO customer that is inactive or already linked to another customer."""
+def link_customer(customer: str, qbo_customer_id: str, reactivate: bool = False) -> str:
+	"""Manual link; refuses a QBO customer already linked to another customer, and an inactive one
+	unless `reactivate` asks to make it active again in QuickBooks first."""
 	require_roles(*USER_ROLES)
 	frappe.get_doc(c.CUSTOMER, customer).check_permission("write")
 	other = frappe.db.get_value(c.CUSTOMER, {c.CUSTOMER_QBO_ID: qbo_customer_id, "name": ("!=", customer)})
 	if other:
 		frappe.throw(_("QuickBooks customer {0} is already linked to {1}").format(qbo_customer_id, other))
+	client = get_client()
 	try:
-		record = QBOCustomer.from_qbo(get_client().read("Customer", qbo_customer_id))
+		record = QBOCustomer.from_qbo(client.read("Customer", qbo_customer_id))
 	except QBOError as exc:
 		frappe.throw(exc.user_message())
-	if not record.active:
+	if not record.active and not reactivate:
 		frappe.throw(
-			_("QuickBooks customer {0} is inactive; reactivate it in QuickBooks first").format(
-				record.display_name
-			)
+			_("QuickBooks customer {0} is inactive: choose to reactivate it").format(record.display_name)
 		)
+	if not record.active:
+		try:
+			client.update("Customer", {"Id": record.id, "SyncToken": record.sync_token, "Active": True})
+		except QBOError as exc:
+			frappe.throw(exc.user_message())
 	frappe.db.set_value(
 		c.CUSTOMER,
 		customer,

@@ -97,3 +97,19 @@ class TestMatching(QBOTestCase):
 		)
 		self.assertEqual(row["CustomerRef"]["value"], keeper["Id"])
 		self.assertEqual(frappe.db.get_value("Sales Invoice", first.name, c.INVOICE_SYNC_STATUS), "Synced")
+
+	def test_inactive_candidate_is_linked_only_with_reactivation(self):
+		from qbo_connector.api import link_customer
+		from qbo_connector.connection import get_client
+
+		client = get_client()
+		dormant = client.create(
+			"Customer", {"DisplayName": "Dormant Widgets"}, request_id=frappe.generate_hash(length=12)
+		)
+		client.update("Customer", {"Id": dormant["Id"], "SyncToken": dormant["SyncToken"], "Active": False})
+		customer = self.make_customer("Dormant Widgets")
+		with self.assertRaisesRegex(frappe.ValidationError, "inactive"):
+			link_customer(customer, dormant["Id"])
+		link_customer(customer, dormant["Id"], reactivate=True)
+		self.assertTrue(client.read("Customer", dormant["Id"])["Active"])
+		self.assertEqual(frappe.db.get_value("Customer", customer, c.CUSTOMER_QBO_ID), dormant["Id"])

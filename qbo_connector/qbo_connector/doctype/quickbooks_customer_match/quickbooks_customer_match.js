@@ -8,8 +8,18 @@ frappe.ui.form.on("QuickBooks Customer Match", {
 				value: c.qbo_customer_id,
 			}));
 			frappe.prompt(
-				[{ fieldname: "qbo_customer_id", fieldtype: "Select", label: __("QuickBooks customer"), options, reqd: 1 }],
-				(v) => frm.call("link", { qbo_customer_id: v.qbo_customer_id }).then(() => frm.reload_doc()),
+				[
+					{ fieldname: "qbo_customer_id", fieldtype: "Select", label: __("QuickBooks customer"), options, reqd: 1 },
+					{
+						fieldname: "reactivate",
+						fieldtype: "Check",
+						label: __("Reactivate it in QuickBooks if it is inactive"),
+					},
+				],
+				(v) =>
+					frm
+						.call("link", { qbo_customer_id: v.qbo_customer_id, reactivate: v.reactivate ? 1 : 0 })
+						.then(() => frm.reload_doc()),
 				__("Link to QuickBooks Customer")
 			);
 		}).addClass("btn-primary");

@@ -26,9 +26,10 @@ class QuickBooksCustomerMatch(Document):
 		self.save(ignore_permissions=True)
 
 	@frappe.whitelist()
-	def link(self, qbo_customer_id: str) -> str:
-		"""Link to one of the candidates (or any QuickBooks customer id)."""
-		message = link_customer(self.customer, qbo_customer_id)
+	def link(self, qbo_customer_id: str, reactivate: bool = False) -> str:
+		"""Link to one of the candidates (or any QuickBooks customer id); `reactivate` first makes an
+		inactive candidate active again in QuickBooks."""
+		message = link_customer(self.customer, qbo_customer_id, reactivate)
 		self.reload()
 		if self.status == c.REVIEW_OPEN:
 			self._decide(c.REVIEW_LINKED, qbo_customer_id)
