@@ -203,7 +203,13 @@ class Exporter:
 				self.record(work, QUEUED, "The invoice is not in QuickBooks yet; it will be sent as a whole.")
 				continue
 			try:
-				work.body = {"Id": inv.qbo_id, "SyncToken": inv.qbo_sync_token or "0", **sparse_changes(inv)}
+				changes = sparse_changes(inv)
+				work.body = {
+					"Id": inv.qbo_id,
+					"SyncToken": inv.qbo_sync_token or "0",
+					"sparse": True,
+					**changes,
+				}
 			except Hold as hold:
 				self.record(work, hold.status, "; ".join(hold.reasons))
 				continue

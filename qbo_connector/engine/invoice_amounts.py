@@ -162,3 +162,8 @@ def qty_and_price(qty, rate, net: Decimal, sign: int) -> tuple[Decimal, Decimal]
 	if cents(q * price) == net:
 		return q, price
 	return None
+
+
+def qbo_total(obj: dict) -> Decimal:
+	"""TotalAmt of a QBO invoice/credit memo as a Decimal (0 when absent)."""
+	return Decimal(str(obj.get("TotalAmt", 0) or 0)).quantize(CENT)

@@ -29,6 +29,7 @@ from qbo_connector.engine.invoice_amounts import (
 	Amounts,
 	compute_amounts,
 	money,
+	qbo_total,
 	qty_and_price,
 )
 from qbo_connector.engine.records import HELD, WAITING, ERPInvoice, InvoiceLine
@@ -389,23 +390,3 @@ def sparse_changes(inv: ERPInvoice) -> dict:
 	if reasons:
 		raise Hold(reasons)
 	return changes
-
-
-def qbo_total(obj: dict) -> Decimal:
-	"""TotalAmt of a QBO invoice/credit memo as a Decimal (0 when absent)."""
-	return Decimal(str(obj.get("TotalAmt", 0) or 0)).quantize(Decimal("0.01"))
-
-
-__all__ = [
-	"ZERO",
-	"ExportSettings",
-	"Hold",
-	"Prepared",
-	"QBOFacts",
-	"doc_number_for",
-	"map_invoice",
-	"preflight",
-	"prepare",
-	"qbo_total",
-	"sparse_changes",
-]
