@@ -12,7 +12,7 @@ What `export` does, in order:
 3. Reconciles invoices the caller marked in flight on an earlier run: one `DocNumber IN (...)` query per
    30, and a QBO invoice with the same customer and total is adopted instead of created again.
 4. Sends batches of at most 30 (deterministic bIds "0".."29" and requestid per batch) through the
-   client's limiter, a few batches in flight at once. `on_in_flight(names)` is called before each batch
+   client's limiter, one at a time on the caller's thread. `on_in_flight(names)` is called before each batch
    leaves; `on_outcome(outcome)` as soon as each item's answer is read. Both run on the caller's thread.
 5. Classifies each answer: success (TotalAmt read back and compared); 429/3001, 5xx, timeouts retried
    with backoff (an ambiguous failure is reconciled by DocNumber before any resend); 5010 retried after
@@ -30,7 +30,6 @@ import hashlib
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from qbo_connector.engine.client import BATCH_LIMIT, QBOClient
@@ -124,7 +123,6 @@ class Exporter:
 		on_outcome: Callable[[Outcome], None] | None = None,
 		on_in_flight: Callable[[list[str]], None] | None = None,
 		facts: QBOFacts | None = None,
-		concurrency: int = 4,
 		max_attempts: int = 6,
 		backoff: float = 2.0,
 		sleep: Callable[[float], None] = time.sleep,
@@ -134,7 +132,6 @@ class Exporter:
 		self.on_outcome = on_outcome or (lambda outcome: None)
 		self.on_in_flight = on_in_flight or (lambda names: None)
 		self.facts = facts or QBOFacts()
-		self.concurrency = max(1, min(concurrency, client.limiter.limits.concurrent))
 		self.max_attempts = max_attempts
 		self.backoff = backoff * client.limiter.window / 60.0  # backoff follows the limiter's time scale
 		self.sleep = sleep
@@ -233,31 +230,22 @@ class Exporter:
 					self.record(work, QUEUED, stop.user_message())
 
 	def send_batches(self) -> None:
-		"""The main loop: a few batches in flight, answers absorbed on this thread as they arrive."""
+		"""The main loop, on the caller's thread (Frappe's request locals exist only there; scale-out is
+		RQ's job): one batch at a time at the limiter's pace, each answer recorded as it arrives."""
 		pending: deque[list[Work]] = deque()
 		self.retry, self.buffers, self.exhausted = [], {}, False
-		running: dict = {}
-		with ThreadPoolExecutor(self.concurrency, thread_name_prefix="qbo-export") as pool:
-			try:
-				while pending or running or self.retry or not self.exhausted:
-					pending.extend(plan_batches(self.take_due()))
-					while len(running) < self.concurrency and (pending or not self.exhausted):
-						if not pending:
-							self.refill(pending)
-							continue
-						batch = pending.popleft()
-						running[self.submit(pool, batch)] = batch
-					wake = min((w.not_before for w in self.retry), default=None)
-					timeout = None if wake is None else max(0.0, wake - time.monotonic())
-					if running:
-						done, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
-						for future in done:
-							self.absorb(running.pop(future), future)
-					elif timeout and not pending:
-						self.sleep(timeout)
-			finally:
-				for future in running:
-					future.cancel()
+		while pending or self.retry or not self.exhausted:
+			pending.extend(plan_batches(self.take_due()))
+			if not pending and not self.exhausted:
+				self.refill(pending)
+				continue
+			if pending:
+				batch = pending.popleft()
+				self.absorb(batch, self.send(batch))
+				continue
+			wake = min((w.not_before for w in self.retry), default=None)
+			if wake is not None:
+				self.sleep(max(0.0, wake - time.monotonic()))
 
 	def refill(self, pending: deque) -> None:
 		"""Map invoices from the stream until one batch is full (or the stream ends)."""
@@ -289,7 +277,8 @@ class Exporter:
 		plain = [w for w in due if not w.reconcile]
 		return self.reconcile([w for w in due if w.reconcile]) + plain
 
-	def submit(self, pool, batch: list[Work]):
+	def send(self, batch: list[Work]) -> dict:
+		"""One batch request; a whole-request failure becomes every item's answer."""
 		started = time.thread_time()
 		for work in batch:
 			work.attempts += 1
@@ -299,16 +288,15 @@ class Exporter:
 		self.on_in_flight([w.name for w in batch])
 		self.report.batches += 1
 		self.report.engine_cpu_s += time.thread_time() - started
-		return pool.submit(self.client.batch, items, request_id)
-
-	def absorb(self, batch: list[Work], future) -> None:
-		"""Record each item's answer; works to try again go to the retry list."""
 		try:
-			answers = future.result()
+			return self.client.batch(items, request_id)
 		except ReconnectRequired:
 			raise
 		except QBOError as error:
-			answers = {str(i): error for i in range(len(batch))}
+			return {str(i): error for i in range(len(batch))}
+
+	def absorb(self, batch: list[Work], answers: dict) -> None:
+		"""Record each item's answer; works to try again go to the retry list."""
 		started = time.thread_time()
 		for i, work in enumerate(batch):
 			answer = answers.get(str(i), Transient("QuickBooks sent no answer for this item", detail="bId"))

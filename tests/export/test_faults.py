@@ -132,7 +132,7 @@ def test_token_expires_mid_run(us):
 		marks(names)
 
 	ledger.on_in_flight = expire_then_mark
-	exporter_for(client, us_settings(), ledger, concurrency=1).export(invoices)
+	exporter_for(client, us_settings(), ledger).export(invoices)
 	assert_exactly_once(us, invoices, ledger)
 	assert client.store.saves >= 2  # refreshed and saved the rotated pair
 
