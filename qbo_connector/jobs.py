@@ -138,7 +138,8 @@ class SyncRun:
 			rows = load_due_rows()
 			self.sync_customers(rows)
 			frappe.db.commit()  # nosemgrep: persist customer links before invoices use them
-			self.sync_invoices(rows)
+			# reload: invoices released by phase 1 (their customer just got linked) go out in this run
+			self.sync_invoices(load_due_rows())
 		except ReconnectRequired as exc:
 			mark_reconnect_required()
 			return {"status": "paused", "reason": exc.user_message(), **self.counts}

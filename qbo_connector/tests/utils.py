@@ -50,6 +50,21 @@ def ensure_item() -> str:
 	return TEST_ITEM
 
 
+def forget_links() -> None:
+	"""Each class starts a fresh sandbox, so QuickBooks ids left by earlier runs point at nothing."""
+	for doctype, fields in (
+		(c.CUSTOMER, (c.CUSTOMER_QBO_ID, c.CUSTOMER_MATCH_STATUS, c.CUSTOMER_SYNC_STATUS)),
+		(c.SALES_INVOICE, (c.INVOICE_QBO_ID, c.INVOICE_SYNC_TOKEN, c.INVOICE_SYNC_STATUS)),
+	):
+		table = frappe.qb.DocType(doctype)
+		query = frappe.qb.update(table)
+		for field in fields:
+			query = query.set(table[field], None)
+		query.where(table[fields[0]].isnotnull()).run()
+	for doctype in (c.SYNC_QUEUE, c.SYNC_LOG, c.CUSTOMER_MATCH):
+		frappe.db.delete(doctype)
+
+
 def approve_consent(authorization_url: str) -> dict:
 	"""Play the user on the sandbox's consent page: submit Connect, return the redirect's parameters."""
 	form = {k: v[0] for k, v in parse_qs(urlparse(authorization_url).query).items()}
@@ -88,14 +103,14 @@ class QBOTestCase(FrappeTestCase):
 			}
 		)
 		settings.save(ignore_permissions=True)
+		forget_links()
 		frappe.db.commit()
 
 	@classmethod
 	def tearDownClass(cls):
 		frappe.db.rollback()
 		frappe.db.set_single_value(c.SETTINGS, {"enabled": 0, "connection_status": c.NOT_CONNECTED})
-		for doctype in (c.SYNC_QUEUE, c.SYNC_LOG, c.CUSTOMER_MATCH):
-			frappe.db.delete(doctype)
+		forget_links()
 		frappe.db.commit()
 		cls.sandbox.stop()
 		super().tearDownClass()

@@ -10,6 +10,7 @@ from qbo_connector import constants as c
 from qbo_connector.api import USER_ROLES, link_customer
 from qbo_connector.jobs import retry_records
 from qbo_connector.permissions import require_roles
+from qbo_connector.writeback import release_waiting_invoices
 
 
 class QuickBooksCustomerMatch(Document):
@@ -49,4 +50,5 @@ class QuickBooksCustomerMatch(Document):
 		frappe.db.set_value(
 			c.CUSTOMER, self.customer, c.CUSTOMER_MATCH_STATUS, c.MATCH_IGNORED, update_modified=False
 		)
+		release_waiting_invoices(self.customer)  # next run holds them, saying why
 		return _("Customer ignored for QuickBooks")
