@@ -4,13 +4,14 @@ frappe.ui.form.on("Customer", {
 		if (frm.is_new()) return;
 		const linked = frm.doc.qbo_customer_id;
 		const status = frm.doc.qbo_match_status || frm.doc.qbo_sync_status;
-		if (linked) {
-			frm.dashboard.add_indicator(__("QuickBooks: linked to {0}", [linked]), "green");
-		} else if (status) {
-			frm.dashboard.add_indicator(__("QuickBooks: {0}", [__(status)]), status === "Failed" ? "red" : "orange");
-		}
-		if (frm.doc.qbo_last_error && !linked) {
-			frm.dashboard.set_headline_alert(frappe.utils.escape_html(frm.doc.qbo_last_error), "orange");
+		if (linked || status) {
+			const text = linked ? __("QuickBooks: linked to customer {0}", [linked]) : __("QuickBooks: {0}", [__(status)]);
+			const color = linked ? "green" : status === "Failed" ? "red" : "orange";
+			const error = !linked && frm.doc.qbo_last_error ? ` &nbsp; ${frappe.utils.escape_html(frm.doc.qbo_last_error)}` : "";
+			frm.dashboard.set_headline_alert(
+				`<span class="indicator-pill ${color} qbo-status">${frappe.utils.escape_html(text)}</span>${error}`,
+				color === "green" ? "green" : "orange"
+			);
 		}
 		frm.add_custom_button(__("Link to QuickBooks Customer…"), () => link_dialog(frm), __("QuickBooks"));
 		if (linked) {

@@ -13,13 +13,20 @@ frappe.ui.form.on("Sales Invoice", {
 	refresh(frm) {
 		const status = frm.doc.qbo_sync_status;
 		if (!status || frm.is_new()) return;
-		frm.dashboard.add_indicator(__("QuickBooks: {0}", [__(status)]), QBO_INVOICE_COLORS[status] || "gray");
-		if (frm.doc.qbo_last_error && status !== "Synced") {
-			frm.dashboard.set_headline_alert(
-				`<div class="qbo-last-error">${__("QuickBooks")}: ${frappe.utils.escape_html(frm.doc.qbo_last_error)}</div>`,
-				status === "Failed" ? "red" : "orange"
+		// A headline, not a dashboard indicator: Sales Invoice's dashboard sits in the Connections tab.
+		const color = QBO_INVOICE_COLORS[status] || "gray";
+		const parts = [`<span class="indicator-pill ${color} qbo-status">${__("QuickBooks: {0}", [__(status)])}</span>`];
+		if (frm.doc.qbo_invoice_id) {
+			parts.push(
+				frappe.utils.escape_html(
+					__("QuickBooks invoice {0}, number {1}", [frm.doc.qbo_invoice_id, frm.doc.qbo_doc_number || ""])
+				)
 			);
 		}
+		if (frm.doc.qbo_last_error) {
+			parts.push(`<span class="qbo-last-error">${frappe.utils.escape_html(frm.doc.qbo_last_error)}</span>`);
+		}
+		frm.dashboard.set_headline_alert(parts.join(" &nbsp; "), status === "Failed" ? "red" : color === "green" ? "green" : "blue");
 		if (frm.doc.qbo_invoice_id) {
 			frm.add_custom_button(__("View in QuickBooks"), () =>
 				frappe
