@@ -48,6 +48,13 @@ def apply_customer_outcome(outcome: Outcome) -> None:
 		values[c.CUSTOMER_QBO_ID] = outcome.qbo_id
 	if match_status:
 		values[c.CUSTOMER_MATCH_STATUS] = match_status
+	if match_status == c.MATCH_LINKED:
+		# a re-check of a link we created keeps saying "Created"
+		current = frappe.db.get_value(
+			c.CUSTOMER, outcome.name, [c.CUSTOMER_QBO_ID, c.CUSTOMER_MATCH_STATUS], as_dict=True
+		)
+		if current and current[c.CUSTOMER_QBO_ID] == outcome.qbo_id:
+			values[c.CUSTOMER_MATCH_STATUS] = current[c.CUSTOMER_MATCH_STATUS] or match_status
 	frappe.db.set_value(c.CUSTOMER, outcome.name, values, update_modified=False)
 	decision = outcome.extra.get("decision")
 	if outcome.status == NEEDS_REVIEW and isinstance(decision, MatchDecision):
