@@ -69,6 +69,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"insert_after": "qbo_section",
 				"allow_on_submit": 1,
 				"in_standard_filter": 1,
+				"in_list_view": 1,
 				**hidden_id,
 			},
 			{

@@ -116,9 +116,13 @@ def export_invoices(run, rows) -> None:
 		on_in_flight=mark_in_flight,
 		facts=facts,
 	)
-	report = exporter.export(ready, in_flight=in_flight, originals=originals_of(ready))
-	run.counts["invoices_skipped"] = report.skipped
-	if report.stopped:
+	updates = {r.reference_name for r in rows if r.action == c.ACTION_UPDATE}
+	edited = [inv for inv in ready if inv.name in updates and inv.qbo_id and inv.docstatus == 1]
+	if edited:  # edits allowed after submit (due date, memo): a sparse update of the same QBO invoice
+		exporter.update_after_submit(edited)
+	rest = [inv for inv in ready if inv not in edited]
+	report = exporter.export(rest, in_flight=in_flight, originals=originals_of(rest)) if rest else None
+	if report and report.stopped:
 		run.counts["stopped"] = 1
 
 

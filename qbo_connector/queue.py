@@ -59,9 +59,22 @@ def on_customer_change(doc, method=None) -> None:
 
 
 def on_invoice_submit(doc, method=None) -> None:
-	if _should_queue_invoice(doc):
-		enqueue_record(c.SALES_INVOICE, doc.name, c.ACTION_SYNC)
-		_mark_invoice_queued(doc)
+	if not _should_queue_invoice(doc):
+		return
+	enqueue_record(c.SALES_INVOICE, doc.name, c.ACTION_SYNC)
+	# A document being submitted was never exported. The desk's Amend copies no_copy fields too, so an
+	# amendment arrives carrying its original's QBO id: forget it (the exporter finds the original).
+	doc.db_set(
+		{
+			c.INVOICE_SYNC_STATUS: "Queued",
+			c.INVOICE_QBO_ID: "",
+			c.INVOICE_DOC_NUMBER: "",
+			c.INVOICE_SYNC_TOKEN: "",
+			c.INVOICE_LAST_SYNCED: None,
+			c.INVOICE_LAST_ERROR: "",
+		},
+		update_modified=False,
+	)
 
 
 def on_invoice_update_after_submit(doc, method=None) -> None:
