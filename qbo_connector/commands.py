@@ -3,8 +3,21 @@
 import json
 
 import click
-
 from frappe.commands import get_site, pass_context
+
+
+def run_on_site(context, method: str):
+	"""Connect to the command's site, call `module.function`, commit, and return its result."""
+	import frappe
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		result = frappe.get_attr(method)()
+		frappe.db.commit()
+		return result
+	finally:
+		frappe.destroy()
 
 
 @click.group("qbo")
@@ -16,17 +29,7 @@ def qbo():
 @pass_context
 def sync(context):
 	"""Run a QuickBooks sync now, in this process, and print its report."""
-	import frappe
-
-	from qbo_connector.jobs import run_sync
-
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	try:
-		report = run_sync()
-		frappe.db.commit()
-	finally:
-		frappe.destroy()
+	report = run_on_site(context, "qbo_connector.jobs.run_sync")
 	click.echo(json.dumps(report, indent=1, default=str))
 	if report.get("status") not in ("done", "skipped"):
 		raise SystemExit(1)
@@ -36,17 +39,7 @@ def sync(context):
 @pass_context
 def status(context):
 	"""Print the connection state and the counts queued, synced, failed and needing review."""
-	import frappe
-
-	from qbo_connector.api import collect_status
-
-	frappe.init(site=get_site(context))
-	frappe.connect()
-	try:
-		result = collect_status()
-	finally:
-		frappe.destroy()
-	for key, value in result.items():
+	for key, value in run_on_site(context, "qbo_connector.api.collect_status").items():
 		click.echo(f"{key:>16}: {value}")
 
 
