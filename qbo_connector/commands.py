@@ -3,6 +3,7 @@
 import json
 
 import click
+
 from frappe.commands import get_site, pass_context
 
 
