@@ -207,7 +207,8 @@ def triage_response(response: requests.Response) -> None:
 	if status == 200 and body.lstrip().startswith("{"):
 		return
 	if status == 401:
-		raise AuthExpired("QuickBooks refused the access token", code=401, detail=_first_line(body))
+		# the 401 body echoes part of the token: keep none of it
+		raise AuthExpired("QuickBooks refused the access token", code=401, detail="HTTP 401")
 	data = None
 	if body.lstrip().startswith("{"):
 		try:

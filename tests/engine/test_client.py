@@ -2,9 +2,10 @@
 seen before the library parses, timeouts, requestid, batch, paging, and token refresh rules."""
 
 import pytest
+import requests
 
 from qbo_connector.engine import errors
-from qbo_connector.engine.client import ClientConfig
+from qbo_connector.engine.client import ClientConfig, triage_response
 from qbo_connector.engine.tokens import TokenSet
 
 
@@ -135,3 +136,15 @@ def test_cdc_reports_a_merge(sandbox, client):
 		changed = client.cdc(["Customer"], client.company_info()["MetaData"]["CreateTime"])
 	ids = {row["Id"] for row in changed.get("Customer", [])}
 	assert b["Id"] in ids
+
+
+def test_a_refused_token_is_not_echoed_into_the_error(sandbox):
+	"""The gateway's 401 body repeats the start of the token; our error keeps none of it."""
+	token = sandbox.issue_tokens(sandbox.realm_ids[0])["access_token"]
+	sandbox.expire_access_tokens()
+	url = f"{sandbox.api_url_v3}/company/{sandbox.realm_ids[0]}/companyinfo/{sandbox.realm_ids[0]}"
+	response = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5)
+	assert response.status_code == 401 and token[:8] in response.text
+	with pytest.raises(errors.AuthExpired) as raised:
+		triage_response(response)
+	assert token[:8] not in str(raised.value)
