@@ -171,8 +171,9 @@ def preview_matches(limit: int = 500) -> list[dict]:
 
 	names = frappe.get_all(
 		c.CUSTOMER,
-		filters={c.CUSTOMER_QBO_ID: ("in", ("", None)), "disabled": 0},
+		filters={c.CUSTOMER_QBO_ID: ("is", "not set"), "disabled": 0},
 		pluck="name",
+		order_by="modified desc",
 		limit=int(limit),
 	)
 	try:

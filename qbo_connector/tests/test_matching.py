@@ -113,3 +113,16 @@ class TestMatching(QBOTestCase):
 		link_customer(customer, dormant["Id"], reactivate=True)
 		self.assertTrue(client.read("Customer", dormant["Id"])["Active"])
 		self.assertEqual(frappe.db.get_value("Customer", customer, c.CUSTOMER_QBO_ID), dormant["Id"])
+
+	def test_preview_matches_decides_without_writing(self):
+		from qbo_connector.api import preview_matches
+
+		customer = self.make_customer("Amy's Bird Sanctuary", email_id="birds@example.invalid")
+		frappe.db.delete(c.SYNC_QUEUE)
+		qbo_before = len(self.qbo_rows("Customer"))
+		rows = {r["customer"]: r for r in preview_matches()}
+		self.assertEqual(rows[customer]["decision"], "link")
+		self.assertTrue(rows[customer]["reason"])
+		self.assertFalse(frappe.db.get_value("Customer", customer, c.CUSTOMER_QBO_ID))
+		self.assertEqual(len(self.qbo_rows("Customer")), qbo_before)
+		self.assertFalse(frappe.db.exists(c.CUSTOMER_MATCH, {"customer": customer}))
