@@ -117,7 +117,15 @@ class TestMatching(QBOTestCase):
 	def test_preview_matches_decides_without_writing(self):
 		from qbo_connector.api import preview_matches
 
-		customer = self.make_customer("Amy's Bird Sanctuary", email_id="birds@example.invalid")
+		from qbo_connector.connection import get_client
+
+		name = f"Zephyrine {frappe.generate_hash(length=10)} Aviaries"
+		get_client().create(
+			"Customer",
+			{"DisplayName": name, "PrimaryEmailAddr": {"Address": "birds@zephyrine.example"}},
+			request_id=frappe.generate_hash(length=12),
+		)
+		customer = self.make_customer(name, email_id="birds@zephyrine.example")
 		frappe.db.delete(c.SYNC_QUEUE)
 		qbo_before = len(self.qbo_rows("Customer"))
 		rows = {r["customer"]: r for r in preview_matches()}
