@@ -51,8 +51,11 @@ def enqueue_record(doctype: str, name: str, action: str = c.ACTION_SYNC) -> None
 
 
 def on_customer_change(doc, method=None) -> None:
+	# On insert, on_update runs right after after_insert (with flags.in_insert set): queue once.
+	if method == "on_update" and doc.flags.in_insert:
+		return
 	enabled, _company = get_sync_settings()
-	if not enabled or doc.flags.from_qbo_sync:
+	if not enabled:
 		return
 	enqueue_record(c.CUSTOMER, doc.name)
 	doc.db_set(c.CUSTOMER_SYNC_STATUS, "Queued", update_modified=False)
@@ -79,7 +82,7 @@ def on_invoice_submit(doc, method=None) -> None:
 
 def on_invoice_update_after_submit(doc, method=None) -> None:
 	# Only invoices already in QuickBooks need a sparse update; others are still queued for create.
-	if _should_queue_invoice(doc) and doc.get(c.INVOICE_QBO_ID) and not doc.flags.from_qbo_sync:
+	if _should_queue_invoice(doc) and doc.get(c.INVOICE_QBO_ID):
 		enqueue_record(c.SALES_INVOICE, doc.name, c.ACTION_UPDATE)
 		_mark_invoice_queued(doc)
 

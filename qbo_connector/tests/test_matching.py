@@ -116,20 +116,21 @@ class TestMatching(QBOTestCase):
 
 	def test_preview_matches_decides_without_writing(self):
 		from qbo_connector.api import preview_matches
-
 		from qbo_connector.connection import get_client
 
-		name = f"Zephyrine {frappe.generate_hash(length=10)} Aviaries"
+		# unique per run: earlier runs' customers stay unlinked on the site and would compete for it
+		token = frappe.generate_hash(length=10)
+		name, email = f"Zephyrine{token} Aviaries", f"birds@{token}.example"
 		get_client().create(
 			"Customer",
-			{"DisplayName": name, "PrimaryEmailAddr": {"Address": "birds@zephyrine.example"}},
+			{"DisplayName": name, "PrimaryEmailAddr": {"Address": email}},
 			request_id=frappe.generate_hash(length=12),
 		)
-		customer = self.make_customer(name, email_id="birds@zephyrine.example")
+		customer = self.make_customer(name, email_id=email)
 		frappe.db.delete(c.SYNC_QUEUE)
 		qbo_before = len(self.qbo_rows("Customer"))
 		rows = {r["customer"]: r for r in preview_matches()}
-		self.assertEqual(rows[customer]["decision"], "link")
+		self.assertEqual(rows[customer]["decision"], "link", rows[customer])
 		self.assertTrue(rows[customer]["reason"])
 		self.assertFalse(frappe.db.get_value("Customer", customer, c.CUSTOMER_QBO_ID))
 		self.assertEqual(len(self.qbo_rows("Customer")), qbo_before)

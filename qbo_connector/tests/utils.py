@@ -51,16 +51,13 @@ def ensure_item() -> str:
 
 
 def forget_links() -> None:
-	"""Each class starts a fresh sandbox, so QuickBooks ids left by earlier runs point at nothing."""
-	for doctype, fields in (
-		(c.CUSTOMER, (c.CUSTOMER_QBO_ID, c.CUSTOMER_MATCH_STATUS, c.CUSTOMER_SYNC_STATUS)),
-		(c.SALES_INVOICE, (c.INVOICE_QBO_ID, c.INVOICE_SYNC_TOKEN, c.INVOICE_SYNC_STATUS)),
-	):
-		table = frappe.qb.DocType(doctype)
-		query = frappe.qb.update(table)
-		for field in fields:
-			query = query.set(table[field], None)
-		query.where(table[fields[0]].isnotnull()).run()
+	"""Each class starts a fresh sandbox, so customer links left by earlier runs point at nothing.
+	(Invoices keep theirs: they only matter to a backfill, which must not pick up earlier runs' work.)"""
+	table = frappe.qb.DocType(c.CUSTOMER)
+	query = frappe.qb.update(table)
+	for field in (c.CUSTOMER_QBO_ID, c.CUSTOMER_MATCH_STATUS, c.CUSTOMER_SYNC_STATUS):
+		query = query.set(table[field], None)
+	query.where(table[c.CUSTOMER_QBO_ID].isnotnull()).run()
 	for doctype in (c.SYNC_QUEUE, c.SYNC_LOG, c.CUSTOMER_MATCH):
 		frappe.db.delete(doctype)
 
