@@ -14,7 +14,7 @@ from frappe.utils.data import convert_utc_to_system_timezone
 
 from qbo_connector import constants as c
 from qbo_connector.engine import client as qbo
-from qbo_connector.engine.errors import QBOError, ReconnectRequired
+from qbo_connector.engine.errors import NotConnected, QBOError, ReconnectRequired
 from qbo_connector.engine.limiter import RateLimiter
 from qbo_connector.engine.tokens import TokenSet
 from qbo_connector.permissions import require_roles
@@ -108,7 +108,7 @@ def get_client():
 	"""An engine client for the connected realm; raises ReconnectRequired when there is none."""
 	settings = get_settings()
 	if settings.connection_status != c.CONNECTED or not settings.realm_id:
-		raise ReconnectRequired(_("QuickBooks is not connected"), detail="not connected")
+		raise NotConnected(_("QuickBooks is not connected"), detail="not connected")
 	config = build_config(settings)
 	try:
 		return qbo.QBOClient(

@@ -64,6 +64,12 @@ class ReconnectRequired(QBOError):
 	user_template = "QuickBooks disconnected: an administrator must click Reconnect in QuickBooks Settings."
 
 
+class NotConnected(ReconnectRequired):
+	"""No connection was ever made (or it was disconnected on purpose)."""
+
+	user_template = "QuickBooks is not connected: click Connect to QuickBooks in QuickBooks Settings."
+
+
 class NameClash(QBOError):
 	"""6240 Duplicate Name Exists: the DisplayName is taken by a customer, vendor or employee."""
 
@@ -193,6 +199,7 @@ __all__ = [
 	"DuplicateDocNumber",
 	"MissingReference",
 	"NameClash",
+	"NotConnected",
 	"QBOError",
 	"ReconnectRequired",
 	"StaleObject",
