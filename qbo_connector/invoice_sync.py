@@ -11,6 +11,7 @@ from qbo_connector import adapters
 from qbo_connector import constants as c
 from qbo_connector.connection import build_config, get_client, get_settings
 from qbo_connector.engine.client import QBOClient
+from qbo_connector.engine.customers import add_currency_facts
 from qbo_connector.engine.discovery import ExportChoices, discover_export_settings
 from qbo_connector.engine.errors import QBOError
 from qbo_connector.engine.export import Exporter
@@ -103,6 +104,7 @@ def export_invoices(run, rows) -> None:
 	if not ready:
 		return
 	export_settings, facts = build_export_settings(run.settings, run.client)
+	add_currency_facts(run.client, export_settings, facts, ready)
 	in_flight = frappe.get_all(
 		c.SYNC_QUEUE,
 		filters={"reference_doctype": c.SALES_INVOICE, "reference_name": ("in", names), "in_flight": 1},

@@ -299,3 +299,70 @@ class CustomerSync:
 			f"The name {payload['DisplayName']!r} is already used by {who} in QuickBooks (id {existing_id})."
 		)
 		return self.emit_review(customer, decision, message)
+
+
+def customer_currencies(client: QBOClient, qbo_ids: Iterable[str]) -> dict[str, str]:
+	"""QBO customer id -> its fixed currency, for the export's currency check (multicurrency realms)."""
+	rows = client.query_in("Customer", "Id", qbo_ids, extra="Active IN (true, false)")
+	return {str(r["Id"]): (r.get("CurrencyRef") or {}).get("value", "") for r in rows}
+
+
+def ensure_currency_customers(
+	client: QBOClient, needed: dict[tuple[str, str], str]
+) -> dict[tuple[str, str], str]:
+	"""The policy "a customer per currency": for (ERPNext customer, currency) -> base QBO customer id,
+	find or create "<base DisplayName> (<currency>)" in that currency. Returns (customer, currency) -> id;
+	a pair whose customer could not be made is left out (its invoices keep waiting, with the reason)."""
+	if not needed:
+		return {}
+	bases = {str(r["Id"]): r for r in client.query_in("Customer", "Id", set(needed.values()))}
+	wanted = {
+		pair: f"{bases[base]['DisplayName'][: 500 - len(pair[1]) - 3]} ({pair[1]})"
+		for pair, base in needed.items()
+		if base in bases
+	}
+	found = {r["DisplayName"].lower(): r for r in client.query_in("Customer", "DisplayName", wanted.values())}
+	result: dict[tuple[str, str], str] = {}
+	to_create = []
+	for pair, name in wanted.items():
+		row = found.get(name.lower())
+		if row and (row.get("CurrencyRef") or {}).get("value", "").upper() == pair[1].upper():
+			result[pair] = str(row["Id"])
+		elif not row:
+			to_create.append((pair, name))
+	for start in range(0, len(to_create), BATCH_LIMIT):
+		chunk = to_create[start : start + BATCH_LIMIT]
+		items = [
+			{
+				"bId": str(i),
+				"operation": "create",
+				CUSTOMER: {"DisplayName": name, "CurrencyRef": {"value": cur}},
+			}
+			for i, ((_, cur), name) in enumerate(chunk)
+		]
+		answers = client.batch(
+			items, request_id=request_id(client.config.realm_id, "fx", *(n for _, n in chunk))
+		)
+		for i, (pair, _) in enumerate(chunk):
+			answer = answers.get(str(i))
+			if isinstance(answer, dict) and answer.get("Id"):
+				result[pair] = str(answer["Id"])
+	return result
+
+
+def add_currency_facts(client: QBOClient, settings, facts, invoices: Sequence) -> None:
+	"""Multicurrency realms: tell the export each linked customer's fixed currency, and under the
+	"a customer per currency" policy find or create the per-currency customers the invoices need."""
+	if not settings.multicurrency:
+		return
+	linked = {inv.customer_qbo_id for inv in invoices if inv.customer_qbo_id}
+	facts.customer_currencies.update(customer_currencies(client, linked))
+	if settings.currency_policy != "per_currency_customer":
+		return
+	needed = {}
+	for inv in invoices:
+		currency = (inv.currency or settings.home_currency).upper()
+		known = facts.customer_currencies.get(inv.customer_qbo_id, "").upper()
+		if inv.customer_qbo_id and known and known != currency:
+			needed[(inv.customer, currency)] = inv.customer_qbo_id
+	facts.currency_customers.update(ensure_currency_customers(client, needed))
