@@ -58,7 +58,7 @@ def on_customer_change(doc, method=None) -> None:
 	if not enabled:
 		return
 	enqueue_record(c.CUSTOMER, doc.name)
-	doc.db_set(c.CUSTOMER_SYNC_STATUS, "Queued", update_modified=False)
+	set_fields(doc, {c.CUSTOMER_SYNC_STATUS: "Queued"})
 
 
 def on_invoice_submit(doc, method=None) -> None:
@@ -67,7 +67,8 @@ def on_invoice_submit(doc, method=None) -> None:
 	enqueue_record(c.SALES_INVOICE, doc.name, c.ACTION_SYNC)
 	# A document being submitted was never exported. The desk's Amend copies no_copy fields too, so an
 	# amendment arrives carrying its original's QBO id: forget it (the exporter finds the original).
-	doc.db_set(
+	set_fields(
+		doc,
 		{
 			c.INVOICE_SYNC_STATUS: "Queued",
 			c.INVOICE_QBO_ID: "",
@@ -76,7 +77,6 @@ def on_invoice_submit(doc, method=None) -> None:
 			c.INVOICE_LAST_SYNCED: None,
 			c.INVOICE_LAST_ERROR: "",
 		},
-		update_modified=False,
 	)
 
 
@@ -96,7 +96,7 @@ def on_invoice_cancel(doc, method=None) -> None:
 	else:
 		# Never exported: nothing to void, just drop any pending create.
 		frappe.db.delete(c.SYNC_QUEUE, {"name": queue_name(c.SALES_INVOICE, doc.name)})
-		doc.db_set(c.INVOICE_SYNC_STATUS, "", update_modified=False)
+		set_fields(doc, {c.INVOICE_SYNC_STATUS: ""})
 
 
 def _should_queue_invoice(doc) -> bool:
@@ -105,4 +105,11 @@ def _should_queue_invoice(doc) -> bool:
 
 
 def _mark_invoice_queued(doc) -> None:
-	doc.db_set(c.INVOICE_SYNC_STATUS, "Queued", update_modified=False)
+	set_fields(doc, {c.INVOICE_SYNC_STATUS: "Queued"})
+
+
+def set_fields(doc, values: dict) -> None:
+	"""Write status columns directly: Document.db_set reloads the whole document and its child tables
+	for a before-save copy, seven queries per save for one column."""
+	frappe.db.set_value(doc.doctype, doc.name, values, update_modified=False)
+	doc.update(values)
