@@ -74,3 +74,22 @@ class TestConnection(QBOTestCase):
 		)
 		# a second run does nothing while disconnected
 		self.assertEqual(run_sync()["status"], "skipped")
+
+	def test_test_connection_and_disconnect_revokes(self):
+		from qbo_connector.connection import disconnect, test_connection
+
+		self.connect_and_enable()
+		self.assertTrue(test_connection()["company_name"])
+		refresh_token = frappe.get_single(c.SETTINGS).get_password("refresh_token")
+		disconnect()
+		settings = frappe.get_single(c.SETTINGS)
+		self.assertEqual(settings.connection_status, c.NOT_CONNECTED)
+		self.assertFalse(settings.enabled)
+		self.assertFalse(settings.get_password("refresh_token", raise_exception=False))
+		# the revoked refresh token no longer works at Intuit (the sandbox)
+		from qbo_connector.connection import build_config
+		from qbo_connector.engine.client import refresh_tokens
+		from qbo_connector.engine.errors import ReconnectRequired
+
+		with self.assertRaises(ReconnectRequired):
+			refresh_tokens(build_config(), refresh_token)
