@@ -39,6 +39,7 @@ def build_export_settings(settings, client: QBOClient) -> tuple[ExportSettings, 
 		tax_map=tax_map,
 		amend_policy=AMEND_POLICIES.get(settings.amend_policy, "update"),
 		currency_policy=CURRENCY_POLICIES.get(settings.currency_policy, "error"),
+		payment_terms=tuple(frappe.get_all("Payment Terms Template", pluck="name", limit=500)),
 	)
 	return discover_export_settings(client, choices)
 

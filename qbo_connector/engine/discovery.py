@@ -20,6 +20,9 @@ class ExportChoices:
 	tax_map: dict[str, str] = field(default_factory=dict)  # template/account -> QBO tax code name/id
 	amend_policy: str = "update"
 	currency_policy: str = "error"
+	payment_terms: tuple[
+		str, ...
+	] = ()  # ERPNext payment terms templates in use, matched to QBO terms by name
 
 
 def resolve(value: str, by_name: dict[str, str], ids: set[str]) -> str:
@@ -40,6 +43,8 @@ def discover_export_settings(client: QBOClient, choices: ExportChoices) -> tuple
 	codes = client.query_all("TaxCode")
 	code_ids = {str(t["Id"]) for t in codes}
 	code_names = {str(t.get("Name", "")).lower(): str(t["Id"]) for t in codes}
+	# ERPNext payment terms templates go out as the QBO term of the same name, when there is one
+	terms = {str(t.get("Name", "")).lower(): str(t["Id"]) for t in client.query_all("Term")}
 	default_item = resolve(choices.default_item, item_names, item_ids)
 	item_map = {code: resolve(name, item_names, item_ids) for code, name in choices.item_map.items()}
 	tax_map = {key: resolve(name, code_names, code_ids) for key, name in choices.tax_map.items()}
@@ -55,5 +60,6 @@ def discover_export_settings(client: QBOClient, choices: ExportChoices) -> tuple
 		amend_policy=choices.amend_policy,
 		currency_policy=choices.currency_policy,
 		rounding_item_id=resolve(choices.rounding_item, item_names, item_ids) or default_item,
+		terms_map={name: terms[name.lower()] for name in choices.payment_terms if name.lower() in terms},
 	)
 	return settings, QBOFacts(item_ids=item_ids, tax_code_ids=code_ids)

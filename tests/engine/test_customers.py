@@ -96,3 +96,21 @@ def test_from_qbo_reads_the_fields_the_matcher_uses():
 		}
 	)
 	assert (record.id, record.email, record.active, record.sync_token) == ("7", "a@b.c", False, "3")
+
+
+def test_discovery_maps_payment_terms_by_name_and_items_by_name_or_id(client):
+	from qbo_connector.engine.discovery import ExportChoices, discover_export_settings
+
+	settings, facts = discover_export_settings(
+		client,
+		ExportChoices(
+			default_item="services",
+			item_map={"CONSULT": "Hours", "DESIGN": "3", "GONE": "Old Widget"},
+			payment_terms=("Net 30", "Net 45"),
+		),
+	)
+	assert settings.default_item_id == "1"
+	assert settings.item_map == {"CONSULT": "2", "DESIGN": "3"}  # an inactive item is not offered
+	assert settings.terms_map == {"Net 30": "2"}
+	assert settings.us_company and not settings.multicurrency
+	assert "4" not in facts.item_ids
