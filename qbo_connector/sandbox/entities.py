@@ -46,6 +46,31 @@ READ_ONLY = frozenset(
 	}
 )
 
+# Top-level properties of the Customer and Invoice objects in Intuit's API reference (minor version 75), plus
+# `domain` and `sparse`, which every response carries and python-quickbooks sends back, and Invoice
+# `EInvoiceStatus`, an attribute of python-quickbooks' Invoice. Any other property in a create or update body
+# is refused with 2010, as QBO does.
+ENVELOPE = "Id SyncToken MetaData domain sparse"
+PROPERTIES = {
+	"Customer": frozenset(
+		f"""{ENVELOPE} DisplayName Title GivenName MiddleName Suffix FamilyName FullyQualifiedName CompanyName
+		PrintOnCheckName Notes Active Job Level ParentRef IsProject BillWithParent PrimaryEmailAddr PrimaryPhone
+		AlternatePhone Mobile Fax WebAddr BillAddr ShipAddr CurrencyRef Balance BalanceWithJobs OpenBalanceDate
+		ARAccountRef SalesTermRef PaymentMethodRef PreferredDeliveryMethod CustomerTypeRef Taxable
+		DefaultTaxCodeRef TaxExemptionReasonId ResaleNum PrimaryTaxIdentifier SecondaryTaxIdentifier
+		BusinessNumber GSTIN GSTRegistrationType Source""".split()
+	),
+	"Invoice": frozenset(
+		f"""{ENVELOPE} Line CustomerRef CurrencyRef ExchangeRate DocNumber TxnDate DueDate PrivateNote
+		CustomerMemo CustomField LinkedTxn TxnTaxDetail GlobalTaxCalculation ApplyTaxAfterDiscount SalesTermRef
+		ClassRef DepartmentRef ProjectRef TxnSource TransactionLocationType BillAddr ShipAddr ShipFromAddr
+		FreeFormAddress ShipMethodRef ShipDate TrackingNum BillEmail BillEmailCc BillEmailBcc PrintStatus
+		EmailStatus DeliveryInfo InvoiceLink DepositToAccountRef Deposit AllowIPNPayment AllowOnlinePayment
+		AllowOnlineACHPayment AllowOnlineCreditCardPayment TotalAmt Balance HomeTotalAmt HomeBalance
+		RecurDataRef TaxExemptionRef EInvoiceStatus""".split()
+	),
+}
+
 
 @dataclass(frozen=True)
 class Spec:
@@ -107,6 +132,7 @@ REFERENCE_TARGETS = {
 	"ParentRef": None,  # same entity as the holder
 	"ItemRef": "Item",
 	"TaxCodeRef": "TaxCode",
+	"TxnTaxCodeRef": "TaxCode",
 	"TaxRateRef": "TaxRate",
 	"ClassRef": "Class",
 	"DepartmentRef": "Department",

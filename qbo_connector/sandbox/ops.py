@@ -49,6 +49,7 @@ def create(
 		raise faults.unsupported(f"create for entity {entity}")
 	if not isinstance(body, dict):
 		raise faults.invalid_property(f"the request body for {entity} must be a JSON object")
+	rules.check_properties(entity, body)
 	obj = rules.writable(body, entity)
 	obj["Id"] = ident or realm.next_id(entity)
 	obj = prepare(realm, entity, obj, None, options or {})
@@ -78,6 +79,7 @@ def update(realm: Realm, entity: str, body: dict, options: dict | None = None) -
 		return update_preferences(realm, body)
 	if not spec.writable:
 		raise faults.unsupported(f"update for entity {entity}")
+	rules.check_properties(entity, body)
 	existing = current(realm, entity, body)
 	changes = rules.writable(body, entity)
 	if body.get("sparse") in (True, "true"):
@@ -153,7 +155,8 @@ def void(realm: Realm, entity: str, body: dict) -> dict:
 		if detail:
 			detail.pop("Qty", None)
 			detail.pop("UnitPrice", None)
-	obj["TxnTaxDetail"] = {"TotalTax": 0.0}
+	code = existing.get("TxnTaxDetail", {}).get("TxnTaxCodeRef")
+	obj["TxnTaxDetail"] = {**({"TxnTaxCodeRef": code} if code else {}), "TotalTax": 0.0}
 	obj["TotalAmt"] = obj["Balance"] = 0.0
 	obj.pop("HomeTotalAmt", None)
 	obj["PrivateNote"] = "Voided" + (f" - {existing['PrivateNote']}" if existing.get("PrivateNote") else "")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from qbo_connector.sandbox import faults
-from qbo_connector.sandbox.entities import NAME_LISTS, READ_ONLY, REFERENCE_TARGETS
+from qbo_connector.sandbox.entities import NAME_LISTS, PROPERTIES, READ_ONLY, REFERENCE_TARGETS
 from qbo_connector.sandbox.state import Realm, name_key
 
 CENT = Decimal("0.01")
@@ -51,6 +51,20 @@ def clean(value):
 
 # Read-only elsewhere, but what the client states for these entities.
 CLIENT_SET = {"Payment": {"TotalAmt"}}
+
+
+def check_properties(entity: str, body) -> None:
+	"""QBO refuses a body with a property its object does not have (checked for entities in PROPERTIES)."""
+	allowed = PROPERTIES.get(entity)
+	if allowed is None or not isinstance(body, dict):
+		return
+	for key in body:
+		if key not in allowed:
+			raise faults.invalid_property(
+				f'Unrecognized field "{key}" (class com.intuit.schema.finance.v3.{entity}), '
+				"not marked as ignorable",
+				key,
+			)
 
 
 def writable(body: dict, entity: str) -> dict:

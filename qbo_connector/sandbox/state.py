@@ -73,6 +73,10 @@ class Realm:
 		return bool(self.preferences["CurrencyPrefs"].get("MultiCurrencyEnabled"))
 
 	@property
+	def allow_discount(self) -> bool:
+		return bool(self.preferences["SalesFormsPrefs"].get("AllowDiscount"))
+
+	@property
 	def custom_txn_numbers(self) -> bool:
 		return bool(self.preferences["SalesFormsPrefs"].get("CustomTxnNumbers"))
 

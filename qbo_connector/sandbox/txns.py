@@ -11,6 +11,7 @@ from decimal import Decimal
 from qbo_connector.sandbox import faults
 from qbo_connector.sandbox.rules import as_json_number, cents, money
 from qbo_connector.sandbox.state import Realm, name_key
+from qbo_connector.sandbox.tax import check_line_limit, compute_tax
 
 SALES = "SalesItemLineDetail"
 DISCOUNT = "DiscountLineDetail"
@@ -46,9 +47,15 @@ def prepare_sale(realm: Realm, entity: str, obj: dict, existing: dict | None, op
 	if not any(line.get("DetailType") in (SALES, "DescriptionOnly", "GroupLineDetail") for line in lines):
 		raise faults.required("Line", "Required parameter Line is missing in the request")
 	subtotal, taxable = price_lines(realm, lines)
-	discount = sum(
-		(discount_of(line, subtotal) for line in lines if line.get("DetailType") == DISCOUNT), ZERO
-	)
+	check_line_limit(realm, lines, taxable)
+	discounts = [line for line in lines if line.get("DetailType") == DISCOUNT]
+	if discounts and not realm.allow_discount:
+		raise faults.business(
+			"Discounts are turned off for this company (Preferences.SalesFormsPrefs.AllowDiscount is false): "
+			"a DiscountLineDetail line can't be used.",
+			"Line.DiscountLineDetail",
+		)
+	discount = sum((discount_of(line, subtotal) for line in discounts), ZERO)
 	if discount:
 		factor = (subtotal - discount) / subtotal if subtotal and obj.get("ApplyTaxAfterDiscount") else 1
 		taxable = {key: net * factor for key, net in taxable.items()}
@@ -56,7 +63,12 @@ def prepare_sale(realm: Realm, entity: str, obj: dict, existing: dict | None, op
 	total = subtotal - discount + (ZERO if inclusive else tax)
 	lines.append({"Amount": as_json_number(subtotal), "DetailType": SUBTOTAL, SUBTOTAL: {}})
 	obj["Line"] = lines
-	obj["TxnTaxDetail"] = {"TotalTax": as_json_number(tax), **({"TaxLine": tax_lines} if tax_lines else {})}
+	code = (obj.get("TxnTaxDetail") or {}).get("TxnTaxCodeRef")
+	obj["TxnTaxDetail"] = {
+		**({"TxnTaxCodeRef": code} if code else {}),
+		"TotalTax": as_json_number(tax),
+		**({"TaxLine": tax_lines} if tax_lines else {}),
+	}
 	obj["TotalAmt"] = as_json_number(total)
 	apply_currency(realm, obj, customer, total)
 	apply_doc_number(realm, entity, obj, options)
@@ -158,47 +170,6 @@ def discount_of(line: dict, subtotal: Decimal) -> Decimal:
 		amount = cents(money(line.get("Amount", 0), "Line.Amount"))
 	line["Amount"] = as_json_number(amount)
 	return amount
-
-
-def compute_tax(realm: Realm, obj: dict, taxable: dict) -> tuple[Decimal, list, bool]:
-	"""TotalTax as sent wins; otherwise non-US realms compute it from the tax codes' rates."""
-	mode = obj.get("GlobalTaxCalculation") or "TaxExcluded"
-	inclusive = not realm.is_us and mode == "TaxInclusive"
-	sent = (obj.get("TxnTaxDetail") or {}).get("TotalTax")
-	if sent is not None:
-		return cents(money(sent, "TxnTaxDetail.TotalTax")), [], inclusive
-	if realm.is_us or mode == "NotApplicable":
-		return ZERO, [], False
-	total, tax_lines = ZERO, []
-	for code_id, net in sorted(taxable.items()):
-		rates = rates_of(realm, code_id)
-		combined = sum((rate for _, rate in rates), ZERO)
-		for rate_id, rate in rates:
-			amount = cents(net * rate / (100 + combined) if inclusive else net * rate / 100)
-			total += amount
-			tax_lines.append(
-				{
-					"Amount": as_json_number(amount),
-					"DetailType": "TaxLineDetail",
-					"TaxLineDetail": {
-						"TaxRateRef": {"value": rate_id},
-						"PercentBased": True,
-						"TaxPercent": float(rate),
-						"NetAmountTaxable": as_json_number(net),
-					},
-				}
-			)
-	return total, tax_lines, inclusive
-
-
-def rates_of(realm: Realm, code_id: str) -> list[tuple[str, Decimal]]:
-	code = realm.get("TaxCode", code_id) or {}
-	details = (code.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
-	out = []
-	for detail in details:
-		rate = realm.get("TaxRate", (detail.get("TaxRateRef") or {}).get("value")) or {}
-		out.append((rate.get("Id", ""), Decimal(str(rate.get("RateValue", 0)))))
-	return out
 
 
 def apply_currency(realm: Realm, obj: dict, customer: dict | None, total: Decimal) -> None:

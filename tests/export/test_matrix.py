@@ -118,13 +118,15 @@ def test_rounding_folded_without_rounding_item(intl):
 def test_us_tax_and_non(us, ast):
 	lines = [line("SVC", "2", "45"), line("EXEMPT", "1", "20", item_tax_template="Exempt")]
 	inv = invoice(lines=lines, taxes=[tax("7.43", "8.25")], taxes_and_charges="CA Sales Tax")
-	cfg = us_settings(automated_sales_tax=ast, tax_map={"Exempt": "NON", "CA Sales Tax": "CA"})
+	cfg = us_settings(automated_sales_tax=ast, tax_map={"Exempt": "NON", "CA Sales Tax": "2"})
 	ledger = Ledger()
 	exporter_for(make_client(us, US_REALM), cfg, ledger).export([inv])
-	# Without AST the payload names the sales tax code (TxnTaxCodeRef "CA"); the sandbox does not check it.
+	# Without AST the payload names the sales tax code (TxnTaxCodeRef "2", the default seed's 8.25% code,
+	# which the sandbox checks and keeps); the TotalTax sent wins over the sandbox's own computation.
 	assert ledger.status(inv.name) == SYNCED
 	[stored] = invoices_in(us, US_REALM)
 	assert D(str(stored["TotalAmt"])) == D("117.43")
+	assert stored["TxnTaxDetail"].get("TxnTaxCodeRef", {}).get("value") == (None if ast else "2")
 	assert [ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] for ln in stored["Line"][:2]] == ["TAX", "NON"]
 
 

@@ -13,11 +13,13 @@ from intuitlib.exceptions import AuthClientError
 from quickbooks import QuickBooks
 from quickbooks.batch import batch_create
 from quickbooks.cdc import change_data_capture
-from quickbooks.exceptions import AuthorizationException, QuickbooksException
+from quickbooks.exceptions import AuthorizationException, QuickbooksException, ValidationException
 from quickbooks.objects.base import Ref
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
 from quickbooks.objects.invoice import Invoice
+
+from qbo_connector.sandbox.entities import PROPERTIES
 
 REDIRECT = "https://erp.example.invalid/api/method/qbo_connector.oauth.callback"
 
@@ -213,3 +215,28 @@ def test_xml_throttle_reaches_library_as_unreadable_json(sb):
 	with pytest.raises(QuickbooksException) as err:
 		Customer.all(qb=qb)
 	assert err.value.error_code == 10000 and "ThrottleExceeded" in err.value.message
+
+
+def test_library_objects_only_carry_known_properties(sb):
+	"""Every attribute of python-quickbooks' Customer and Invoice is a QBO property the sandbox accepts."""
+	for cls in (Customer, Invoice):
+		carried = set(vars(cls())) | set(cls.class_dict) | set(getattr(cls, "list_dict", {}))
+		assert carried <= PROPERTIES[cls.qbo_object_name], carried - PROPERTIES[cls.qbo_object_name]
+	ac, realm = connect(sb)
+	qb = client(sb, ac, realm)
+	invoice = Invoice()
+	line = SalesItemLine()
+	line.Amount = 10
+	line.SalesItemLineDetail = SalesItemLineDetail()
+	invoice.Line.append(line)
+	invoice.CustomerRef = Customer.get("1", qb=qb).to_ref()
+	created = invoice.save(qb=qb)
+	fetched = Invoice.get(created.Id, qb=qb)
+	fetched.PrivateNote = "resent whole"
+	assert fetched.save(qb=qb).SyncToken == "1"
+	odd = Customer()
+	odd.DisplayName = "Odd Attribute"
+	odd.Nickname = "x"
+	with pytest.raises(ValidationException) as err:
+		odd.save(qb=qb)
+	assert err.value.error_code == 2010 and 'Unrecognized field "Nickname"' in err.value.detail
