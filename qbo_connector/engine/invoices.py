@@ -317,14 +317,19 @@ def map_currency(inv: ERPInvoice, settings: ExportSettings, reasons: list[str]) 
 def check_shape(inv: ERPInvoice, target: Decimal, reasons: list[str]) -> None:
 	if not inv.lines:
 		reasons.append("The invoice has no lines.")
-	if len(inv.lines) > MAX_TAXABLE_LINES:
-		reasons.append(
-			f"The invoice has {len(inv.lines)} lines; QuickBooks accepts at most {MAX_TAXABLE_LINES}."
-		)
 	if target < 0:
 		kind = "A return" if inv.is_return else "An invoice that is not a return"
 		reasons.append(
 			f"{kind} cannot have a {'positive' if inv.is_return else 'negative'} total ({money(target)})."
+		)
+
+
+def check_line_count(lines: list[dict], taxable: bool, reasons: list[str]) -> None:
+	"""Intuit caps a taxable transaction at 750 lines, counting the discount and rounding lines we add."""
+	if taxable and len(lines) > MAX_TAXABLE_LINES:
+		reasons.append(
+			f"The invoice needs {len(lines)} lines in QuickBooks (with discount and rounding lines); "
+			f"QuickBooks accepts at most {MAX_TAXABLE_LINES} on a taxable invoice."
 		)
 
 
@@ -347,8 +352,9 @@ def prepare(
 			reasons.append(f"The QuickBooks tax code (id {code}) is inactive or missing.")
 	payload = map_header(inv, settings, doc_number, reasons)
 	payload.update(map_currency(inv, settings, reasons))
+	taxable = [is_taxable(c, settings) for c in codes]
 	try:
-		amounts = compute_amounts(inv, [is_taxable(c, settings) for c in codes], settings)
+		amounts = compute_amounts(inv, taxable, settings)
 		check_shape(inv, amounts.target, reasons)
 	except AmountProblem as problem:
 		reasons.append(str(problem))
@@ -356,6 +362,7 @@ def prepare(
 	if amounts and not reasons:
 		payload.update(map_taxes(inv, settings, amounts, reasons))
 		payload["Line"] = map_lines(inv, items, codes, amounts, settings)
+		check_line_count(payload["Line"], any(taxable) or bool(amounts.tax_total), reasons)
 	if waiting:
 		raise Hold([waiting, *reasons], wait_status if not reasons else HELD)
 	if reasons:
