@@ -1,14 +1,9 @@
 """Doctype and field names used by the Frappe layer. Keep every literal here."""
 
-MODULE = "QBO Connector"
-
 SETTINGS = "QuickBooks Settings"
 SYNC_QUEUE = "QuickBooks Sync Queue"
 SYNC_LOG = "QuickBooks Sync Log"
 CUSTOMER_MATCH = "QuickBooks Customer Match"
-MATCH_CANDIDATE = "QuickBooks Match Candidate"
-ITEM_MAPPING = "QuickBooks Item Mapping"
-TAX_MAPPING = "QuickBooks Tax Mapping"
 
 CUSTOMER = "Customer"
 SALES_INVOICE = "Sales Invoice"
@@ -50,7 +45,6 @@ REVIEW_CREATE = "Create New"
 REVIEW_IGNORED = "Ignored"
 
 ADMIN_ROLE = "System Manager"
-READ_ROLES = ("System Manager", "Accounts Manager")
 
 OAUTH_STATE_KEY = "qbo_oauth_state"
 OAUTH_STATE_TTL = 600

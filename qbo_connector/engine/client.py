@@ -266,7 +266,6 @@ class QBOClient:
 			auth_client=auth, company_id=config.realm_id, minorversion=MINOR_VERSION, use_decimal=True
 		)
 		self.qb.api_url_v3 = config.api_url_v3
-		self.qb.sandbox_api_url_v3 = config.api_url_v3
 		self.qb.bind(self.http, config.timeout, lambda: self.store.load().access_token)
 
 	# -- tokens ---------------------------------------------------------------------------------
@@ -401,10 +400,3 @@ class QBOClient:
 		if entity == "Customer":
 			return f"{host}/app/customerdetail?nameId={quote(entity_id)}"
 		return f"{host}/app/{entity.lower()}?txnId={quote(entity_id)}"
-
-
-def describe(exc: Any) -> str:
-	"""The user sentence for any exception the engine lets out."""
-	if isinstance(exc, QBOError):
-		return exc.user_message()
-	return f"Unexpected error: {type(exc).__name__}"

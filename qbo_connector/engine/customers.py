@@ -199,15 +199,6 @@ class CustomerSync:
 		]
 		return matches[0] if len(matches) == 1 else None
 
-	def relink_after_missing(self, customer: ERPCustomer) -> Outcome | None:
-		"""On 610 when an invoice uses a customer: re-read it and follow a merge if there was one."""
-		try:
-			fresh = QBOCustomer.from_qbo(self.client.read(CUSTOMER, customer.qbo_id))
-		except QBOError:
-			return None
-		self.by_id[fresh.id] = fresh
-		return self.follow_merge(customer, {})
-
 	# -- creates --------------------------------------------------------------------------------
 	def create_customers(self, pending: Iterable[tuple[ERPCustomer, MatchDecision]]) -> list[Outcome]:
 		outcomes: list[Outcome] = []

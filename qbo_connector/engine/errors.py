@@ -172,29 +172,12 @@ def error_from_code(
 	return cls(message, code, detail, element)
 
 
-# The taxonomy as a table, for docs and tests: class -> (record status, transient).
-TAXONOMY = {
-	cls.__name__: (cls.status, cls.transient)
-	for cls in (
-		Transient,
-		Throttled,
-		AuthExpired,
-		ReconnectRequired,
-		NameClash,
-		DuplicateDocNumber,
-		StaleObject,
-		MissingReference,
-		ValidationFailed,
-	)
-}
-
 __all__ = [
 	"FAILED",
 	"HELD",
 	"NEEDS_REVIEW",
 	"QUEUED",
 	"SYNCED",
-	"TAXONOMY",
 	"AuthExpired",
 	"DuplicateDocNumber",
 	"MissingReference",

@@ -141,13 +141,6 @@ def name_keys(name: str) -> tuple[str, ...]:
 	return analyze_name(name or "").keys
 
 
-def person_key(given: str, family: str) -> str:
-	"""Key of a person's name held as GivenName/FamilyName."""
-	if not (given or "").strip() or not (family or "").strip():
-		return ""
-	return normalize_name(f"{given} {family}")
-
-
 def sanitize_display_name(name: str, default: str = "Customer") -> str:
 	"""QBO DisplayName: no ':', tab or newline; whitespace collapsed; trimmed; <= 500 chars; never empty."""
 	text = _SPACES.sub(" ", _FORBIDDEN.sub(" ", name or "")).strip()[:DISPLAY_NAME_MAX].rstrip()
