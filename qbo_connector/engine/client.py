@@ -17,7 +17,6 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
 from urllib.parse import quote
 
 import requests

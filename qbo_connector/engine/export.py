@@ -53,7 +53,6 @@ from qbo_connector.engine.export_ops import (
 from qbo_connector.engine.invoices import (
 	ExportSettings,
 	Hold,
-	Prepared,
 	QBOFacts,
 	doc_number_for,
 	entity_for,

@@ -24,12 +24,10 @@ from datetime import date
 from decimal import Decimal
 
 from qbo_connector.engine.invoice_amounts import (
-	ZERO,
 	AmountProblem,
 	Amounts,
 	compute_amounts,
 	money,
-	qbo_total,
 	qty_and_price,
 )
 from qbo_connector.engine.records import HELD, WAITING, ERPInvoice, InvoiceLine

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from qbo_connector.engine.records import FAILED, HELD, SYNCED
+from qbo_connector.engine.records import FAILED, SYNCED
 
 from .conftest import (
 	INTL_REALM,
