@@ -50,6 +50,7 @@ from qbo_connector.engine.export_ops import (
 	refetch,
 	send_void,
 )
+from qbo_connector.engine.invoice_amounts import qbo_total
 from qbo_connector.engine.invoices import (
 	ExportSettings,
 	Hold,
@@ -57,7 +58,6 @@ from qbo_connector.engine.invoices import (
 	doc_number_for,
 	entity_for,
 	prepare,
-	qbo_total,
 	sparse_changes,
 )
 from qbo_connector.engine.records import QUEUED, SYNCED, VOIDED, ERPInvoice, Outcome

@@ -16,6 +16,7 @@ from qbo_connector.engine.errors import (
 	StaleObject,
 	ValidationFailed,
 )
+from qbo_connector.engine.invoice_amounts import qbo_total
 from qbo_connector.engine.invoices import (
 	PRIVATE_NOTE_MAX,
 	Hold,
@@ -23,7 +24,6 @@ from qbo_connector.engine.invoices import (
 	doc_number_for,
 	entity_for,
 	prepare,
-	qbo_total,
 )
 from qbo_connector.engine.records import FAILED, HELD, SYNCED, VOIDED, ERPInvoice
 
