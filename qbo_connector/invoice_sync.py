@@ -156,8 +156,8 @@ def preview_next_batch() -> list[dict]:
 def get_qbo_link(doctype: str, name: str) -> str:
 	require_roles(c.ADMIN_ROLE, "Accounts Manager", "Accounts User")
 	if doctype == c.SALES_INVOICE:
-		qbo_id, entity = frappe.db.get_value(doctype, name, [c.INVOICE_QBO_ID, "is_return"])
-		entity = "CreditMemo" if entity else "Invoice"
+		qbo_id, is_return = frappe.db.get_value(doctype, name, [c.INVOICE_QBO_ID, "is_return"])
+		entity = "CreditMemo" if is_return else "Invoice"
 	elif doctype == c.CUSTOMER:
 		qbo_id, entity = frappe.db.get_value(doctype, name, c.CUSTOMER_QBO_ID), "Customer"
 	else:

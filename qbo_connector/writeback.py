@@ -82,11 +82,12 @@ def update_queue_row(outcome: Outcome) -> None:
 	if outcome.status in (SYNCED, VOIDED):
 		frappe.db.delete(c.SYNC_QUEUE, {"name": row})
 		return
-	if not frappe.db.exists(c.SYNC_QUEUE, row):
+	attempts = frappe.db.get_value(c.SYNC_QUEUE, row, "attempts")
+	if attempts is None:  # no row: nothing queued for this record
 		return
 	values = {"status": outcome.status, "last_error": outcome.message or "", "in_flight": 0}
 	if outcome.status == QUEUED:
-		values["attempts"] = (frappe.db.get_value(c.SYNC_QUEUE, row, "attempts") or 0) + 1
+		values["attempts"] = attempts + 1
 		values["next_attempt_on"] = frappe.utils.add_to_date(now_datetime(), minutes=RETRY_DELAY_MINUTES)
 	frappe.db.set_value(c.SYNC_QUEUE, row, values, update_modified=True)
 
