@@ -26,7 +26,6 @@ Other entry points: `update_after_submit(invoices)` (sparse update of due date /
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -61,9 +60,9 @@ from qbo_connector.engine.invoices import (
 	sparse_changes,
 )
 from qbo_connector.engine.records import QUEUED, SYNCED, VOIDED, ERPInvoice, Outcome
+from qbo_connector.engine.request_ids import request_id_for
 
 DOCTYPE = "Sales Invoice"
-REQUEST_ID_MAX = 36
 
 
 @dataclass
@@ -79,10 +78,9 @@ class ExportReport:
 		return sum(1 for outcome in self.outcomes if outcome.status == status)
 
 
-def request_id_for(realm: str, op: str, works: list[Work]) -> str:
-	"""Deterministic per batch content: the same batch resent gets QBO's cached answer."""
-	key = "|".join([realm, op, *(f"{w.name}#{w.attempts}" for w in works)])
-	return "inv-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[: REQUEST_ID_MAX - 4]
+def batch_request_id(realm: str, op: str, works: list[Work]) -> str:
+	"""The same batch resent gets QBO's first answer; a changed one goes out (see request_ids.py)."""
+	return request_id_for(realm, op, ((w.name, w.inv.revision, w.body) for w in works))
 
 
 def plan_batches(works: list[Work]) -> list[list[Work]]:
@@ -283,7 +281,7 @@ class Exporter:
 			work.attempts += 1
 		op = batch[0].op
 		items = [{"bId": str(i), "operation": op, w.entity: w.body} for i, w in enumerate(batch)]
-		request_id = request_id_for(self.client.config.realm_id, op, batch)
+		request_id = batch_request_id(self.client.config.realm_id, op, batch)
 		self.on_in_flight([w.name for w in batch])
 		self.report.batches += 1
 		self.report.engine_cpu_s += time.thread_time() - started
@@ -338,9 +336,9 @@ def is_throttle(error: QBOError) -> bool:
 __all__ = [
 	"ExportReport",
 	"Exporter",
+	"batch_request_id",
 	"doc_number_for",
 	"find_by_doc_numbers",
 	"plan_batches",
 	"preview_next_batch",
-	"request_id_for",
 ]
