@@ -54,3 +54,80 @@ def test_a_fault_fixed_in_quickbooks_goes_out_next_run(us):
 	client.update("Item", {"Id": "4", "SyncToken": item["SyncToken"], "sparse": True, "Active": True})
 	export(us, [inv], ledger, item_map={"OLD": "4"})
 	assert ledger.status(inv.name) == SYNCED and len(invoices_in(us, US_REALM)) == 1
+
+
+# -- 2. a refused amendment creates nothing -----------------------------------------------------------------
+def pay_in_quickbooks(sb, qbo_id: str, amount: str) -> None:
+	client = make_client(sb, US_REALM)
+	link = [{"TxnId": qbo_id, "TxnType": "Invoice"}]
+	client.create(
+		"Payment",
+		{
+			"CustomerRef": {"value": "1"},
+			"TotalAmt": float(amount),
+			"Line": [{"Amount": float(amount), "LinkedTxn": link}],
+		},
+		request_id=f"pay-{qbo_id}",
+	)
+
+
+def test_a_refused_amendment_is_failed_not_created_twice(us):
+	"""The amendment lowers the total below what was paid in QuickBooks: QuickBooks refuses the update. The
+	old code created a second, open invoice; now the amendment fails with the reason and nothing is created."""
+	original = invoice(name="SINV-0001", lines=[line("SVC", "1", "100")])
+	ledger = Ledger()
+	export(us, [original], ledger)
+	pay_in_quickbooks(us, original.qbo_id, "100")
+	original.docstatus = 2
+	amended = invoice(name="SINV-0001-1", lines=[line("SVC", "1", "50")], amended_from="SINV-0001")
+	export(us, [original, amended], ledger)
+	assert len(invoices_in(us, US_REALM)) == 1  # the original, paid; no second invoice
+	assert ledger.status(amended.name) == FAILED
+	message = ledger.outcomes[amended.name].message
+	assert "refused to update" in message and "payments already applied" in message
+	# the original is not marked as carried by an amendment that never reached QuickBooks
+	assert not ledger.outcomes[original.name].extra.get("superseded")
+	assert ledger.status(original.name) != SYNCED
+
+
+def test_an_amendment_of_an_original_voided_in_quickbooks_is_created(us):
+	original = invoice(name="SINV-0001", lines=[line("SVC", "1", "100")])
+	ledger = Ledger()
+	export(us, [original], ledger)
+	make_client(us, US_REALM).void_invoice(original.qbo_id, original.qbo_sync_token, "void-by-a-user")
+	original.docstatus = 2
+	amended = invoice(name="SINV-0001-1", lines=[line("SVC", "1", "80")], amended_from="SINV-0001")
+	export(us, [original, amended], ledger)
+	assert ledger.status(amended.name) == SYNCED and ledger.status(original.name) == VOIDED
+	assert [row["TotalAmt"] for row in live(us)] == [80]
+
+
+# -- 3. the original of a held amendment is voided -------------------------------------------------------------
+def test_the_original_of_a_held_amendment_is_voided_not_left_live(us):
+	original = invoice(name="SINV-0001", lines=[line("SVC", "1", "100")])
+	ledger = Ledger()
+	export(us, [original], ledger)
+	original.docstatus = 2
+	held = invoice(name="SINV-0001-1", lines=[line("SVC", "1", "120")], amended_from="SINV-0001")
+	export(us, [held, original], ledger, default_item_id="")  # no item for SVC: pre-flight holds it
+	assert ledger.status(held.name) == HELD
+	assert ledger.status(original.name) == VOIDED and not live(us)
+	export(us, [held], ledger)  # mapping fixed: the amendment goes out as a new invoice
+	assert ledger.status(held.name) == SYNCED
+	assert [(row["DocNumber"], row["TotalAmt"]) for row in live(us)] == [("SINV-0001-1", 120)]
+
+
+def test_the_original_waits_with_an_amendment_that_will_be_retried(us):
+	"""QuickBooks unreachable for the amendment: the original is neither voided nor called carried."""
+	original = invoice(name="SINV-0001", lines=[line("SVC", "1", "100")])
+	ledger = Ledger()
+	export(us, [original], ledger)
+	original.docstatus = 2
+	amended = invoice(name="SINV-0001-1", lines=[line("SVC", "1", "90")], amended_from="SINV-0001")
+	us.script_fault("503", count=50, kind="batch")
+	export(us, [original, amended], ledger)
+	assert ledger.status(amended.name) == QUEUED and ledger.status(original.name) == QUEUED
+	us.clear_faults()
+	export(us, [original, amended], ledger)
+	assert ledger.status(amended.name) == SYNCED and ledger.outcomes[original.name].extra.get("superseded")
+	assert [(row["DocNumber"], row["TotalAmt"]) for row in live(us)] == [("SINV-0001", 90)]
