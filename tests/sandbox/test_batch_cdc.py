@@ -89,7 +89,9 @@ def test_replay_of_faults_is_a_switch(sb, raw):
 	assert failed.status_code == 400
 	again = raw.post("customer", {"DisplayName": "Changed Meanwhile"}, requestid="req-3")
 	assert again.status_code == 200 and again.json()["Customer"]["DisplayName"] == "Changed Meanwhile"
-	assert raw.post("customer", {"DisplayName": "Changed Meanwhile"}, requestid="req-3").json() == again.json()
+	assert (
+		raw.post("customer", {"DisplayName": "Changed Meanwhile"}, requestid="req-3").json() == again.json()
+	)
 
 
 def test_requestid_replays_batches(raw):
