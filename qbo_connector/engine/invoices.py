@@ -360,6 +360,10 @@ def prepare(
 	if amounts and not reasons:
 		payload.update(map_taxes(inv, settings, amounts, reasons))
 		payload["Line"] = map_lines(inv, items, codes, amounts, settings)
+		if amounts.discount:
+			# ERPNext takes its discount off before tax (the tax rows are computed on the discounted net);
+			# Invoice.ApplyTaxAfterDiscount=true asks QuickBooks to do the same.
+			payload["ApplyTaxAfterDiscount"] = True
 		check_line_count(payload["Line"], any(taxable) or bool(amounts.tax_total), reasons)
 	if waiting:
 		raise Hold([waiting, *reasons], wait_status if not reasons else HELD)
