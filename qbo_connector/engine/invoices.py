@@ -53,8 +53,10 @@ class ExportSettings:
 	item_map: dict[str, str] = field(default_factory=dict)  # ERPNext item code -> QBO Item Id
 	tax_map: dict[str, str] = field(default_factory=dict)  # tax template or account -> QBO TaxCode Id
 	default_tax_code: str = ""  # non-US: taxed lines without a mapping; US: the sales tax code
-	zero_tax_code: str = ""  # non-US: code for lines of an invoice without taxes (zero-rated/exempt)
-	zero_tax_codes: frozenset[str] = frozenset()  # non-US codes that carry no tax
+	zero_tax_code: str = ""  # non-US: the zero-rated code, for lines of an invoice without taxes
+	exempt_tax_code: str = ""  # non-US: the exempt code (named in reasons; used when mapped)
+	rounding_tax_code: str = ""  # non-US: code of the rounding line (no VAT / out of scope, or zero-rated)
+	zero_tax_codes: frozenset[str] = frozenset()  # non-US codes whose sales rates are all 0%
 	automated_sales_tax: bool = False  # US AST: send TotalTax as an override, no TxnTaxCodeRef
 	amend_policy: str = "update"  # "update" the same QBO invoice, or "void_and_create"
 	currency_policy: str = "error"  # "error", or "per_currency_customer"
@@ -180,15 +182,38 @@ def resolve_tax_code(inv: ERPInvoice, line: InvoiceLine, settings: ExportSetting
 		reasons.append(f"Item tax template '{line.item_tax_template}' has no QuickBooks tax code.")
 		return ""
 	if not inv.taxes:
-		code = settings.zero_tax_code or settings.default_tax_code
-		if not code:
-			reasons.append("The invoice has no taxes and no zero-rated QuickBooks tax code is set.")
-		return code
+		if not settings.zero_tax_code:
+			reasons.append(no_zero_code_reason("The invoice has no taxes", settings))
+		return settings.zero_tax_code
 	keys = [inv.taxes_and_charges] + [t.account_head for t in inv.taxes]
 	code = next((tax_map[k] for k in keys if k and k in tax_map), settings.default_tax_code)
 	if not code:
 		template = inv.taxes_and_charges or inv.taxes[0].account_head
 		reasons.append(f"Tax template '{template}' has no QuickBooks tax code.")
+	return code
+
+
+def no_zero_code_reason(what: str, settings: ExportSettings) -> str:
+	"""Never the standard code with no tax: QuickBooks would charge its rate (or report the sale under it)."""
+	exempt = (
+		f" QuickBooks has an exempt code (id {settings.exempt_tax_code}): map it in Tax Mappings if these "
+		"sales are exempt."
+		if settings.exempt_tax_code
+		else ""
+	)
+	return (
+		f"{what}, but no zero-rated QuickBooks tax code (a code whose rates are all 0%) was found or mapped; "
+		f"add one in QuickBooks or map one in Tax Mappings.{exempt}"
+	)
+
+
+def rounding_tax_code(settings: ExportSettings, reasons: list[str]) -> str:
+	"""The rounding line's code: NON in the US; elsewhere a no-VAT code, else the zero-rated one."""
+	if settings.us_company:
+		return US_NON
+	code = settings.rounding_tax_code or settings.zero_tax_code
+	if not code:
+		reasons.append(no_zero_code_reason("The invoice has a rounding adjustment", settings))
 	return code
 
 
@@ -225,7 +250,7 @@ def map_lines(inv: ERPInvoice, items: list[str], codes: list[str], amounts: Amou
 			}
 		)
 	if amounts.rounding:
-		no_tax = US_NON if settings.us_company else settings.zero_tax_code or settings.default_tax_code
+		no_tax = rounding_tax_code(settings, [])
 		detail = {"ItemRef": {"value": settings.rounding_item_id}, "Qty": 1.0}
 		detail.update({"UnitPrice": float(amounts.rounding), "TaxCodeRef": {"value": no_tax}})
 		lines.append(
@@ -357,6 +382,8 @@ def prepare(
 	except AmountProblem as problem:
 		reasons.append(str(problem))
 		amounts = None
+	if amounts and amounts.rounding:
+		rounding_tax_code(settings, reasons)
 	if amounts and not reasons:
 		payload.update(map_taxes(inv, settings, amounts, reasons))
 		payload["Line"] = map_lines(inv, items, codes, amounts, settings)
