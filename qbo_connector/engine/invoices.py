@@ -36,7 +36,6 @@ DOC_NUMBER_MAX = 21
 MAX_TAXABLE_LINES = 750
 DESCRIPTION_MAX = 4000
 PRIVATE_NOTE_MAX = 4000
-MEMO_MAX = 1000
 ADDRESS_LINE_MAX = 500
 US_TAX, US_NON = "TAX", "NON"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -130,6 +129,20 @@ def map_address(text: str) -> dict | None:
 	return {f"Line{i + 1}": line for i, line in enumerate(lines)} or None
 
 
+def private_note(inv: ERPInvoice) -> str:
+	"""The internal note: the full ERPNext name, what it amends or returns, and ERPNext's Remarks.
+	Remarks are internal in ERPNext, so they never go to CustomerMemo (printed on the customer's invoice)."""
+	note = [f"ERPNext Sales Invoice {clean_text(inv.name, 200)}"]
+	if inv.amended_from:
+		note.append(f"amends {clean_text(inv.amended_from, 200)}")
+	if inv.return_against:
+		note.append(f"return against {clean_text(inv.return_against, 200)}")
+	remarks = clean_text(inv.remarks, PRIVATE_NOTE_MAX)
+	if remarks and remarks != "No Remarks":
+		note.append(f"Remarks: {remarks}")
+	return clean_text("; ".join(note), PRIVATE_NOTE_MAX)
+
+
 def map_header(inv: ERPInvoice, settings: ExportSettings, doc_number: str, reasons: list[str]) -> dict:
 	"""DocNumber, dates, terms, addresses, memo and the private note with the full ERPNext name."""
 	header = {
@@ -142,14 +155,7 @@ def map_header(inv: ERPInvoice, settings: ExportSettings, doc_number: str, reaso
 			header["DueDate"] = due
 		if inv.payment_terms and settings.terms_map.get(inv.payment_terms):
 			header["SalesTermRef"] = {"value": settings.terms_map[inv.payment_terms]}
-	note = [f"ERPNext Sales Invoice {clean_text(inv.name, 200)}"]
-	if inv.amended_from:
-		note.append(f"amends {clean_text(inv.amended_from, 200)}")
-	if inv.return_against:
-		note.append(f"return against {clean_text(inv.return_against, 200)}")
-	header["PrivateNote"] = clean_text("; ".join(note), PRIVATE_NOTE_MAX)
-	if inv.remarks and inv.remarks.strip() and inv.remarks.strip() != "No Remarks":
-		header["CustomerMemo"] = {"value": clean_text(inv.remarks, MEMO_MAX)}
+	header["PrivateNote"] = private_note(inv)
 	for key, text in (("BillAddr", inv.billing_address), ("ShipAddr", inv.shipping_address)):
 		address = map_address(text)
 		if address:
@@ -421,8 +427,7 @@ def sparse_changes(inv: ERPInvoice) -> dict:
 	due = parse_date(inv.due_date, "The due date", reasons, False)
 	if due and not inv.is_return:
 		changes["DueDate"] = due
-	if inv.remarks and inv.remarks.strip() and inv.remarks.strip() != "No Remarks":
-		changes["CustomerMemo"] = {"value": clean_text(inv.remarks, MEMO_MAX)}
+	changes["PrivateNote"] = private_note(inv)
 	if reasons:
 		raise Hold(reasons)
 	return changes

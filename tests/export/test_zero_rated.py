@@ -161,3 +161,11 @@ def test_held_with_a_reason_when_quickbooks_has_no_zero_rated_code():
 		assert invoices_in(sb, INTL_REALM) == []
 	finally:
 		sb.stop()
+
+
+def test_remarks_stay_internal(uk):
+	inv = invoice(lines=[line("SVC", "1", "100")], taxes=[tax("20", "20")], remarks="Slow payer: chase")
+	assert export_one(uk, inv).status == SYNCED
+	[row] = invoices_in(uk, INTL_REALM)
+	assert "CustomerMemo" not in row, "ERPNext's internal remarks printed on the customer's invoice"
+	assert "Remarks: Slow payer: chase" in row["PrivateNote"]
