@@ -35,8 +35,12 @@ def merge_dicts(base: dict, extra: dict) -> dict:
 
 
 class Realm:
-	def __init__(self, realm_id: str, clock: Clock, company: dict, preferences: dict, rates: dict):
+	def __init__(
+		self, realm_id: str, clock: Clock, company: dict, preferences: dict, rates: dict, tax_override=""
+	):
 		self.realm_id = realm_id
+		# non-US: what an explicit TxnTaxDetail.TotalTax does, undocumented by Intuit (see tax.py)
+		self.tax_override = tax_override or "recompute"
 		self.clock = clock
 		self.company = {
 			"Id": "1",
