@@ -49,3 +49,6 @@ ADMIN_ROLE = "System Manager"
 OAUTH_STATE_KEY = "qbo_oauth_state"
 OAUTH_STATE_TTL = 600
 SYNC_LOCK_TIMEOUT = 3 * 3600
+
+# Queue statuses a run loads (and so may be sending right now)
+RUNNABLE_STATUSES = ("Queued", "Waiting for Customer", "Held")

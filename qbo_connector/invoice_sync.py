@@ -17,7 +17,7 @@ from qbo_connector.engine.errors import QBOError
 from qbo_connector.engine.export import Exporter
 from qbo_connector.engine.export import preview_next_batch as preview_batch
 from qbo_connector.engine.invoices import ExportSettings, QBOFacts
-from qbo_connector.engine.records import HELD, NEEDS_REVIEW, Outcome
+from qbo_connector.engine.records import HELD, NEEDS_REVIEW, VOIDED, Outcome
 from qbo_connector.permissions import require_roles
 from qbo_connector.queue import enqueue_record, queue_name
 
@@ -45,7 +45,8 @@ def build_export_settings(settings, client: QBOClient) -> tuple[ExportSettings, 
 
 
 def originals_of(invoices) -> dict[str, tuple[str, str]]:
-	"""QBO id and SyncToken of the invoices that amendments and returns refer to."""
+	"""QBO id and SyncToken of the invoices that amendments and returns refer to. An original already
+	voided in QuickBooks is not offered: its amendment is created anew (a voided invoice cannot carry it)."""
 	names = {inv.amended_from for inv in invoices if inv.amended_from}
 	names |= {inv.return_against for inv in invoices if inv.return_against}
 	if not names:
@@ -53,10 +54,14 @@ def originals_of(invoices) -> dict[str, tuple[str, str]]:
 	rows = frappe.get_all(
 		c.SALES_INVOICE,
 		filters={"name": ("in", list(names)), c.INVOICE_QBO_ID: ("is", "set")},
-		fields=["name", c.INVOICE_QBO_ID, c.INVOICE_SYNC_TOKEN],
+		fields=["name", c.INVOICE_QBO_ID, c.INVOICE_SYNC_TOKEN, c.INVOICE_SYNC_STATUS],
 		limit=len(names),
 	)
-	return {r.name: (r[c.INVOICE_QBO_ID], r[c.INVOICE_SYNC_TOKEN] or "0") for r in rows}
+	return {
+		r.name: (r[c.INVOICE_QBO_ID], r[c.INVOICE_SYNC_TOKEN] or "0")
+		for r in rows
+		if r[c.INVOICE_SYNC_STATUS] != VOIDED
+	}
 
 
 def customer_blocks(invoices) -> dict[str, tuple[str, str]]:

@@ -19,7 +19,7 @@ from qbo_connector.engine.errors import QBOError, ReconnectRequired
 from qbo_connector.engine.records import QUEUED, Outcome
 from qbo_connector.permissions import require_roles
 
-RUNNABLE = ("Queued", "Waiting for Customer", "Held")
+RUNNABLE = c.RUNNABLE_STATUSES
 
 
 def need_to_run(settings, now=None) -> bool:
@@ -108,7 +108,15 @@ def load_due_rows() -> list:
 	rows = frappe.get_all(
 		c.SYNC_QUEUE,
 		filters={"status": ("in", RUNNABLE)},
-		fields=["name", "reference_doctype", "reference_name", "action", "status", "next_attempt_on"],
+		fields=[
+			"name",
+			"reference_doctype",
+			"reference_name",
+			"action",
+			"status",
+			"next_attempt_on",
+			"version",
+		],
 		order_by="creation asc",
 		limit=0,
 	)
@@ -123,9 +131,27 @@ class SyncRun:
 		self.run_id = frappe.generate_hash(length=10)
 		self.counts: dict[str, int] = {}
 		self.started = time.monotonic()
+		self.loaded: dict[str, int] = {}  # queue row -> version when loaded (write-back compares)
+
+	def remember(self, rows) -> list:
+		"""Note the version of each loaded queue row; returns the rows."""
+		self.loaded.update({r.name: r.version or 0 for r in rows})
+		return rows
+
+	def remember_rows_of(self, doctype: str, names: list[str]) -> None:
+		"""Versions of the queue rows of records processed without being loaded as due (a customer of a
+		queued invoice with a Failed row, say); rows created later are not known and stay queued."""
+		self.remember(
+			frappe.get_all(
+				c.SYNC_QUEUE,
+				filters={"reference_doctype": doctype, "reference_name": ("in", names)},
+				fields=["name", "version"],
+				limit=len(names),
+			)
+		)
 
 	def record(self, outcome: Outcome, operation: str = "") -> None:
-		writeback.apply_outcome(outcome, self.run_id, operation)
+		writeback.apply_outcome(outcome, self.run_id, operation, self.loaded)
 		key = f"{outcome.doctype.lower().replace(' ', '_')}s_{outcome.status.lower().replace(' ', '_')}"
 		self.counts[key] = self.counts.get(key, 0) + 1
 		self.done += 1
@@ -135,11 +161,11 @@ class SyncRun:
 	def execute(self) -> dict:
 		try:
 			self.client = get_client()
-			rows = load_due_rows()
+			rows = self.remember(load_due_rows())
 			self.sync_customers(rows)
 			frappe.db.commit()  # nosemgrep: persist customer links before invoices use them
 			# reload: invoices released by phase 1 (their customer just got linked) go out in this run
-			self.sync_invoices(load_due_rows())
+			self.sync_invoices(self.remember(load_due_rows()))
 		except ReconnectRequired as exc:
 			mark_reconnect_required()
 			return {"status": "paused", "reason": exc.user_message(), **self.counts}
@@ -192,6 +218,7 @@ class SyncRun:
 		names = self.customers_to_sync(rows)
 		if not names:
 			return
+		self.remember_rows_of(c.CUSTOMER, names)
 		customers = adapters.load_customers(names)
 		force_create = set(
 			frappe.get_all(

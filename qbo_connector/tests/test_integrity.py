@@ -1,0 +1,100 @@
+"""Issue 8, Frappe layer: what a user does during a run survives it (compare-and-set write-back, a cancel
+of an in-flight invoice voids it), and an amendment of a voided original is created anew."""
+
+from unittest.mock import patch
+
+import frappe
+
+from qbo_connector import constants as c
+from qbo_connector import invoice_sync
+from qbo_connector.jobs import run_sync
+from qbo_connector.queue import enqueue_record
+from qbo_connector.tests.utils import QBOTestCase
+
+
+class TestUserActionsDuringARun(QBOTestCase):
+	def setUp(self):
+		self.connect_and_enable()
+
+	def run_with(self, action):
+		"""A run in which `action(names)` happens right after a batch is marked in flight (committed),
+		before QuickBooks answers: what a user would do from the desk at that moment."""
+		original, acted = invoice_sync.mark_in_flight, []
+
+		def in_flight_then_user_acts(names):
+			original(names)
+			if not acted:
+				acted.append(names)
+				action(names)
+
+		frappe.db.commit()
+		with patch.object(invoice_sync, "mark_in_flight", in_flight_then_user_acts):
+			report = run_sync()
+		self.assertEqual(report["status"], "done", report)
+		self.assertTrue(acted, "no batch was sent")
+		return report
+
+	def qbo_invoice(self, qbo_id):
+		return next(i for i in self.qbo_rows("Invoice") if i["Id"] == qbo_id)
+
+	def test_cancel_while_the_create_is_in_flight_voids_it(self):
+		customer = self.make_customer("Inflight Cancel Traders")
+		invoice = self.make_invoice(customer, rate=70)
+		self.run_with(lambda names: frappe.get_doc("Sales Invoice", invoice.name).cancel())
+		row = frappe.db.get_value(
+			c.SYNC_QUEUE, f"Sales Invoice::{invoice.name}", ["action", "status", "in_flight"], as_dict=True
+		)
+		self.assertIsNotNone(row, "the cancel's Void was lost")
+		self.assertEqual((row.action, row.status, row.in_flight), ("Void", "Queued", 0))
+		qbo_id = frappe.db.get_value("Sales Invoice", invoice.name, c.INVOICE_QBO_ID)
+		self.assertTrue(qbo_id)  # the create landed and its id is kept for the void
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, c.INVOICE_SYNC_STATUS), "Queued")
+		self.assertEqual(frappe.db.commit() or run_sync()["status"], "done")
+		self.assertEqual(float(self.qbo_invoice(qbo_id)["TotalAmt"]), 0.0)
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, c.INVOICE_SYNC_STATUS), "Voided")
+
+	def test_an_update_queued_during_the_run_survives_the_synced_outcome(self):
+		customer = self.make_customer("Midrun Edit Supplies")
+		invoice = self.make_invoice(customer, rate=40)
+		self.run_with(lambda names: enqueue_record(c.SALES_INVOICE, invoice.name, c.ACTION_UPDATE))
+		row = frappe.db.get_value(
+			c.SYNC_QUEUE, f"Sales Invoice::{invoice.name}", ["action", "status"], as_dict=True
+		)
+		self.assertIsNotNone(row, "the edit queued during the run was deleted by the run")
+		self.assertEqual((row.action, row.status), ("Update", "Queued"))
+		self.assertTrue(frappe.db.get_value("Sales Invoice", invoice.name, c.INVOICE_QBO_ID))
+
+	def test_a_synced_outcome_for_an_invoice_cancelled_meanwhile_leaves_a_void(self):
+		customer = self.make_customer("Silent Cancel Mercantile")
+		invoice = self.make_invoice(customer, rate=55)
+
+		def cancelled_without_hook(names):
+			# the document is cancelled but its queue row is gone (an earlier version's cancel, a disabled
+			# integration...): the outcome itself must notice
+			frappe.db.set_value("Sales Invoice", invoice.name, "docstatus", 2, update_modified=False)
+			frappe.db.delete(c.SYNC_QUEUE, {"name": f"Sales Invoice::{invoice.name}"})
+
+		self.run_with(cancelled_without_hook)
+		self.assertEqual(
+			frappe.db.get_value(c.SYNC_QUEUE, f"Sales Invoice::{invoice.name}", "action"),
+			"Void",
+			"a live QuickBooks invoice for a cancelled ERPNext invoice, and nothing queued to void it",
+		)
+
+	def test_a_voided_original_is_not_offered_to_its_amendment(self):
+		customer = self.make_customer("Voided Original Outfitters")
+		original = self.make_invoice(customer, rate=90)
+		frappe.db.commit()
+		run_sync()
+		original.reload()
+		original.cancel()
+		frappe.db.commit()
+		run_sync()
+		self.assertEqual(frappe.db.get_value("Sales Invoice", original.name, c.INVOICE_SYNC_STATUS), "Voided")
+		amended = frappe.copy_doc(original)
+		amended.docstatus = 0
+		amended.amended_from = original.name
+		amended.insert()
+		amended.submit()
+		loaded = frappe._dict(amended_from=original.name, return_against="")
+		self.assertEqual(invoice_sync.originals_of([loaded]), {})
