@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import secrets
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import frappe
 from frappe import _
-from frappe.utils import get_datetime, get_url, get_url_to_form, now_datetime
-from frappe.utils.data import convert_utc_to_system_timezone
+from frappe.utils import get_datetime, get_system_timezone, get_url, get_url_to_form, now_datetime
 
 from qbo_connector import constants as c
 from qbo_connector.engine import client as qbo
@@ -44,12 +44,16 @@ def build_config(settings=None) -> qbo.ClientConfig:
 
 
 def _epoch(value) -> float:
-	return get_datetime(value).timestamp() if value else 0.0
+	"""A stored Datetime (naive, in the site's time zone, as Frappe shows it) -> the instant it names.
+	Not `.timestamp()` on the naive value: that reads it in the machine's zone."""
+	if not value:
+		return 0.0
+	return get_datetime(value).replace(tzinfo=ZoneInfo(get_system_timezone())).timestamp()
 
 
 def _datetime(epoch: float):
-	utc = datetime.fromtimestamp(epoch, tz=timezone.utc)
-	return convert_utc_to_system_timezone(utc).replace(tzinfo=None)
+	"""An instant -> a naive Datetime in the site's time zone (the inverse of `_epoch`)."""
+	return datetime.fromtimestamp(epoch, tz=ZoneInfo(get_system_timezone())).replace(tzinfo=None)
 
 
 class SettingsTokenStore:

@@ -1,12 +1,16 @@
 """Issue 8, Frappe layer: what a user does during a run survives it (compare-and-set write-back, a cancel
-of an in-flight invoice voids it), and an amendment of a voided original is created anew."""
+of an in-flight invoice voids it), an amendment of a voided original is created anew, and token expiries
+are instants whatever the site's time zone."""
 
+import time
 from unittest.mock import patch
 
 import frappe
 
 from qbo_connector import constants as c
 from qbo_connector import invoice_sync
+from qbo_connector.connection import SettingsTokenStore, get_client, save_tokens
+from qbo_connector.engine.tokens import TokenSet
 from qbo_connector.jobs import run_sync
 from qbo_connector.queue import enqueue_record
 from qbo_connector.tests.utils import QBOTestCase
@@ -98,3 +102,45 @@ class TestUserActionsDuringARun(QBOTestCase):
 		amended.submit()
 		loaded = frappe._dict(amended_from=original.name, return_against="")
 		self.assertEqual(invoice_sync.originals_of([loaded]), {})
+
+
+def set_site_time_zone(zone: str) -> str:
+	"""Set System Settings' time zone (the machine stays UTC); returns the previous one."""
+	previous = frappe.db.get_single_value("System Settings", "time_zone")
+	frappe.db.set_single_value("System Settings", "time_zone", zone)
+	frappe.clear_document_cache("System Settings", "System Settings")
+	frappe.local.system_settings = None
+	return previous
+
+
+class TestTokenExpiryInSiteTimeZone(QBOTestCase):
+	"""Server in UTC, site in America/New_York: stored expiries must name the same instant."""
+
+	def setUp(self):
+		self.previous_zone = set_site_time_zone("America/New_York")
+		self.assertNotEqual(time.strftime("%z"), "-0500")  # the machine's zone differs from the site's
+		self.connect()
+
+	def tearDown(self):
+		set_site_time_zone(self.previous_zone or "America/New_York")
+
+	def test_stored_expiries_round_trip_as_the_same_instant(self):
+		realm = frappe.db.get_single_value(c.SETTINGS, "realm_id")
+		tokens = SettingsTokenStore(realm).load()
+		self.assertAlmostEqual(tokens.access_expires_at, time.time() + 3600, delta=300)
+		self.assertFalse(tokens.needs_refresh(), "a fresh access token reads as expired")
+		instants = TokenSet("a", "r", 1_900_000_000.0, 1_905_000_000.0, 2_000_000_000.0)
+		save_tokens(instants)
+		back = SettingsTokenStore(realm).load()
+		self.assertEqual(
+			(back.access_expires_at, back.refresh_expires_at, back.hard_expires_at),
+			(1_900_000_000.0, 1_905_000_000.0, 2_000_000_000.0),
+		)
+
+	def test_calls_do_not_refresh_a_fresh_token(self):
+		start = len(self.sandbox.log_since())
+		client = get_client()
+		for _ in range(3):
+			client.company_info()
+		kinds = [entry["kind"] for entry in self.sandbox.log_since(start)]
+		self.assertEqual(kinds.count("token"), 0, kinds)
