@@ -18,6 +18,7 @@ from qbo_connector.engine.customers import CustomerSettings, CustomerSync
 from qbo_connector.engine.errors import QBOError, ReconnectRequired
 from qbo_connector.engine.records import QUEUED, Outcome
 from qbo_connector.permissions import require_roles
+from qbo_connector.run_lock import RunLock
 
 RUNNABLE = c.RUNNABLE_STATUSES
 
@@ -77,12 +78,10 @@ def run_sync(progress=None) -> dict:
 	if not settings.enabled or settings.connection_status != c.CONNECTED:
 		report["reason"] = "integration disabled or not connected"
 		return report
-	lock = frappe.cache.lock(
-		frappe.cache.make_key(f"qbo:sync:{settings.realm_id}"),
-		timeout=c.SYNC_LOCK_TIMEOUT,
-		blocking_timeout=0,
-	)
-	if not lock.acquire(blocking=False):
+	# A lease renewed while this run lives; a killed run's lock is taken over at once on this host
+	# (its process is gone) and lapses within one lease elsewhere.
+	lock = RunLock(frappe.cache, frappe.cache.make_key(f"qbo:sync:{settings.realm_id}"), c.SYNC_LOCK_LEASE)
+	if not lock.acquire():
 		report["reason"] = "another sync is running for this QuickBooks company"
 		return report
 	try:

@@ -2,6 +2,10 @@
 of an in-flight invoice voids it), an amendment of a voided original is created anew, and token expiries
 are instants whatever the site's time zone."""
 
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from unittest.mock import patch
 
@@ -144,3 +148,71 @@ class TestTokenExpiryInSiteTimeZone(QBOTestCase):
 			client.company_info()
 		kinds = [entry["kind"] for entry in self.sandbox.log_since(start)]
 		self.assertEqual(kinds.count("token"), 0, kinds)
+
+
+# A `bench qbo sync` killed (SIGKILL) in the middle of its run, in its own process.
+KILLED_RUN = """
+import os, signal, sys
+import frappe
+frappe.init(site=sys.argv[1], sites_path=sys.argv[2])
+frappe.connect()
+from qbo_connector import jobs
+def execute(self):
+	open(sys.argv[3], "w").write("running")
+	os.kill(os.getpid(), signal.SIGKILL)
+jobs.SyncRun.execute = execute
+jobs.run_sync()
+"""
+
+
+class TestKilledRunLock(QBOTestCase):
+	def setUp(self):
+		self.connect_and_enable()
+		frappe.db.commit()
+		realm = frappe.db.get_single_value(c.SETTINGS, "realm_id")
+		self.lock_key = frappe.cache.make_key(f"qbo:sync:{realm}")
+
+	def tearDown(self):
+		frappe.cache.delete(self.lock_key)
+
+	def test_a_killed_run_does_not_block_the_next_one(self):
+		with tempfile.TemporaryDirectory() as tmp:
+			marker = os.path.join(tmp, "ran")
+			sites = os.path.abspath(frappe.local.sites_path)
+			killed = subprocess.run(
+				[sys.executable, "-c", KILLED_RUN, frappe.local.site, sites, marker],
+				cwd=sites,
+				capture_output=True,
+				timeout=300,
+			)
+			self.assertEqual(killed.returncode, -9, killed.stderr.decode()[-2000:])
+			self.assertTrue(os.path.exists(marker), "the killed run never held the lock")
+		self.assertTrue(frappe.cache.get(self.lock_key))  # the dead run's lock is still there
+		report = run_sync()
+		self.assertNotEqual(report["status"], "skipped", report)
+
+	def test_a_live_run_still_excludes_the_next_one(self):
+		from qbo_connector.run_lock import RunLock
+
+		lock = RunLock(frappe.cache, self.lock_key, lease=1.5)
+		self.assertTrue(lock.acquire())
+		try:
+			time.sleep(2.5)  # longer than the lease: only renewal keeps it
+			self.assertEqual(run_sync()["status"], "skipped")
+		finally:
+			lock.release()
+		self.assertIsNone(frappe.cache.get(self.lock_key))
+		self.assertEqual(run_sync()["status"], "done")
+
+	def test_a_dead_holder_on_another_host_lapses_with_its_lease(self):
+		import json
+
+		from qbo_connector.run_lock import RunLock
+
+		holder = json.dumps({"host": "another-worker", "pid": 1, "token": "x"})
+		frappe.cache.set(self.lock_key, holder, px=1500)  # it stopped renewing: one lease left
+		self.assertFalse(RunLock(frappe.cache, self.lock_key).acquire())
+		time.sleep(1.6)
+		lock = RunLock(frappe.cache, self.lock_key)
+		self.assertTrue(lock.acquire())
+		lock.release()
