@@ -2,21 +2,33 @@
 of an in-flight invoice voids it), an amendment of a voided original is created anew, and token expiries
 are instants whatever the site's time zone."""
 
+import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
 from unittest.mock import patch
+from urllib.parse import parse_qs, urlparse
+
+import requests
 
 import frappe
 
 from qbo_connector import constants as c
 from qbo_connector import invoice_sync
-from qbo_connector.connection import SettingsTokenStore, get_client, save_tokens
+from qbo_connector.connection import (
+	SettingsTokenStore,
+	callback,
+	get_authorization_url,
+	get_client,
+	save_tokens,
+)
 from qbo_connector.engine.tokens import TokenSet
 from qbo_connector.jobs import run_sync
 from qbo_connector.queue import enqueue_record
+from qbo_connector.sandbox.seed import read_seed
+from qbo_connector.tests.test_security import SALES_USER, ensure_sales_user
 from qbo_connector.tests.utils import QBOTestCase
 
 
@@ -205,8 +217,6 @@ class TestKilledRunLock(QBOTestCase):
 		self.assertEqual(run_sync()["status"], "done")
 
 	def test_a_dead_holder_on_another_host_lapses_with_its_lease(self):
-		import json
-
 		from qbo_connector.run_lock import RunLock
 
 		holder = json.dumps({"host": "another-worker", "pid": 1, "token": "x"})
@@ -216,3 +226,64 @@ class TestKilledRunLock(QBOTestCase):
 		lock = RunLock(frappe.cache, self.lock_key)
 		self.assertTrue(lock.acquire())
 		lock.release()
+
+
+SECOND_REALM = "9341453050000002"
+
+
+def consent_for(authorization_url: str, realm_id: str) -> dict:
+	"""The sandbox's consent page, choosing a company."""
+	form = {k: v[0] for k, v in parse_qs(urlparse(authorization_url).query).items()}
+	response = requests.post(
+		authorization_url.split("?")[0],
+		data={**form, "action": "connect", "realm_id": realm_id},
+		allow_redirects=False,
+		timeout=10,
+	)
+	return {k: v[0] for k, v in parse_qs(urlparse(response.headers["Location"]).query).items()}
+
+
+class TestAnotherQuickBooksCompany(QBOTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		seed = read_seed(None)
+		second = json.loads(json.dumps(seed["realms"][0]))
+		second["realm_id"] = SECOND_REALM
+		second["company"]["CompanyName"] = "Second Company Ltd"
+		seed["realms"].append(second)
+		cls.sandbox.load_seed(seed)
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	def connect_to(self, realm_id: str) -> None:
+		redirect = consent_for(get_authorization_url(), realm_id)
+		self.assertEqual(redirect["realmId"], realm_id)
+		callback(code=redirect["code"], state=redirect["state"], realmId=redirect["realmId"])
+
+	def test_a_different_company_is_refused_while_links_exist_until_reset(self):
+		first = self.sandbox.realm_ids[0]
+		self.connect_to(first)
+		customer = self.make_customer("Realm Bound Partners")
+		frappe.db.set_value("Customer", customer, c.CUSTOMER_QBO_ID, "58", update_modified=False)
+		with self.assertRaisesRegex(frappe.ValidationError, "wrong customers"):
+			self.connect_to(SECOND_REALM)
+		settings = frappe.get_single(c.SETTINGS)
+		self.assertEqual((settings.realm_id, settings.connection_status), (first, c.CONNECTED))
+		self.connect_to(first)  # the same company again is fine
+
+		from qbo_connector.connection import link_counts, reset_links
+
+		ensure_sales_user()
+		frappe.set_user(SALES_USER)
+		with self.assertRaises(frappe.PermissionError):
+			reset_links(confirm="RESET")
+		frappe.set_user("Administrator")
+		with self.assertRaises(frappe.ValidationError):
+			reset_links(confirm="yes")
+		reset_links(confirm="RESET")
+		self.assertEqual(link_counts(), {"customers": 0, "invoices": 0})
+		self.assertEqual(frappe.db.get_single_value(c.SETTINGS, "connection_status"), c.NOT_CONNECTED)
+		self.connect_to(SECOND_REALM)
+		self.assertEqual(frappe.db.get_single_value(c.SETTINGS, "realm_id"), SECOND_REALM)
