@@ -68,6 +68,8 @@ def check_ready(settings) -> None:
 		frappe.throw(_("Enable the QuickBooks integration first"))
 	if settings.connection_status != c.CONNECTED:
 		frappe.throw(_("QuickBooks is not connected: click Connect to QuickBooks"))
+	if not settings.company:
+		frappe.throw(_("Choose the ERPNext Company that is synced to this QuickBooks company"))
 
 
 def run_sync(progress=None) -> dict:
@@ -77,6 +79,9 @@ def run_sync(progress=None) -> dict:
 	report = {"status": "skipped", "reason": ""}
 	if not settings.enabled or settings.connection_status != c.CONNECTED:
 		report["reason"] = "integration disabled or not connected"
+		return report
+	if not settings.company:
+		report["reason"] = "no ERPNext company configured"
 		return report
 	# A lease renewed while this run lives; a killed run's lock is taken over at once on this host
 	# (its process is gone) and lapses within one lease elsewhere.
@@ -205,10 +210,14 @@ class SyncRun:
 		return frappe.get_all(c.CUSTOMER, filters={c.CUSTOMER_QBO_ID: ("in", gone)}, pluck="name", limit=0)
 
 	def invoice_customers(self, invoice_names: list[str]) -> list[str]:
+		"""Customers of the queued invoices of the configured company (others are never exported)."""
 		return list(
 			set(
 				frappe.get_all(
-					c.SALES_INVOICE, filters={"name": ("in", invoice_names)}, pluck="customer", limit=0
+					c.SALES_INVOICE,
+					filters={"name": ("in", invoice_names), "company": self.settings.company},
+					pluck="customer",
+					limit=0,
 				)
 			)
 		)
@@ -260,9 +269,14 @@ class SyncRun:
 
 
 def retry_records(doctype: str, names: list[str]) -> int:
-	"""Put records back in the queue (Failed/Held/anything) for the next run."""
+	"""Put records back in the queue (Failed/Held/anything) for the next run. An invoice of another
+	ERPNext company than the configured one is never queued: it gets a per-record error instead."""
+	from qbo_connector.invoice_sync import refuse_other_company
 	from qbo_connector.queue import enqueue_record
 
+	names = list(names)
+	if doctype == c.SALES_INVOICE:
+		names = [name for name in names if name not in refuse_other_company(names)]
 	for name in names:
 		action = c.ACTION_SYNC
 		if doctype == c.SALES_INVOICE and frappe.db.get_value(doctype, name, "docstatus") == 2:

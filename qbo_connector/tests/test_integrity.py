@@ -25,7 +25,7 @@ from qbo_connector.connection import (
 	save_tokens,
 )
 from qbo_connector.engine.tokens import TokenSet
-from qbo_connector.jobs import run_sync
+from qbo_connector.jobs import retry_records, run_sync
 from qbo_connector.queue import enqueue_record
 from qbo_connector.sandbox.seed import read_seed
 from qbo_connector.tests.test_security import SALES_USER, ensure_sales_user
@@ -287,3 +287,51 @@ class TestAnotherQuickBooksCompany(QBOTestCase):
 		self.assertEqual(frappe.db.get_single_value(c.SETTINGS, "connection_status"), c.NOT_CONNECTED)
 		self.connect_to(SECOND_REALM)
 		self.assertEqual(frappe.db.get_single_value(c.SETTINGS, "realm_id"), SECOND_REALM)
+
+
+def other_test_company(configured: str) -> str:
+	"""A second ERPNext company (any company but the configured one; created when there is none)."""
+	others = frappe.get_all("Company", filters={"name": ("!=", configured)}, pluck="name", limit=1)
+	if others:
+		return others[0]
+	name = "QBO Other Company"
+	if not frappe.db.exists("Company", name):
+		frappe.get_doc(
+			{
+				"doctype": "Company",
+				"company_name": name,
+				"abbr": "QOC",
+				"default_currency": "USD",
+				"country": "United States",
+				"chart_of_accounts": "Standard",
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+class TestOtherCompanyInvoices(QBOTestCase):
+	def setUp(self):
+		self.other = other_test_company(self.company)
+		self.connect_and_enable()
+
+	def test_an_invoice_of_another_company_is_never_exported(self):
+		customer = self.make_customer("Two Companies Client")
+		foreign = self.make_invoice(customer, rate=33, company=self.other)
+		self.assertNotEqual(foreign.company, frappe.db.get_single_value(c.SETTINGS, "company"))
+		self.assertFalse(frappe.db.exists(c.SYNC_QUEUE, f"Sales Invoice::{foreign.name}"))  # the hook
+		self.assertEqual(retry_records("Sales Invoice", [foreign.name]), 0)  # Retry, Sync Now
+		self.assertFalse(frappe.db.exists(c.SYNC_QUEUE, f"Sales Invoice::{foreign.name}"))
+		status, error = frappe.db.get_value(
+			"Sales Invoice", foreign.name, [c.INVOICE_SYNC_STATUS, c.INVOICE_LAST_ERROR]
+		)
+		self.assertEqual(status, "Failed")
+		self.assertIn(self.other, error)
+
+		enqueue_record(c.SALES_INVOICE, foreign.name)  # a row left by an earlier version: the run refuses
+		frappe.db.commit()
+		self.assertEqual(run_sync()["status"], "done")
+		self.assertNotIn(foreign.name, [i.get("DocNumber") for i in self.qbo_rows("Invoice")])
+		self.assertFalse(frappe.db.get_value("Sales Invoice", foreign.name, c.INVOICE_QBO_ID))
+		self.assertEqual(
+			frappe.db.get_value(c.SYNC_QUEUE, f"Sales Invoice::{foreign.name}", "status"), "Failed"
+		)
