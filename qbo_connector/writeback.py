@@ -113,18 +113,43 @@ def update_queue_row(outcome: Outcome, loaded_version: int | None) -> bool:
 
 
 def write_log(outcome: Outcome, run_id: str, operation: str = "") -> None:
+	"""One row per record and reason (status and message): a repeat raises its count and last-seen
+	time instead of adding a row every run (a Held invoice would add 288 a day on a 5-minute tick)."""
+	status = LOG_STATUS.get(outcome.status, "Failed")
+	message = outcome.message or outcome.extra.get("reason", "")
+	now = now_datetime()
+	existing = frappe.get_all(
+		c.SYNC_LOG,
+		filters={
+			"reference_doctype": outcome.doctype,
+			"reference_name": outcome.name,
+			"status": status,
+			"message": message,
+		},
+		fields=["name", "repeat_count"],
+		limit=1,
+	)
+	values = {
+		"operation": operation or outcome.extra.get("operation", "") or "sync",
+		"qbo_id": outcome.qbo_id,
+		"error_code": outcome.error_code,
+		"run_id": run_id,
+		"detail": outcome.detail,
+		"last_occurred_on": now,
+	}
+	if existing:
+		values["repeat_count"] = (existing[0].repeat_count or 1) + 1
+		frappe.db.set_value(c.SYNC_LOG, existing[0].name, values, update_modified=True)
+		return
 	frappe.get_doc(
 		{
 			"doctype": c.SYNC_LOG,
 			"reference_doctype": outcome.doctype,
 			"reference_name": outcome.name,
-			"operation": operation or outcome.extra.get("operation", "") or "sync",
-			"status": LOG_STATUS.get(outcome.status, "Failed"),
-			"qbo_id": outcome.qbo_id,
-			"error_code": outcome.error_code,
-			"run_id": run_id,
-			"message": outcome.message or outcome.extra.get("reason", ""),
-			"detail": outcome.detail,
+			"status": status,
+			"message": message,
+			"repeat_count": 1,
+			**values,
 		}
 	).db_insert()
 

@@ -335,3 +335,48 @@ class TestOtherCompanyInvoices(QBOTestCase):
 		self.assertEqual(
 			frappe.db.get_value(c.SYNC_QUEUE, f"Sales Invoice::{foreign.name}", "status"), "Failed"
 		)
+
+
+class TestSyncLogGrowth(QBOTestCase):
+	def setUp(self):
+		self.connect_and_enable()
+
+	def tearDown(self):
+		frappe.db.set_single_value(c.SETTINGS, "default_item", "Services")
+		frappe.db.commit()
+
+	def test_a_record_held_for_the_same_reason_keeps_one_log_row(self):
+		customer = self.make_customer("Repeat Hold Hardware")
+		invoice = self.make_invoice(customer, rate=12)
+		frappe.db.set_single_value(c.SETTINGS, "default_item", "No Such Item")
+		for _ in range(3):
+			frappe.db.commit()
+			self.assertEqual(run_sync()["status"], "done")
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, c.INVOICE_SYNC_STATUS), "Held")
+		rows = frappe.get_all(
+			c.SYNC_LOG,
+			filters={"reference_name": invoice.name},
+			fields=["name", "status", "repeat_count", "last_occurred_on"],
+			limit=10,
+		)
+		self.assertEqual(len(rows), 1, rows)
+		self.assertEqual((rows[0].status, rows[0].repeat_count), ("Held", 3))
+		self.assertTrue(rows[0].last_occurred_on)
+
+		# clean-up: the error stays while unresolved, and goes (once old) after the record succeeded
+		from qbo_connector.qbo_connector.doctype.quickbooks_sync_log.quickbooks_sync_log import (
+			QuickBooksSyncLog,
+		)
+
+		held = rows[0].name
+		old = frappe.utils.add_days(frappe.utils.now_datetime(), -60)
+		frappe.db.set_value(c.SYNC_LOG, held, "modified", old, update_modified=False)
+		QuickBooksSyncLog.clear_old_logs(30)
+		self.assertTrue(frappe.db.exists(c.SYNC_LOG, held))
+		frappe.db.set_single_value(c.SETTINGS, "default_item", "Services")
+		frappe.db.commit()
+		run_sync()
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, c.INVOICE_SYNC_STATUS), "Synced")
+		QuickBooksSyncLog.clear_old_logs(30)
+		self.assertFalse(frappe.db.exists(c.SYNC_LOG, held))
+		self.assertTrue(frappe.db.exists(c.SYNC_LOG, {"reference_name": invoice.name, "status": "Success"}))
