@@ -5,15 +5,15 @@ creates customers, then exports invoices, writing each outcome back as it arrive
 from __future__ import annotations
 
 import time
-from zoneinfo import ZoneInfo
 
 import frappe
 from frappe import _
-from frappe.utils import add_to_date, get_datetime, get_system_timezone, get_time, now_datetime
+from frappe.utils import add_to_date, get_datetime, get_time, now_datetime
 
 from qbo_connector import adapters, writeback
 from qbo_connector import constants as c
 from qbo_connector.connection import get_client, get_settings, mark_reconnect_required
+from qbo_connector.engine.change_feed import gone_customer_ids, iso, parse_iso
 from qbo_connector.engine.customers import CustomerSettings, CustomerSync
 from qbo_connector.engine.errors import QBOError, ReconnectRequired
 from qbo_connector.engine.records import QUEUED, Outcome
@@ -135,6 +135,7 @@ class SyncRun:
 		self.run_id = frappe.generate_hash(length=10)
 		self.counts: dict[str, int] = {}
 		self.started = time.monotonic()
+		self.started_at = time.time()  # the change feed's next cursor
 		self.loaded: dict[str, int] = {}  # queue row -> version when loaded (write-back compares)
 
 	def remember(self, rows) -> list:
@@ -167,6 +168,7 @@ class SyncRun:
 			self.client = get_client()
 			rows = self.remember(load_due_rows())
 			self.sync_customers(rows)
+			frappe.db.set_single_value(c.SETTINGS, "cdc_cursor", iso(self.started_at))
 			frappe.db.commit()  # nosemgrep: persist customer links before invoices use them
 			# reload: invoices released by phase 1 (their customer just got linked) go out in this run
 			self.sync_invoices(self.remember(load_due_rows()))
@@ -198,16 +200,14 @@ class SyncRun:
 		return [n for n in dict.fromkeys(names) if n not in under_review]
 
 	def customers_changed_in_qbo(self) -> list[str]:
-		"""CDC since the last run: linked QBO customers that were merged away or made inactive."""
-		last = self.settings.last_sync_on
-		if not last or get_datetime(last) < add_to_date(now_datetime(), days=-29):
+		"""CDC since the cursor: linked customers whose QBO record was merged away, deleted or made
+		inactive; every linked customer when the feed cannot say (no cursor, a gap over 29 days, a full
+		answer). The cursor moves to this run's start once phase 1 is done (see execute)."""
+		gone = gone_customer_ids(self.client, parse_iso(self.settings.get("cdc_cursor") or ""), time.time())
+		if gone == []:
 			return []
-		since = get_datetime(last).replace(tzinfo=ZoneInfo(get_system_timezone())).isoformat()
-		changed = self.client.cdc(["Customer"], since).get("Customer", [])
-		gone = [str(r["Id"]) for r in changed if r.get("status") == "Deleted" or r.get("Active") is False]
-		if not gone:
-			return []
-		return frappe.get_all(c.CUSTOMER, filters={c.CUSTOMER_QBO_ID: ("in", gone)}, pluck="name", limit=0)
+		filters = {c.CUSTOMER_QBO_ID: ("is", "set")} if gone is None else {c.CUSTOMER_QBO_ID: ("in", gone)}
+		return frappe.get_all(c.CUSTOMER, filters=filters, pluck="name", limit=0)
 
 	def invoice_customers(self, invoice_names: list[str]) -> list[str]:
 		"""Customers of the queued invoices of the configured company (others are never exported)."""

@@ -24,8 +24,10 @@ from qbo_connector.connection import (
 	get_client,
 	save_tokens,
 )
+from qbo_connector.engine.change_feed import iso
+from qbo_connector.engine.client import QBOClient
 from qbo_connector.engine.tokens import TokenSet
-from qbo_connector.jobs import retry_records, run_sync
+from qbo_connector.jobs import SyncRun, retry_records, run_sync
 from qbo_connector.queue import enqueue_record
 from qbo_connector.sandbox.seed import read_seed
 from qbo_connector.tests.test_security import SALES_USER, ensure_sales_user
@@ -380,3 +382,54 @@ class TestSyncLogGrowth(QBOTestCase):
 		QuickBooksSyncLog.clear_old_logs(30)
 		self.assertFalse(frappe.db.exists(c.SYNC_LOG, held))
 		self.assertTrue(frappe.db.exists(c.SYNC_LOG, {"reference_name": invoice.name, "status": "Success"}))
+
+
+class TestChangeFeed(QBOTestCase):
+	def setUp(self):
+		self.connect_and_enable()
+
+	def linked_customer(self, name: str) -> tuple[str, str]:
+		customer = self.make_customer(name)
+		frappe.db.commit()
+		self.assertEqual(run_sync()["status"], "done")
+		qbo_id = frappe.db.get_value("Customer", customer, c.CUSTOMER_QBO_ID)
+		self.assertTrue(qbo_id)
+		return customer, qbo_id
+
+	def changed_now(self) -> list[str]:
+		run = SyncRun(frappe.get_single(c.SETTINGS))
+		run.client = get_client()
+		return run.customers_changed_in_qbo()
+
+	def test_a_change_made_during_a_run_is_read_by_the_next_run(self):
+		customer, qbo_id = self.linked_customer("Midrun Merge Wholesale")
+		self.make_invoice(customer, rate=10)  # something to do in phase 2
+		original = SyncRun.sync_invoices
+
+		def deactivate_then_export(run, rows):
+			record = run.client.read("Customer", qbo_id)
+			run.client.update(
+				"Customer", {"Id": qbo_id, "SyncToken": record["SyncToken"], "Active": False, "sparse": True}
+			)
+			time.sleep(1.1)  # the run goes on after QuickBooks recorded the change
+			return original(run, rows)
+
+		frappe.db.commit()
+		with patch.object(SyncRun, "sync_invoices", deactivate_then_export):
+			self.assertEqual(run_sync()["status"], "done")
+		self.assertIn(customer, self.changed_now(), "the change made during the run was skipped")
+
+	def test_a_gap_over_thirty_days_checks_every_linked_customer(self):
+		customer, _qbo_id = self.linked_customer("Long Gap Logistics")
+		forty_days_ago = frappe.utils.add_days(frappe.utils.now_datetime(), -40)
+		frappe.db.set_single_value(
+			c.SETTINGS,
+			{"last_sync_on": forty_days_ago, "cdc_cursor": iso(time.time() - 40 * 86400)},
+		)
+		self.assertIn(customer, self.changed_now(), "a 40-day gap was silently skipped")
+
+	def test_a_full_answer_checks_every_linked_customer(self):
+		customer, _qbo_id = self.linked_customer("Busy Feed Brokers")
+		full = {"Customer": [{"Id": str(10_000 + i), "Active": True} for i in range(1000)]}
+		with patch.object(QBOClient, "cdc", lambda self, entities, since: full):
+			self.assertIn(customer, self.changed_now(), "changes beyond the 1000 answered were skipped")
