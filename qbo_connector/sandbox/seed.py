@@ -16,10 +16,13 @@ DEFAULT_SEED = Path(__file__).parent / "seeds" / "default.json"
 DEFAULT_APP = App("sandbox-client-id", "sandbox-client-secret", "*")
 # Seed key -> entity, in load order (what is referenced comes first).
 LISTS = {
+	"company_currencies": "CompanyCurrency",
 	"accounts": "Account",
 	"terms": "Term",
+	"payment_methods": "PaymentMethod",
 	"classes": "Class",
 	"departments": "Department",
+	"tax_agencies": "TaxAgency",
 	"tax_rates": "TaxRate",
 	"tax_codes": "TaxCode",
 	"items": "Item",
@@ -29,6 +32,10 @@ LISTS = {
 	"invoices": "Invoice",
 	"credit_memos": "CreditMemo",
 	"payments": "Payment",
+	"sales_receipts": "SalesReceipt",
+	"refund_receipts": "RefundReceipt",
+	"estimates": "Estimate",
+	"deposits": "Deposit",
 }
 REALM_KEYS = {"realm_id", "company", "preferences", "exchange_rates", "tax_override", *LISTS}
 

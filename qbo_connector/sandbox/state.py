@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from qbo_connector.sandbox.clock import Clock
 from qbo_connector.sandbox.entities import NAME_LISTS, SPECS, TRANSACTIONS
+from qbo_connector.sandbox.preferences import INTUIT_PREFERENCES
 
 DEFAULT_PREFERENCES = {
 	"SalesFormsPrefs": {"CustomTxnNumbers": False, "AllowDiscount": True, "AllowDeposit": True},
@@ -50,7 +51,7 @@ class Realm:
 			**company,
 		}
 		self.company.setdefault("MetaData", self.metadata())
-		self.preferences = merge_dicts(DEFAULT_PREFERENCES, preferences)
+		self.preferences = merge_dicts(merge_dicts(INTUIT_PREFERENCES, DEFAULT_PREFERENCES), preferences)
 		self.preferences.setdefault("Id", "1")
 		self.preferences.setdefault("SyncToken", "0")
 		self.exchange_rates = {code.upper(): Decimal(str(rate)) for code, rate in (rates or {}).items()}
