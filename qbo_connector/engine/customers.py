@@ -98,6 +98,7 @@ class CustomerSync:
 		self.directory = list(directory) if directory is not None else load_directory(client)
 		self.by_id = {c.id: c for c in self.directory if c.entity_type == CUSTOMER}
 		self.taken = {c.display_name.strip().lower() for c in self.directory if c.entity_type != CUSTOMER}
+		self.holders: dict[str, list[str]] | None = None  # name -> ids holding it (built on first create)
 
 	def emit(self, customer: ERPCustomer, status: str, **kwargs) -> Outcome:
 		outcome = Outcome(CUSTOMER, customer.id, status, **kwargs)
@@ -215,13 +216,26 @@ class CustomerSync:
 			outcomes.extend(self.send_batch(items[start : start + BATCH_LIMIT]))
 		return outcomes
 
+	def occupants(self, payload: dict) -> str:
+		"""Ids of QBO records that hold (or, merged away, held) this DisplayName. Part of the requestid, so
+		a customer created again later (its first record made inactive or merged away) never gets the first
+		create's "created id N" back from QuickBooks' requestid cache."""
+		if self.holders is None:
+			self.holders = {}
+			for record in self.directory:
+				name = record.display_name.strip().lower().removesuffix(DELETED_SUFFIX)
+				self.holders.setdefault(name, []).append(record.id)
+		return ",".join(sorted(self.holders.get(payload["DisplayName"].strip().lower(), [])))
+
 	def send_batch(self, chunk: list[tuple[ERPCustomer, MatchDecision, dict]]) -> list[Outcome]:
 		batch = [
 			{"bId": str(i), "operation": "create", CUSTOMER: payload}
 			for i, (_, _, payload) in enumerate(chunk)
 		]
 		rid = request_id_for(
-			self.client.config.realm_id, "customers", ((c.id, c.revision, body) for c, _, body in chunk)
+			self.client.config.realm_id,
+			"customers",
+			((c.id, f"{c.revision}/{self.occupants(body)}", body) for c, _, body in chunk),
 		)
 		try:
 			results = self.client.batch(batch, request_id=rid)
