@@ -102,7 +102,7 @@ def export_invoices(run, rows) -> None:
 	for name, company in foreign.items():  # never exported: a per-record error
 		run.record(Outcome(c.SALES_INVOICE, name, FAILED, message=other_company_message(company)), "invoice")
 	names = [name for name in names if name not in foreign]
-	invoices = adapters.load_invoices(names)
+	invoices = run.revise(c.SALES_INVOICE, adapters.load_invoices(names))
 	blocks = customer_blocks(invoices)
 	ready = []
 	for inv in invoices:
@@ -125,7 +125,7 @@ def export_invoices(run, rows) -> None:
 		run.client,
 		export_settings,
 		on_outcome=lambda outcome: run.record(outcome, "invoice"),
-		on_in_flight=mark_in_flight,
+		on_in_flight=lambda names: (run.heartbeat(), mark_in_flight(names)),
 		facts=facts,
 	)
 	updates = {r.reference_name for r in rows if r.action == c.ACTION_UPDATE}

@@ -18,6 +18,7 @@ from qbo_connector.engine.customers import CustomerSettings, CustomerSync
 from qbo_connector.engine.errors import QBOError, ReconnectRequired
 from qbo_connector.engine.records import QUEUED, Outcome
 from qbo_connector.permissions import require_roles
+from qbo_connector.queue import enqueue_record, queue_name
 from qbo_connector.run_lock import RunLock
 
 RUNNABLE = c.RUNNABLE_STATUSES
@@ -90,7 +91,7 @@ def run_sync(progress=None) -> dict:
 		report["reason"] = "another sync is running for this QuickBooks company"
 		return report
 	try:
-		report = SyncRun(settings, progress).execute()
+		report = SyncRun(settings, progress, lock).execute()
 	finally:
 		lock.release()
 	frappe.db.set_single_value(
@@ -120,6 +121,8 @@ def load_due_rows() -> list:
 			"status",
 			"next_attempt_on",
 			"version",
+			"creation",
+			"answers",
 		],
 		order_by="creation asc",
 		limit=0,
@@ -128,20 +131,31 @@ def load_due_rows() -> list:
 
 
 class SyncRun:
-	def __init__(self, settings, progress=None):
+	def __init__(self, settings, progress=None, lock: RunLock | None = None):
 		self.settings = settings
 		self.progress = progress
+		self.lock = lock
 		self.done = 0
 		self.run_id = frappe.generate_hash(length=10)
 		self.counts: dict[str, int] = {}
 		self.started = time.monotonic()
 		self.started_at = time.time()  # the change feed's next cursor
 		self.loaded: dict[str, int] = {}  # queue row -> version when loaded (write-back compares)
+		self.revisions: dict[str, str] = {}  # queue row -> the record's revision for request ids
 
 	def remember(self, rows) -> list:
 		"""Note the version of each loaded queue row; returns the rows."""
 		self.loaded.update({r.name: r.version or 0 for r in rows})
+		self.revisions.update({r.name: f"{r.creation}/{r.answers or 0}" for r in rows})
 		return rows
+
+	def revise(self, doctype: str, records: list) -> list:
+		"""Give each engine record its queue row's revision: the row's identity and its count of stored
+		answers (engine/request_ids.py). A record without a row of its own gets none."""
+		for record in records:
+			key = queue_name(doctype, record.id if doctype == c.CUSTOMER else record.name)
+			record.revision = self.revisions.get(key, "")
+		return records
 
 	def remember_rows_of(self, doctype: str, names: list[str]) -> None:
 		"""Versions of the queue rows of records processed without being loaded as due (a customer of a
@@ -150,18 +164,24 @@ class SyncRun:
 			frappe.get_all(
 				c.SYNC_QUEUE,
 				filters={"reference_doctype": doctype, "reference_name": ("in", names)},
-				fields=["name", "version"],
+				fields=["name", "version", "creation", "answers"],
 				limit=len(names),
 			)
 		)
 
 	def record(self, outcome: Outcome, operation: str = "") -> None:
 		writeback.apply_outcome(outcome, self.run_id, operation, self.loaded)
+		self.heartbeat()
 		key = f"{outcome.doctype.lower().replace(' ', '_')}s_{outcome.status.lower().replace(' ', '_')}"
 		self.counts[key] = self.counts.get(key, 0) + 1
 		self.done += 1
 		if self.progress:
 			self.progress(self.done)
+
+	def heartbeat(self) -> None:
+		"""The run is alive: keep its lock (after each outcome and before each batch)."""
+		if self.lock:
+			self.lock.renew()
 
 	def execute(self) -> dict:
 		try:
@@ -227,7 +247,7 @@ class SyncRun:
 		if not names:
 			return
 		self.remember_rows_of(c.CUSTOMER, names)
-		customers = adapters.load_customers(names)
+		customers = self.revise(c.CUSTOMER, adapters.load_customers(names))
 		force_create = set(
 			frappe.get_all(
 				c.CUSTOMER_MATCH,
@@ -272,7 +292,6 @@ def retry_records(doctype: str, names: list[str]) -> int:
 	"""Put records back in the queue (Failed/Held/anything) for the next run. An invoice of another
 	ERPNext company than the configured one is never queued: it gets a per-record error instead."""
 	from qbo_connector.invoice_sync import refuse_other_company
-	from qbo_connector.queue import enqueue_record
 
 	names = list(names)
 	if doctype == c.SALES_INVOICE:

@@ -1,9 +1,10 @@
 """The per-realm run lock: a Redis lease that dies with its holder.
 
-The key holds who holds it (host, pid, a random token) and lives `lease` seconds; a daemon thread renews
-it every third of the lease while the run lives. A killed run stops renewing, so its lock is gone within
-one lease; on the same host the next run does not even wait: a holder whose process no longer exists is
-replaced at once (compare-and-set on the stored value, so two waiting runs cannot both take it).
+The key holds who holds it (host, pid, a random token) and lives `lease` seconds; the run renews it from its
+own thread as it makes progress (`renew()` after each outcome and before each batch; at most one Redis call
+per third of the lease). A killed run stops renewing, so its lock is gone within one lease; on the same host
+the next run does not even wait: a holder whose process no longer exists is replaced at once
+(compare-and-set on the stored value, so two waiting runs cannot both take it). No thread of our own.
 Framework-light: only a redis client and a key are needed."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import os
 import secrets
 import socket
-import threading
+import time
 
 # Replace the value only if it is still `old` (a dead holder's), keeping the lease.
 _REPLACE = """
@@ -60,14 +61,13 @@ def holder_is_dead(value: bytes | str | None) -> bool:
 
 
 class RunLock:
-	def __init__(self, redis, key: str, lease: float = 60.0):
+	def __init__(self, redis, key: str, lease: float = 300.0):
 		self.redis, self.key, self.lease_ms = redis, key, int(lease * 1000)
 		self.value = json.dumps(
 			{"host": socket.gethostname(), "pid": os.getpid(), "token": secrets.token_hex(8)}
 		)
 		self.lost = False
-		self._stop = threading.Event()
-		self._thread: threading.Thread | None = None
+		self.renewed = 0.0
 
 	def acquire(self) -> bool:
 		"""Take the lock without waiting: free, or held by a dead process on this host."""
@@ -77,23 +77,20 @@ class RunLock:
 				return False
 			if not self.redis.eval(_REPLACE, 1, self.key, holder, self.value, self.lease_ms):
 				return False
-		self._thread = threading.Thread(target=self._renew, name=f"lease:{self.key}", daemon=True)
-		self._thread.start()
+		self.renewed = time.monotonic()
 		return True
 
-	def _renew(self) -> None:
-		while not self._stop.wait(self.lease_ms / 3000):
-			try:
-				if not self.redis.eval(_RENEW, 1, self.key, self.value, self.lease_ms):
-					self.lost = True  # taken over (our process looked dead to someone): stop renewing
-					return
-			except Exception:  # Redis briefly away: try again on the next beat; the lease may lapse
-				continue
+	def renew(self) -> None:
+		"""Extend our lease, at most once per third of it; a lease taken over by another run is not ours."""
+		if self.lost or time.monotonic() - self.renewed < self.lease_ms / 3000:
+			return
+		self.renewed = time.monotonic()
+		try:
+			self.lost = not self.redis.eval(_RENEW, 1, self.key, self.value, self.lease_ms)
+		except Exception:  # Redis briefly away: the next renewal tries again; the lease may lapse
+			pass
 
 	def release(self) -> None:
-		self._stop.set()
-		if self._thread:
-			self._thread.join(timeout=5)
 		self.redis.eval(_RELEASE, 1, self.key, self.value)
 
 	def __enter__(self) -> RunLock:

@@ -30,6 +30,7 @@ LOG_STATUS = {
 	QUEUED: "Retrying",
 }
 RETRY_DELAY_MINUTES = 15
+ANSWERS = (HELD, FAILED, NEEDS_REVIEW, WAITING)
 
 
 def apply_outcome(
@@ -95,7 +96,9 @@ def update_queue_row(outcome: Outcome, loaded_version: int | None) -> bool:
 	run loaded it (or appeared during the run) is left queued, only its in-flight mark is cleared.
 	Returns whether the row changed."""
 	row = queue_name(outcome.doctype, outcome.name)
-	current = frappe.db.get_value(c.SYNC_QUEUE, row, ["version", "attempts"], as_dict=True, for_update=True)
+	current = frappe.db.get_value(
+		c.SYNC_QUEUE, row, ["version", "attempts", "answers"], as_dict=True, for_update=True
+	)
 	if current is None:  # no row: nothing queued for this record
 		return False
 	if loaded_version is None or (current.version or 0) != loaded_version:
@@ -105,6 +108,8 @@ def update_queue_row(outcome: Outcome, loaded_version: int | None) -> bool:
 		frappe.db.delete(c.SYNC_QUEUE, {"name": row})
 		return False
 	values = {"status": outcome.status, "last_error": outcome.message or "", "in_flight": 0}
+	if outcome.status in ANSWERS:  # a definitive answer: the next request is a new one (request_ids.py)
+		values["answers"] = (current.answers or 0) + 1
 	if outcome.status == QUEUED:
 		values["attempts"] = (current.attempts or 0) + 1
 		values["next_attempt_on"] = frappe.utils.add_to_date(now_datetime(), minutes=RETRY_DELAY_MINUTES)
