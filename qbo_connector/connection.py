@@ -14,10 +14,11 @@ from frappe.utils import get_datetime, get_system_timezone, get_url, get_url_to_
 
 from qbo_connector import constants as c
 from qbo_connector.engine import client as qbo
-from qbo_connector.engine.errors import NotConnected, QBOError, ReconnectRequired
+from qbo_connector.engine.errors import NotConnected, QBOError, ReconnectRequired, Transient
 from qbo_connector.engine.limiter import RateLimiter
 from qbo_connector.engine.tokens import TokenSet
 from qbo_connector.permissions import require_roles
+from qbo_connector.run_lock import hold
 
 CALLBACK_PATH = "/api/method/qbo_connector.connection.callback"
 TOKEN_FIELDS = ("access_token", "refresh_token")
@@ -80,9 +81,15 @@ class SettingsTokenStore:
 
 	@contextmanager
 	def lock(self):
+		"""A refresh killed half-way leaves no lock behind: a lease, taken over at once on this host when
+		its holder's process is gone (run_lock.py)."""
 		key = frappe.cache.make_key(f"qbo:token-refresh:{self.realm_id}")
-		with frappe.cache.lock(key, timeout=120, blocking_timeout=120):
+		with hold(frappe.cache, key, lease=120, wait=120, on_timeout=refresh_busy):
 			yield
+
+
+def refresh_busy() -> Transient:
+	return Transient(_("Another process is renewing the QuickBooks connection; the sync will try again."))
 
 
 def save_tokens(tokens: TokenSet, **extra) -> None:

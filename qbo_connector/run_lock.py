@@ -1,4 +1,4 @@
-"""The per-realm run lock: a Redis lease that dies with its holder.
+"""Locks that die with their holder: the per-realm run lock and the token-refresh lock (Redis leases).
 
 The key holds who holds it (host, pid, a random token) and lives `lease` seconds; the run renews it from its
 own thread as it makes progress (`renew()` after each outcome and before each batch; at most one Redis call
@@ -14,6 +14,7 @@ import os
 import secrets
 import socket
 import time
+from contextlib import contextmanager
 
 # Replace the value only if it is still `old` (a dead holder's), keeping the lease.
 _REPLACE = """
@@ -98,3 +99,19 @@ class RunLock:
 
 	def __exit__(self, *exc) -> None:
 		self.release()
+
+
+@contextmanager
+def hold(redis, key: str, lease: float, wait: float, on_timeout):
+	"""Wait up to `wait` seconds for the lock (a dead holder on this host is replaced at once), hold it for
+	the block; `on_timeout()` returns the exception to raise when a live holder keeps it."""
+	lock = RunLock(redis, key, lease)
+	deadline = time.monotonic() + wait
+	while not lock.acquire():
+		if time.monotonic() > deadline:
+			raise on_timeout()
+		time.sleep(0.1)
+	try:
+		yield lock
+	finally:
+		lock.release()
