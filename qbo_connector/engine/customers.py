@@ -5,7 +5,6 @@ Never a duplicate when a match exists, never a wrong link: anything uncertain en
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from qbo_connector.engine.records import (
 	Outcome,
 	QBOCustomer,
 )
+from qbo_connector.engine.request_ids import request_id_for
 
 CUSTOMER = "Customer"
 DELETED_SUFFIX = " (deleted)"
@@ -46,11 +46,6 @@ def load_directory(client: QBOClient) -> list[QBOCustomer]:
 	for entity in ("Vendor", "Employee"):
 		directory.extend(QBOCustomer.from_qbo(row, entity) for row in client.query_all(entity, everything))
 	return directory
-
-
-def request_id(*parts: str) -> str:
-	"""Deterministic requestid (<= 36 chars, valid for batches too)."""
-	return hashlib.sha1("|".join(parts).encode()).hexdigest()[:36]
 
 
 def build_customer_payload(customer: ERPCustomer, display_name: str, settings: CustomerSettings) -> dict:
@@ -225,7 +220,9 @@ class CustomerSync:
 			{"bId": str(i), "operation": "create", CUSTOMER: payload}
 			for i, (_, _, payload) in enumerate(chunk)
 		]
-		rid = request_id(self.client.config.realm_id, "customers", *(c.id for c, _, _ in chunk))
+		rid = request_id_for(
+			self.client.config.realm_id, "customers", ((c.id, c.revision, body) for c, _, body in chunk)
+		)
 		try:
 			results = self.client.batch(batch, request_id=rid)
 		except QBOError as exc:
@@ -332,7 +329,7 @@ def ensure_currency_customers(
 			for i, ((_, cur), name) in enumerate(chunk)
 		]
 		answers = client.batch(
-			items, request_id=request_id(client.config.realm_id, "fx", *(n for _, n in chunk))
+			items, request_id=request_id_for(client.config.realm_id, "fx", ((n, "", {}) for _, n in chunk))
 		)
 		for i, (pair, _) in enumerate(chunk):
 			answer = answers.get(str(i))

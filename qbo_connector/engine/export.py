@@ -26,7 +26,6 @@ Other entry points: `update_after_submit(invoices)` (sparse update of due date /
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -61,9 +60,9 @@ from qbo_connector.engine.invoices import (
 	sparse_changes,
 )
 from qbo_connector.engine.records import QUEUED, SYNCED, VOIDED, ERPInvoice, Outcome
+from qbo_connector.engine.request_ids import request_id_for
 
 DOCTYPE = "Sales Invoice"
-REQUEST_ID_MAX = 36
 
 
 @dataclass
@@ -79,10 +78,9 @@ class ExportReport:
 		return sum(1 for outcome in self.outcomes if outcome.status == status)
 
 
-def request_id_for(realm: str, op: str, works: list[Work]) -> str:
-	"""Deterministic per batch content: the same batch resent gets QBO's cached answer."""
-	key = "|".join([realm, op, *(f"{w.name}#{w.attempts}" for w in works)])
-	return "inv-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[: REQUEST_ID_MAX - 4]
+def batch_request_id(realm: str, op: str, works: list[Work]) -> str:
+	"""The same batch resent gets QBO's first answer; a changed one goes out (see request_ids.py)."""
+	return request_id_for(realm, op, ((w.name, w.inv.revision, w.body) for w in works))
 
 
 def plan_batches(works: list[Work]) -> list[list[Work]]:
@@ -137,6 +135,8 @@ class Exporter:
 		self.report = ExportReport()
 		self.retry: list[Work] = []
 		self.open_works: dict[int, Work] = {}
+		self.voids: list[Work] = []
+		self.superseded: dict[str, Work] = {}  # cancelled original -> its void, until its amendment's outcome
 
 	# -- outcomes ----------------------------------------------------------------------------------
 	def record(self, work: Work, status: str, message: str = "", **fields) -> None:
@@ -150,6 +150,26 @@ class Exporter:
 		self.open_works.pop(id(work), None)
 		self.report.outcomes.append(outcome)
 		self.on_outcome(outcome)
+		if work.inv.amended_from in self.superseded and work.inv.docstatus == 1:
+			self.follow_amendment(work.inv, status)
+
+	def follow_amendment(self, amendment: ERPInvoice, status: str) -> None:
+		"""A cancelled original is carried by its amendment's successful update, or voided: never left live.
+		An amendment that will be retried keeps its original waiting with it."""
+		if status == SYNCED:
+			message = f"Amended: QuickBooks invoice {self.superseded[amendment.amended_from].inv.qbo_id} now "
+			self.resolve_original(amendment, SYNCED, message + f"carries {amendment.name}.", superseded=True)
+		elif status == QUEUED:
+			message = f"Waiting for its amendment {amendment.name} to update the QuickBooks invoice."
+			self.resolve_original(amendment, QUEUED, message)
+		else:
+			self.voids.append(self.superseded.pop(amendment.amended_from))
+
+	def resolve_original(self, amendment: ERPInvoice, status: str, message: str, superseded=False) -> None:
+		work = self.superseded.pop(amendment.amended_from, None)
+		if work is not None:
+			extra = {"superseded": True} if superseded else {}
+			self.record(work, status, message, qbo_id=work.inv.qbo_id, extra=extra)
 
 	def record_success(self, work: Work, obj: dict, adopted: bool = False) -> None:
 		"""Synced (or Voided), with QBO's TotalAmt read back and compared to ERPNext's total."""
@@ -185,8 +205,10 @@ class Exporter:
 		"""Create, amend, void and delete as each invoice's state asks. `in_flight`: names the caller
 		marked in flight and never saw an outcome for. `originals`: ERPNext name -> (QBO id, SyncToken)
 		of invoices that amendments or returns refer to (those in `invoices` are found by themselves)."""
-		self.report = ExportReport()
+		self.report, self.superseded = ExportReport(), {}
 		self.run(plan_work(self, list(invoices), set(in_flight), dict(originals or {})))
+		for work in list(self.superseded.values()):  # an amendment that got no outcome (a stopped run)
+			self.record(work, QUEUED, "Waiting for its amendment to reach QuickBooks.")
 		return self.report
 
 	def update_after_submit(self, invoices: Iterable[ERPInvoice]) -> ExportReport:
@@ -224,7 +246,7 @@ class Exporter:
 					send_void(self, work)
 		except ReconnectRequired as stop:
 			self.report.stopped = stop.user_message()
-			for work in [*self.open_works.values(), *self.stream]:
+			for work in [*self.open_works.values(), *self.voids, *self.stream]:
 				if not work.done:
 					self.record(work, QUEUED, stop.user_message())
 
@@ -283,7 +305,7 @@ class Exporter:
 			work.attempts += 1
 		op = batch[0].op
 		items = [{"bId": str(i), "operation": op, w.entity: w.body} for i, w in enumerate(batch)]
-		request_id = request_id_for(self.client.config.realm_id, op, batch)
+		request_id = batch_request_id(self.client.config.realm_id, op, batch)
 		self.on_in_flight([w.name for w in batch])
 		self.report.batches += 1
 		self.report.engine_cpu_s += time.thread_time() - started
@@ -338,9 +360,9 @@ def is_throttle(error: QBOError) -> bool:
 __all__ = [
 	"ExportReport",
 	"Exporter",
+	"batch_request_id",
 	"doc_number_for",
 	"find_by_doc_numbers",
 	"plan_batches",
 	"preview_next_batch",
-	"request_id_for",
 ]

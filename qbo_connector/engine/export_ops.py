@@ -9,13 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from qbo_connector.engine.client import BATCH_LIMIT, QBOClient, quote_value
-from qbo_connector.engine.errors import (
-	MissingReference,
-	QBOError,
-	ReconnectRequired,
-	StaleObject,
-	ValidationFailed,
-)
+from qbo_connector.engine.errors import MissingReference, QBOError, ReconnectRequired, StaleObject
 from qbo_connector.engine.invoice_amounts import qbo_total
 from qbo_connector.engine.invoices import (
 	PRIVATE_NOTE_MAX,
@@ -25,7 +19,7 @@ from qbo_connector.engine.invoices import (
 	entity_for,
 	prepare,
 )
-from qbo_connector.engine.records import FAILED, HELD, SYNCED, VOIDED, ERPInvoice
+from qbo_connector.engine.records import FAILED, HELD, QUEUED, SYNCED, VOIDED, ERPInvoice
 
 
 @dataclass
@@ -76,18 +70,16 @@ def plan_work(exporter, invoices: list[ERPInvoice], in_flight: set[str], origina
 	amended = {i.amended_from for i in invoices if i.docstatus == 1 and i.amended_from and not i.qbo_id}
 	by_update = settings.amend_policy == "update"
 	numbers: dict[str, str] = {}
+	for inv in invoices:  # first: an amendment's outcome may be known before its original is met
+		if by_update and inv.docstatus == 2 and inv.name in amended and inv.qbo_id:
+			# carried by its amendment's update, or voided once the amendment cannot carry it
+			exporter.superseded[inv.name] = void_work(inv)
 	for inv in sorted(invoices, key=lambda i: i.name not in in_flight) if in_flight else invoices:
-		entity = entity_for(inv)
 		if inv.docstatus == 2:
-			if by_update and inv.name in amended and originals.get(inv.name, ("",))[0]:
-				work = Work(inv, "update", entity, {})
-				message = "Amended: the same QuickBooks invoice now carries the amendment."
-				exporter.record(work, SYNCED, message, qbo_id=inv.qbo_id, extra={"superseded": True})
-				continue
-			op = "delete" if inv.is_return else "void"
-			body = {"Id": inv.qbo_id, "SyncToken": inv.qbo_sync_token or "0"}
-			yield Work(inv, op, entity, body, reconcile=not inv.qbo_id)
+			if not (by_update and inv.name in amended and inv.qbo_id):  # else: superseded, above
+				yield void_work(inv)
 			continue
+		entity = entity_for(inv)
 		if inv.docstatus != 1:
 			exporter.record(Work(inv, "create", entity, {}), HELD, "The invoice is not submitted.")
 			continue
@@ -97,6 +89,12 @@ def plan_work(exporter, invoices: list[ERPInvoice], in_flight: set[str], origina
 		work = plan_send(exporter, inv, entity, originals, in_flight, numbers)
 		if work:
 			yield work
+
+
+def void_work(inv: ERPInvoice) -> Work:
+	"""Void a cancelled invoice (delete a cancelled return's CreditMemo); without a QBO id, look it up first."""
+	body = {"Id": inv.qbo_id, "SyncToken": inv.qbo_sync_token or "0"}
+	return Work(inv, "delete" if inv.is_return else "void", entity_for(inv), body, reconcile=not inv.qbo_id)
 
 
 def plan_send(exporter, inv: ERPInvoice, entity: str, originals, in_flight, numbers) -> Work | None:
@@ -214,12 +212,38 @@ def refetch(exporter, work: Work) -> bool:
 
 
 def handle_update_failure(exporter, work: Work, error: QBOError) -> bool:
-	"""An amendment whose original QBO invoice was voided or deleted is created as a new invoice."""
-	if not work.amends or not isinstance(error, ValidationFailed | MissingReference) or not work.prepared:
+	"""QuickBooks refused an amendment's update of its original. The amendment is created as a new invoice
+	only when the original is known to be gone (voided or deleted: read it); otherwise it fails with the
+	reason, and nothing is created twice."""
+	if not work.amends or not work.prepared:
 		return False
-	work.op, work.amends, work.body = "create", "", work.prepared.payload
-	exporter.later(work, reconcile=True)
+	try:
+		original = exporter.client.read(work.entity, work.amends)
+	except ReconnectRequired:
+		raise
+	except MissingReference:
+		original = None  # deleted in QuickBooks
+	except QBOError as read_error:
+		if not read_error.transient:
+			raise
+		exporter.record(work, QUEUED, read_error.user_message(), error_code=str(read_error.code or ""))
+		return True
+	if original is None or is_voided(original):
+		exporter.resolve_original(work.inv, VOIDED, f"QuickBooks invoice {work.amends} was already voided.")
+		work.op, work.amends, work.body = "create", "", work.prepared.payload
+		exporter.later(work, reconcile=True)
+		return True
+	message = (
+		f"QuickBooks refused to update invoice {work.amends} (the original, {work.inv.amended_from}) with "
+		f"this amendment: {error.user_message()} Nothing new was created in QuickBooks."
+	)
+	exporter.record(work, FAILED, message, error_code=str(error.code or ""), detail=str(error)[:500])
 	return True
+
+
+def is_voided(obj: dict) -> bool:
+	"""How a voided sales transaction reads back: zero total and "Voided" at the start of its note."""
+	return qbo_total(obj) == 0 and str(obj.get("PrivateNote", "")).startswith("Voided")
 
 
 def send_void(exporter, work: Work) -> None:
@@ -253,7 +277,7 @@ def record_void_failure(exporter, work: Work, error: QBOError) -> None:
 		obj = exporter.client.read(work.entity, str(work.body["Id"]))
 	except QBOError:
 		obj = {}
-	if obj and qbo_total(obj) == 0 and str(obj.get("PrivateNote", "")).startswith("Voided"):
+	if obj and is_voided(obj):
 		exporter.record_success(work, obj)
 	else:
 		exporter.record_error(work, error)

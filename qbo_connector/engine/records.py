@@ -39,6 +39,7 @@ class ERPCustomer:
 	country: str = ""
 	currency: str = ""
 	qbo_id: str = ""  # existing link, if any
+	revision: str = ""  # the caller's count of definitive answers stored for it (request_ids.py)
 
 
 @dataclass
@@ -164,6 +165,7 @@ class ERPInvoice:
 	qbo_id: str = ""
 	qbo_sync_token: str = ""
 	qbo_doc_number: str = ""
+	revision: str = ""  # the caller's count of definitive answers stored for it (request_ids.py)
 
 
 @dataclass

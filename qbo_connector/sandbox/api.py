@@ -86,7 +86,8 @@ def execute(sandbox, request: Request, parts: list[str]) -> Response:
 			response = dispatch(sandbox, request, realm, parts)
 	except faults.Fault as fault:
 		response = Response.json(fault.status, fault.body(sandbox.stamp()))
-	if request_id and realm is not None and len(request_id) <= MAX_REQUEST_ID:
+	keep = response.status < 400 or sandbox.replay_faults
+	if request_id and realm is not None and len(request_id) <= MAX_REQUEST_ID and keep:
 		with sandbox.lock:
 			realm.replies[request_id] = (response.status, response.body, response.content_type)
 	return response

@@ -71,6 +71,9 @@ class Sandbox:
 		self.host, self.port = host, port
 		self.request_log: list[dict] = []
 		self.internal_errors: list[str] = []
+		# Intuit documents that a repeated requestid gets the original response, not whether a fault is an
+		# original response worth keeping: both ways are served, and the engine must be right under both.
+		self.replay_faults = True
 		self._seed = seeding.read_seed(seed)
 		self.realms = {}
 		self._install(self._seed)
@@ -255,6 +258,7 @@ class Sandbox:
 			"refresh_grace": self.refresh_grace,
 			"throttle_format": self.limiter.throttle_format,
 			"latency": self.limiter.latency,
+			"replay_faults": self.replay_faults,
 			"requests_per_minute": limits.requests_per_minute,
 			"concurrent": limits.concurrent,
 			"batches_per_minute": limits.batches_per_minute,
@@ -277,6 +281,8 @@ class Sandbox:
 			self.limiter.throttle_format = options["throttle_format"]
 		if "latency" in options:
 			self.limiter.latency = float(options["latency"])
+		if "replay_faults" in options:
+			self.replay_faults = bool(options["replay_faults"])
 		for name in ("requests_per_minute", "concurrent", "batches_per_minute"):
 			if name in options:
 				setattr(self.limiter.limits, name, int(options[name]))

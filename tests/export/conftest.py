@@ -8,7 +8,7 @@ import pytest
 from qbo_connector.engine.client import ClientConfig, QBOClient
 from qbo_connector.engine.export import Exporter
 from qbo_connector.engine.limiter import RateLimiter
-from qbo_connector.engine.records import SYNCED, VOIDED
+from qbo_connector.engine.records import FAILED, HELD, NEEDS_REVIEW, SYNCED, VOIDED, WAITING
 from qbo_connector.engine.tokens import MemoryTokenStore, TokenSet
 from qbo_connector.sandbox import Sandbox
 
@@ -93,17 +93,21 @@ def make_client(sb: Sandbox, realm: str, time_scale: float = 1.0, **limiter_kw) 
 
 
 class Ledger:
-	"""What the Frappe layer keeps: the last outcome per invoice and the in-flight marks."""
+	"""What the Frappe layer keeps: the last outcome per invoice, the in-flight marks and each record's
+	revision (its count of definitive answers, part of every requestid)."""
 
 	def __init__(self):
 		self.outcomes = {}
 		self.in_flight: set[str] = set()
 		self.history = []
+		self.revisions: dict[str, int] = {}
 
 	def on_outcome(self, outcome) -> None:
 		self.outcomes[outcome.name] = outcome
 		self.history.append(outcome)
 		self.in_flight.discard(outcome.name)
+		if outcome.status in (HELD, FAILED, NEEDS_REVIEW, WAITING):
+			self.revisions[outcome.name] = self.revisions.get(outcome.name, 0) + 1
 
 	def on_in_flight(self, names) -> None:
 		self.in_flight.update(names)
@@ -111,6 +115,8 @@ class Ledger:
 	def write_back(self, invoices) -> None:
 		"""Copy QBO ids onto the records, as the sync job saves them on the documents."""
 		for inv in invoices:
+			if inv.name in self.revisions:
+				inv.revision = str(self.revisions[inv.name])
 			outcome = self.outcomes.get(inv.name)
 			if outcome and outcome.status in (SYNCED, VOIDED) and outcome.qbo_id:
 				inv.qbo_id, inv.qbo_sync_token = outcome.qbo_id, outcome.qbo_sync_token

@@ -82,6 +82,18 @@ def test_requestid_replays_the_original_response(sb, raw):
 	assert raw.post("customer", {"DisplayName": "Long Id"}, requestid="r" * 50).status_code == 200
 
 
+def test_replay_of_faults_is_a_switch(sb, raw):
+	"""Intuit does not say whether a failed original is replayed: with the switch off, a fault is not kept."""
+	sb.configure(replay_faults=False)
+	failed = raw.post("customer", {"DisplayName": "Amy's Bird Sanctuary"}, requestid="req-3")
+	assert failed.status_code == 400
+	again = raw.post("customer", {"DisplayName": "Changed Meanwhile"}, requestid="req-3")
+	assert again.status_code == 200 and again.json()["Customer"]["DisplayName"] == "Changed Meanwhile"
+	assert (
+		raw.post("customer", {"DisplayName": "Changed Meanwhile"}, requestid="req-3").json() == again.json()
+	)
+
+
 def test_requestid_replays_batches(raw):
 	body = {"BatchItemRequest": [customer_item("1", "Batch Once")]}
 	first = raw.post("batch", body, requestid="batch-1").json()
