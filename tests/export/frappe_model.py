@@ -327,3 +327,28 @@ def check_books(dump: dict, ledger: dict[str, Doc], site: Site, strict: bool, al
 				f"queue {queue.get(name)})"
 			)
 	return problems
+
+
+# -- the mirror's tripwire -----------------------------------------------------------------------------
+MIRRORED = {  # module -> functions FrappeLayer plays (their commit points and queue rules)
+	"queue.py": ("enqueue_record", "on_invoice_submit", "on_invoice_cancel"),
+	"jobs.py": ("load_due_rows", "retry_records"),
+	"invoice_sync.py": ("mark_in_flight", "export_invoices", "originals_of"),
+	"writeback.py": ("apply_invoice_outcome", "update_queue_row"),
+}
+
+
+def mirrored_fingerprints(root) -> dict[str, str]:
+	"""A hash of each mirrored function's code (read with ast: Frappe is not importable here)."""
+	import ast
+	import hashlib
+
+	prints = {}
+	for module, names in MIRRORED.items():
+		tree = ast.parse((root / module).read_text(encoding="utf-8"))
+		found = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+		for name in names:
+			node = found.get(name)
+			text = ast.dump(node, include_attributes=False) if node else "missing"
+			prints[f"{module}:{name}"] = hashlib.sha1(text.encode()).hexdigest()[:12]
+	return prints

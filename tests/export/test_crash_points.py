@@ -21,7 +21,7 @@ from .conftest import US_REALM, make_client, us_settings
 from .frappe_model import QUEUED, Crash, Doc, FrappeLayer, check_books, crash_client
 
 NEW_INVOICES = 70  # 30 + 30 + 10
-MODES = ("before", "answered", "write-back")
+MODES = ("before", "answered", "write-back", "answered-twice")
 RAN: dict[str, int] = {}  # crash points run per (policy, mode), reported by the last test
 
 
@@ -88,7 +88,7 @@ def crashed_run(sb, layer, ledger, policy: str, mode: str, at: int) -> bool:
 	if mode == "write-back":
 		crash_in_write_back(client, layer, at)
 	else:
-		crash_client(client, at, after_answer=mode == "answered")
+		crash_client(client, at, after_answer=mode != "before")
 	try:
 		layer.run(client, export_settings(policy), ledger)
 	except Crash:
@@ -118,6 +118,8 @@ def test_crash_at_every_call_then_rerun(us, policy, mode):
 		ledger, layer = opening_books(us, policy)
 		crashed = crashed_run(us, layer, ledger, policy, mode, at)
 		assert crashed or mode == "write-back", f"call {at} of {total} never came"
+		if mode == "answered-twice" and layer.due():
+			crashed_run(us, layer, ledger, policy, "answered", 1)
 		settle(us, layer, ledger, policy)
 		problems = check_books(us.dump(US_REALM), ledger, layer.committed, strict=True)
 		if problems:
