@@ -16,7 +16,16 @@ def build_parser() -> argparse.ArgumentParser:
 	sandbox = sub.add_parser("sandbox", help="serve the offline QuickBooks Online sandbox")
 	sandbox.add_argument("--host", default="127.0.0.1")
 	sandbox.add_argument("--port", type=int, default=8765)
-	sandbox.add_argument("--seed", help="JSON file with the initial state (realms, customers, items...)")
+	sandbox.add_argument(
+		"--sample",
+		choices=["us", "intl"],
+		default="us",
+		help="sample company served when no --seed is given: us = Larkspur Landscaping & Supply (US, Automated "
+		"Sales Tax); intl = Fenwick & Daughters Joinery Ltd (UK VAT, multicurrency GBP/EUR/USD). Default: us",
+	)
+	sandbox.add_argument(
+		"--seed", help="JSON file with the initial state (realms, customers, items...); replaces --sample"
+	)
 	sandbox.add_argument("--limits", choices=["intuit", "off"], default="intuit")
 	sandbox.add_argument(
 		"--time-scale", type=float, default=1.0, help="compress time: 60 makes a minute last 1 s"

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import secrets
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import frappe
 from frappe import _
-from frappe.utils import get_datetime, get_url, get_url_to_form, now_datetime
-from frappe.utils.data import convert_utc_to_system_timezone
+from frappe.utils import get_datetime, get_system_timezone, get_url, get_url_to_form, now_datetime
 
 from qbo_connector import constants as c
 from qbo_connector.engine import client as qbo
@@ -44,12 +44,16 @@ def build_config(settings=None) -> qbo.ClientConfig:
 
 
 def _epoch(value) -> float:
-	return get_datetime(value).timestamp() if value else 0.0
+	"""A stored Datetime (naive, in the site's time zone, as Frappe shows it) -> the instant it names.
+	Not `.timestamp()` on the naive value: that reads it in the machine's zone."""
+	if not value:
+		return 0.0
+	return get_datetime(value).replace(tzinfo=ZoneInfo(get_system_timezone())).timestamp()
 
 
 def _datetime(epoch: float):
-	utc = datetime.fromtimestamp(epoch, tz=timezone.utc)
-	return convert_utc_to_system_timezone(utc).replace(tzinfo=None)
+	"""An instant -> a naive Datetime in the site's time zone (the inverse of `_epoch`)."""
+	return datetime.fromtimestamp(epoch, tz=ZoneInfo(get_system_timezone())).replace(tzinfo=None)
 
 
 class SettingsTokenStore:
@@ -196,6 +200,7 @@ def callback(
 
 def complete_connection(code: str, realm_id: str) -> None:
 	settings = get_settings()
+	check_same_company(settings, realm_id)
 	config = build_config(settings)
 	try:
 		tokens = qbo.exchange_code(config, code, realm_id)
@@ -204,6 +209,7 @@ def complete_connection(code: str, realm_id: str) -> None:
 	save_tokens(
 		tokens,
 		realm_id=realm_id,
+		linked_realm_id=realm_id,
 		connection_status=c.CONNECTED,
 		connected_by=frappe.session.user,
 		connected_on=now_datetime(),
@@ -213,6 +219,85 @@ def complete_connection(code: str, realm_id: str) -> None:
 		frappe.db.set_single_value(c.SETTINGS, "qbo_company_name", company.get("CompanyName", ""))
 	except QBOError:
 		frappe.db.set_single_value(c.SETTINGS, "qbo_company_name", "")
+
+
+def link_counts() -> dict[str, int]:
+	return {
+		"customers": frappe.db.count(c.CUSTOMER, {c.CUSTOMER_QBO_ID: ("is", "set")}),
+		"invoices": frappe.db.count(c.SALES_INVOICE, {c.INVOICE_QBO_ID: ("is", "set")}),
+	}
+
+
+def check_same_company(settings, realm_id: str) -> None:
+	"""Stored customer and invoice ids are small sequential numbers that mean other records in another
+	QuickBooks company: refuse a different company while any link exists."""
+	linked = settings.linked_realm_id or settings.realm_id
+	if not linked or linked == realm_id:
+		return
+	counts = link_counts()
+	if not counts["customers"] and not counts["invoices"]:
+		return
+	frappe.throw(
+		_(
+			"This site is linked to QuickBooks company {0} ({1} customers and {2} invoices carry its ids); "
+			"connecting to company {3} would reuse those ids there and post invoices to the wrong "
+			"customers. Connect to company {0} again, or first reset every link with Tools > Reset "
+			"QuickBooks Links in QuickBooks Settings."
+		).format(linked, counts["customers"], counts["invoices"], realm_id),
+		title=_("A different QuickBooks company"),
+	)
+
+
+@frappe.whitelist(methods=["GET"])
+def get_link_counts() -> dict:
+	require_roles(c.ADMIN_ROLE)
+	return {**link_counts(), "realm_id": frappe.db.get_single_value(c.SETTINGS, "linked_realm_id") or ""}
+
+
+@frappe.whitelist(methods=["POST"])
+def reset_links(confirm: str = "") -> str:
+	"""Forget every link to the current QuickBooks company, so that another one can be connected:
+	customer and invoice ids, sync states, the queue and open match reviews are cleared, the connection is
+	revoked. QuickBooks itself is not touched. `confirm` must be "RESET"."""
+	require_roles(c.ADMIN_ROLE)
+	if confirm != "RESET":
+		frappe.throw(_("Type RESET to confirm that every QuickBooks link is to be forgotten"))
+	counts = link_counts()
+	clear_columns(
+		c.CUSTOMER,
+		(c.CUSTOMER_QBO_ID, c.CUSTOMER_SYNC_STATUS, c.CUSTOMER_MATCH_STATUS, c.CUSTOMER_LAST_ERROR),
+	)
+	clear_columns(
+		c.SALES_INVOICE,
+		(
+			c.INVOICE_QBO_ID,
+			c.INVOICE_DOC_NUMBER,
+			c.INVOICE_SYNC_STATUS,
+			c.INVOICE_SYNC_TOKEN,
+			c.INVOICE_LAST_SYNCED,
+			c.INVOICE_LAST_ERROR,
+		),
+	)
+	frappe.db.delete(c.SYNC_QUEUE)
+	frappe.db.delete(c.CUSTOMER_MATCH, {"status": c.REVIEW_OPEN})
+	if get_settings().connection_status != c.NOT_CONNECTED:
+		disconnect()
+	frappe.db.set_single_value(
+		c.SETTINGS,
+		{"realm_id": "", "linked_realm_id": "", "qbo_company_name": "", "last_sync_on": None},
+	)
+	return _("Forgot {0} customer and {1} invoice links: connect to the new QuickBooks company.").format(
+		counts["customers"], counts["invoices"]
+	)
+
+
+def clear_columns(doctype: str, fields: tuple[str, ...]) -> None:
+	"""One UPDATE: null the QBO columns of the rows that have an id or a status (fields[0], fields[2])."""
+	table = frappe.qb.DocType(doctype)
+	query = frappe.qb.update(table)
+	for field in fields:
+		query = query.set(table[field], None)
+	query.where(table[fields[0]].isnotnull() | table[fields[2]].isnotnull()).run()
 
 
 @frappe.whitelist(methods=["POST"])

@@ -48,4 +48,8 @@ ADMIN_ROLE = "System Manager"
 
 OAUTH_STATE_KEY = "qbo_oauth_state"
 OAUTH_STATE_TTL = 600
-SYNC_LOCK_TIMEOUT = 3 * 3600
+# The run lock's lease (seconds), renewed every third of it while the run lives
+SYNC_LOCK_LEASE = 60
+
+# Queue statuses a run loads (and so may be sending right now)
+RUNNABLE_STATUSES = ("Queued", "Waiting for Customer", "Held")

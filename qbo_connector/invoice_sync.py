@@ -7,7 +7,7 @@ import frappe
 from frappe import _
 from frappe.utils import getdate
 
-from qbo_connector import adapters
+from qbo_connector import adapters, writeback
 from qbo_connector import constants as c
 from qbo_connector.connection import build_config, get_client, get_settings
 from qbo_connector.engine.client import QBOClient
@@ -17,7 +17,7 @@ from qbo_connector.engine.errors import QBOError
 from qbo_connector.engine.export import Exporter
 from qbo_connector.engine.export import preview_next_batch as preview_batch
 from qbo_connector.engine.invoices import ExportSettings, QBOFacts
-from qbo_connector.engine.records import HELD, NEEDS_REVIEW, Outcome
+from qbo_connector.engine.records import FAILED, HELD, NEEDS_REVIEW, VOIDED, Outcome
 from qbo_connector.permissions import require_roles
 from qbo_connector.queue import enqueue_record, queue_name
 
@@ -45,7 +45,8 @@ def build_export_settings(settings, client: QBOClient) -> tuple[ExportSettings, 
 
 
 def originals_of(invoices) -> dict[str, tuple[str, str]]:
-	"""QBO id and SyncToken of the invoices that amendments and returns refer to."""
+	"""QBO id and SyncToken of the invoices that amendments and returns refer to. An original already
+	voided in QuickBooks is not offered: its amendment is created anew (a voided invoice cannot carry it)."""
 	names = {inv.amended_from for inv in invoices if inv.amended_from}
 	names |= {inv.return_against for inv in invoices if inv.return_against}
 	if not names:
@@ -53,10 +54,14 @@ def originals_of(invoices) -> dict[str, tuple[str, str]]:
 	rows = frappe.get_all(
 		c.SALES_INVOICE,
 		filters={"name": ("in", list(names)), c.INVOICE_QBO_ID: ("is", "set")},
-		fields=["name", c.INVOICE_QBO_ID, c.INVOICE_SYNC_TOKEN],
+		fields=["name", c.INVOICE_QBO_ID, c.INVOICE_SYNC_TOKEN, c.INVOICE_SYNC_STATUS],
 		limit=len(names),
 	)
-	return {r.name: (r[c.INVOICE_QBO_ID], r[c.INVOICE_SYNC_TOKEN] or "0") for r in rows}
+	return {
+		r.name: (r[c.INVOICE_QBO_ID], r[c.INVOICE_SYNC_TOKEN] or "0")
+		for r in rows
+		if r[c.INVOICE_SYNC_STATUS] != VOIDED
+	}
 
 
 def customer_blocks(invoices) -> dict[str, tuple[str, str]]:
@@ -93,6 +98,10 @@ def mark_in_flight(names: list[str]) -> None:
 
 def export_invoices(run, rows) -> None:
 	names = [r.reference_name for r in rows]
+	foreign = other_company_invoices(names)
+	for name, company in foreign.items():  # never exported: a per-record error
+		run.record(Outcome(c.SALES_INVOICE, name, FAILED, message=other_company_message(company)), "invoice")
+	names = [name for name in names if name not in foreign]
 	invoices = adapters.load_invoices(names)
 	blocks = customer_blocks(invoices)
 	ready = []
@@ -127,6 +136,42 @@ def export_invoices(run, rows) -> None:
 	report = exporter.export(rest, in_flight=in_flight, originals=originals_of(rest)) if rest else None
 	if report and report.stopped:
 		run.counts["stopped"] = 1
+
+
+def other_company_invoices(names: list[str]) -> dict[str, str]:
+	"""Invoice -> its company, for the invoices not of the configured company (one query)."""
+	if not names:
+		return {}
+	company = frappe.db.get_single_value(c.SETTINGS, "company") or ""
+	rows = frappe.get_all(
+		c.SALES_INVOICE,
+		filters={"name": ("in", names), "company": ("!=", company)},
+		fields=["name", "company"],
+		limit=len(names),
+	)
+	return {r.name: r.company for r in rows}
+
+
+def other_company_message(invoice_company: str) -> str:
+	company = frappe.db.get_single_value(c.SETTINGS, "company") or ""
+	return _(
+		"This invoice belongs to company {0}; only invoices of {1} are sent to this QuickBooks company."
+	).format(invoice_company, company)
+
+
+def refuse_other_company(names: list[str]) -> dict[str, str]:
+	"""Mark invoices of another company Failed with the reason, without queueing them."""
+	foreign = other_company_invoices(names)
+	for name, company in foreign.items():
+		message = other_company_message(company)
+		frappe.db.set_value(
+			c.SALES_INVOICE,
+			name,
+			{c.INVOICE_SYNC_STATUS: FAILED, c.INVOICE_LAST_ERROR: message},
+			update_modified=False,
+		)
+		writeback.write_log(Outcome(c.SALES_INVOICE, name, FAILED, message=message), "retry", "invoice")
+	return foreign
 
 
 # -- desk tools -----------------------------------------------------------------------------------

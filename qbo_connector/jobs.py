@@ -5,21 +5,22 @@ creates customers, then exports invoices, writing each outcome back as it arrive
 from __future__ import annotations
 
 import time
-from zoneinfo import ZoneInfo
 
 import frappe
 from frappe import _
-from frappe.utils import add_to_date, get_datetime, get_system_timezone, get_time, now_datetime
+from frappe.utils import add_to_date, get_datetime, get_time, now_datetime
 
 from qbo_connector import adapters, writeback
 from qbo_connector import constants as c
 from qbo_connector.connection import get_client, get_settings, mark_reconnect_required
+from qbo_connector.engine.change_feed import gone_customer_ids, iso, parse_iso
 from qbo_connector.engine.customers import CustomerSettings, CustomerSync
 from qbo_connector.engine.errors import QBOError, ReconnectRequired
 from qbo_connector.engine.records import QUEUED, Outcome
 from qbo_connector.permissions import require_roles
+from qbo_connector.run_lock import RunLock
 
-RUNNABLE = ("Queued", "Waiting for Customer", "Held")
+RUNNABLE = c.RUNNABLE_STATUSES
 
 
 def need_to_run(settings, now=None) -> bool:
@@ -67,6 +68,8 @@ def check_ready(settings) -> None:
 		frappe.throw(_("Enable the QuickBooks integration first"))
 	if settings.connection_status != c.CONNECTED:
 		frappe.throw(_("QuickBooks is not connected: click Connect to QuickBooks"))
+	if not settings.company:
+		frappe.throw(_("Choose the ERPNext Company that is synced to this QuickBooks company"))
 
 
 def run_sync(progress=None) -> dict:
@@ -77,12 +80,13 @@ def run_sync(progress=None) -> dict:
 	if not settings.enabled or settings.connection_status != c.CONNECTED:
 		report["reason"] = "integration disabled or not connected"
 		return report
-	lock = frappe.cache.lock(
-		frappe.cache.make_key(f"qbo:sync:{settings.realm_id}"),
-		timeout=c.SYNC_LOCK_TIMEOUT,
-		blocking_timeout=0,
-	)
-	if not lock.acquire(blocking=False):
+	if not settings.company:
+		report["reason"] = "no ERPNext company configured"
+		return report
+	# A lease renewed while this run lives; a killed run's lock is taken over at once on this host
+	# (its process is gone) and lapses within one lease elsewhere.
+	lock = RunLock(frappe.cache, frappe.cache.make_key(f"qbo:sync:{settings.realm_id}"), c.SYNC_LOCK_LEASE)
+	if not lock.acquire():
 		report["reason"] = "another sync is running for this QuickBooks company"
 		return report
 	try:
@@ -108,7 +112,15 @@ def load_due_rows() -> list:
 	rows = frappe.get_all(
 		c.SYNC_QUEUE,
 		filters={"status": ("in", RUNNABLE)},
-		fields=["name", "reference_doctype", "reference_name", "action", "status", "next_attempt_on"],
+		fields=[
+			"name",
+			"reference_doctype",
+			"reference_name",
+			"action",
+			"status",
+			"next_attempt_on",
+			"version",
+		],
 		order_by="creation asc",
 		limit=0,
 	)
@@ -123,9 +135,28 @@ class SyncRun:
 		self.run_id = frappe.generate_hash(length=10)
 		self.counts: dict[str, int] = {}
 		self.started = time.monotonic()
+		self.started_at = time.time()  # the change feed's next cursor
+		self.loaded: dict[str, int] = {}  # queue row -> version when loaded (write-back compares)
+
+	def remember(self, rows) -> list:
+		"""Note the version of each loaded queue row; returns the rows."""
+		self.loaded.update({r.name: r.version or 0 for r in rows})
+		return rows
+
+	def remember_rows_of(self, doctype: str, names: list[str]) -> None:
+		"""Versions of the queue rows of records processed without being loaded as due (a customer of a
+		queued invoice with a Failed row, say); rows created later are not known and stay queued."""
+		self.remember(
+			frappe.get_all(
+				c.SYNC_QUEUE,
+				filters={"reference_doctype": doctype, "reference_name": ("in", names)},
+				fields=["name", "version"],
+				limit=len(names),
+			)
+		)
 
 	def record(self, outcome: Outcome, operation: str = "") -> None:
-		writeback.apply_outcome(outcome, self.run_id, operation)
+		writeback.apply_outcome(outcome, self.run_id, operation, self.loaded)
 		key = f"{outcome.doctype.lower().replace(' ', '_')}s_{outcome.status.lower().replace(' ', '_')}"
 		self.counts[key] = self.counts.get(key, 0) + 1
 		self.done += 1
@@ -135,11 +166,12 @@ class SyncRun:
 	def execute(self) -> dict:
 		try:
 			self.client = get_client()
-			rows = load_due_rows()
+			rows = self.remember(load_due_rows())
 			self.sync_customers(rows)
+			frappe.db.set_single_value(c.SETTINGS, "cdc_cursor", iso(self.started_at))
 			frappe.db.commit()  # nosemgrep: persist customer links before invoices use them
 			# reload: invoices released by phase 1 (their customer just got linked) go out in this run
-			self.sync_invoices(load_due_rows())
+			self.sync_invoices(self.remember(load_due_rows()))
 		except ReconnectRequired as exc:
 			mark_reconnect_required()
 			return {"status": "paused", "reason": exc.user_message(), **self.counts}
@@ -168,22 +200,24 @@ class SyncRun:
 		return [n for n in dict.fromkeys(names) if n not in under_review]
 
 	def customers_changed_in_qbo(self) -> list[str]:
-		"""CDC since the last run: linked QBO customers that were merged away or made inactive."""
-		last = self.settings.last_sync_on
-		if not last or get_datetime(last) < add_to_date(now_datetime(), days=-29):
+		"""CDC since the cursor: linked customers whose QBO record was merged away, deleted or made
+		inactive; every linked customer when the feed cannot say (no cursor, a gap over 29 days, a full
+		answer). The cursor moves to this run's start once phase 1 is done (see execute)."""
+		gone = gone_customer_ids(self.client, parse_iso(self.settings.get("cdc_cursor") or ""), time.time())
+		if gone == []:
 			return []
-		since = get_datetime(last).replace(tzinfo=ZoneInfo(get_system_timezone())).isoformat()
-		changed = self.client.cdc(["Customer"], since).get("Customer", [])
-		gone = [str(r["Id"]) for r in changed if r.get("status") == "Deleted" or r.get("Active") is False]
-		if not gone:
-			return []
-		return frappe.get_all(c.CUSTOMER, filters={c.CUSTOMER_QBO_ID: ("in", gone)}, pluck="name", limit=0)
+		filters = {c.CUSTOMER_QBO_ID: ("is", "set")} if gone is None else {c.CUSTOMER_QBO_ID: ("in", gone)}
+		return frappe.get_all(c.CUSTOMER, filters=filters, pluck="name", limit=0)
 
 	def invoice_customers(self, invoice_names: list[str]) -> list[str]:
+		"""Customers of the queued invoices of the configured company (others are never exported)."""
 		return list(
 			set(
 				frappe.get_all(
-					c.SALES_INVOICE, filters={"name": ("in", invoice_names)}, pluck="customer", limit=0
+					c.SALES_INVOICE,
+					filters={"name": ("in", invoice_names), "company": self.settings.company},
+					pluck="customer",
+					limit=0,
 				)
 			)
 		)
@@ -192,6 +226,7 @@ class SyncRun:
 		names = self.customers_to_sync(rows)
 		if not names:
 			return
+		self.remember_rows_of(c.CUSTOMER, names)
 		customers = adapters.load_customers(names)
 		force_create = set(
 			frappe.get_all(
@@ -234,9 +269,14 @@ class SyncRun:
 
 
 def retry_records(doctype: str, names: list[str]) -> int:
-	"""Put records back in the queue (Failed/Held/anything) for the next run."""
+	"""Put records back in the queue (Failed/Held/anything) for the next run. An invoice of another
+	ERPNext company than the configured one is never queued: it gets a per-record error instead."""
+	from qbo_connector.invoice_sync import refuse_other_company
 	from qbo_connector.queue import enqueue_record
 
+	names = list(names)
+	if doctype == c.SALES_INVOICE:
+		names = [name for name in names if name not in refuse_other_company(names)]
 	for name in names:
 		action = c.ACTION_SYNC
 		if doctype == c.SALES_INVOICE and frappe.db.get_value(doctype, name, "docstatus") == 2:

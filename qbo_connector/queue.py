@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 
 import frappe
+from frappe.utils import now_datetime
 
 from qbo_connector import constants as c
 
@@ -24,19 +25,25 @@ def get_sync_settings() -> tuple[bool, str]:
 
 
 def enqueue_record(doctype: str, name: str, action: str = c.ACTION_SYNC) -> None:
-	"""Insert or refresh the queue row for a document; idempotent and deduplicated by its name."""
+	"""Insert or refresh the queue row for a document; idempotent and deduplicated by its name. Every
+	call raises the row's version, so a run that loaded the row before leaves it queued (write-back is
+	compare-and-set on the version)."""
 	row_name = queue_name(doctype, name)
 	existing = frappe.db.get_value(c.SYNC_QUEUE, row_name, ["action", "status"], as_dict=True)
 	if existing:
 		# A pending Void wins over a Sync; anything else is reset to Queued with the new action.
 		if existing.action == c.ACTION_VOID and action != c.ACTION_VOID:
 			action = c.ACTION_VOID
-		frappe.db.set_value(
-			c.SYNC_QUEUE,
-			row_name,
-			{"action": action, "status": QUEUE_STATUS_QUEUED, "next_attempt_on": None},
-			update_modified=True,
-		)
+		table = frappe.qb.DocType(c.SYNC_QUEUE)
+		(
+			frappe.qb.update(table)
+			.set(table.action, action)
+			.set(table.status, QUEUE_STATUS_QUEUED)
+			.set(table.next_attempt_on, None)
+			.set(table.version, table.version + 1)
+			.set(table.modified, now_datetime())
+			.where(table.name == row_name)
+		).run()
 		return
 	frappe.get_doc(
 		{
@@ -46,6 +53,7 @@ def enqueue_record(doctype: str, name: str, action: str = c.ACTION_SYNC) -> None
 			"reference_name": name,
 			"action": action,
 			"status": QUEUE_STATUS_QUEUED,
+			"version": 1,
 		}
 	).db_insert()
 
@@ -90,13 +98,23 @@ def on_invoice_update_after_submit(doc, method=None) -> None:
 def on_invoice_cancel(doc, method=None) -> None:
 	if not _should_queue_invoice(doc):
 		return
-	if doc.get(c.INVOICE_QBO_ID):
+	if doc.get(c.INVOICE_QBO_ID) or _possibly_in_flight(doc.name):
+		# Not known in QuickBooks yet but a run may be sending it right now: queue a Void. The exporter
+		# looks a Void without QBO id up by DocNumber and voids what it finds (or nothing).
 		enqueue_record(c.SALES_INVOICE, doc.name, c.ACTION_VOID)
 		_mark_invoice_queued(doc)
 	else:
-		# Never exported: nothing to void, just drop any pending create.
+		# Never exported and never going out: nothing to void, just drop any pending row.
 		frappe.db.delete(c.SYNC_QUEUE, {"name": queue_name(c.SALES_INVOICE, doc.name)})
 		set_fields(doc, {c.INVOICE_SYNC_STATUS: ""})
+
+
+def _possibly_in_flight(name: str) -> bool:
+	"""A queue row a run may have loaded (runnable statuses) or that is marked as sent."""
+	row = frappe.db.get_value(
+		c.SYNC_QUEUE, queue_name(c.SALES_INVOICE, name), ["status", "in_flight"], as_dict=True
+	)
+	return bool(row) and (bool(row.in_flight) or row.status in c.RUNNABLE_STATUSES)
 
 
 def _should_queue_invoice(doc) -> bool:

@@ -18,7 +18,7 @@ from qbo_connector.engine.records import (
 	MatchDecision,
 	Outcome,
 )
-from qbo_connector.queue import queue_name
+from qbo_connector.queue import enqueue_record, queue_name
 
 LOG_STATUS = {
 	SYNCED: "Success",
@@ -32,17 +32,22 @@ LOG_STATUS = {
 RETRY_DELAY_MINUTES = 15
 
 
-def apply_outcome(outcome: Outcome, run_id: str, operation: str = "") -> None:
+def apply_outcome(
+	outcome: Outcome, run_id: str, operation: str = "", loaded: dict[str, int] | None = None
+) -> None:
+	"""`loaded`: queue row name -> the version the run loaded it with (compare-and-set: a row changed
+	since, by a user's edit, cancel or retry, stays queued for the next run)."""
+	changed = update_queue_row(outcome, (loaded or {}).get(queue_name(outcome.doctype, outcome.name)))
 	if outcome.doctype == c.CUSTOMER:
-		apply_customer_outcome(outcome)
+		apply_customer_outcome(outcome, changed)
 	else:
-		apply_invoice_outcome(outcome)
-	update_queue_row(outcome)
+		apply_invoice_outcome(outcome, changed)
 	write_log(outcome, run_id, operation)
 
 
-def apply_customer_outcome(outcome: Outcome) -> None:
-	values = {c.CUSTOMER_SYNC_STATUS: outcome.status, c.CUSTOMER_LAST_ERROR: outcome.message or ""}
+def apply_customer_outcome(outcome: Outcome, changed: bool = False) -> None:
+	status = QUEUED if changed else outcome.status
+	values = {c.CUSTOMER_SYNC_STATUS: status, c.CUSTOMER_LAST_ERROR: outcome.message or ""}
 	match_status = outcome.extra.get("match_status")
 	if outcome.qbo_id:
 		values[c.CUSTOMER_QBO_ID] = outcome.qbo_id
@@ -63,8 +68,16 @@ def apply_customer_outcome(outcome: Outcome) -> None:
 		release_waiting_invoices(outcome.name)
 
 
-def apply_invoice_outcome(outcome: Outcome) -> None:
-	values = {c.INVOICE_SYNC_STATUS: outcome.status, c.INVOICE_LAST_ERROR: outcome.message or ""}
+def apply_invoice_outcome(outcome: Outcome, changed: bool = False) -> None:
+	"""The QBO id, SyncToken and number are always kept (a cancel queued meanwhile needs them); the
+	status says Queued when the row changed during the run. A create that landed for an invoice
+	cancelled meanwhile leaves a Void queued."""
+	if outcome.status == SYNCED and not outcome.extra.get("superseded"):
+		if frappe.db.get_value(c.SALES_INVOICE, outcome.name, "docstatus") == 2:
+			enqueue_record(c.SALES_INVOICE, outcome.name, c.ACTION_VOID)
+			changed = True
+	status = QUEUED if changed else outcome.status
+	values = {c.INVOICE_SYNC_STATUS: status, c.INVOICE_LAST_ERROR: outcome.message or ""}
 	if outcome.qbo_id:
 		values[c.INVOICE_QBO_ID] = outcome.qbo_id
 	if outcome.qbo_sync_token:
@@ -76,35 +89,67 @@ def apply_invoice_outcome(outcome: Outcome) -> None:
 	frappe.db.set_value(c.SALES_INVOICE, outcome.name, values, update_modified=False)
 
 
-def update_queue_row(outcome: Outcome) -> None:
-	"""Done -> the row goes; transient -> stays Queued with a later attempt; else it keeps the state."""
+def update_queue_row(outcome: Outcome, loaded_version: int | None) -> bool:
+	"""Compare-and-set on the row's version, under a row lock: done -> the row goes; transient -> it
+	stays Queued with a later attempt; else it keeps the outcome's state. A row that changed since the
+	run loaded it (or appeared during the run) is left queued, only its in-flight mark is cleared.
+	Returns whether the row changed."""
 	row = queue_name(outcome.doctype, outcome.name)
+	current = frappe.db.get_value(c.SYNC_QUEUE, row, ["version", "attempts"], as_dict=True, for_update=True)
+	if current is None:  # no row: nothing queued for this record
+		return False
+	if loaded_version is None or (current.version or 0) != loaded_version:
+		frappe.db.set_value(c.SYNC_QUEUE, row, "in_flight", 0, update_modified=False)
+		return True
 	if outcome.status in (SYNCED, VOIDED):
 		frappe.db.delete(c.SYNC_QUEUE, {"name": row})
-		return
-	attempts = frappe.db.get_value(c.SYNC_QUEUE, row, "attempts")
-	if attempts is None:  # no row: nothing queued for this record
-		return
+		return False
 	values = {"status": outcome.status, "last_error": outcome.message or "", "in_flight": 0}
 	if outcome.status == QUEUED:
-		values["attempts"] = attempts + 1
+		values["attempts"] = (current.attempts or 0) + 1
 		values["next_attempt_on"] = frappe.utils.add_to_date(now_datetime(), minutes=RETRY_DELAY_MINUTES)
 	frappe.db.set_value(c.SYNC_QUEUE, row, values, update_modified=True)
+	return False
 
 
 def write_log(outcome: Outcome, run_id: str, operation: str = "") -> None:
+	"""One row per record and reason (status and message): a repeat raises its count and last-seen
+	time instead of adding a row every run (a Held invoice would add 288 a day on a 5-minute tick)."""
+	status = LOG_STATUS.get(outcome.status, "Failed")
+	message = outcome.message or outcome.extra.get("reason", "")
+	now = now_datetime()
+	existing = frappe.get_all(
+		c.SYNC_LOG,
+		filters={
+			"reference_doctype": outcome.doctype,
+			"reference_name": outcome.name,
+			"status": status,
+			"message": message,
+		},
+		fields=["name", "repeat_count"],
+		limit=1,
+	)
+	values = {
+		"operation": operation or outcome.extra.get("operation", "") or "sync",
+		"qbo_id": outcome.qbo_id,
+		"error_code": outcome.error_code,
+		"run_id": run_id,
+		"detail": outcome.detail,
+		"last_occurred_on": now,
+	}
+	if existing:
+		values["repeat_count"] = (existing[0].repeat_count or 1) + 1
+		frappe.db.set_value(c.SYNC_LOG, existing[0].name, values, update_modified=True)
+		return
 	frappe.get_doc(
 		{
 			"doctype": c.SYNC_LOG,
 			"reference_doctype": outcome.doctype,
 			"reference_name": outcome.name,
-			"operation": operation or outcome.extra.get("operation", "") or "sync",
-			"status": LOG_STATUS.get(outcome.status, "Failed"),
-			"qbo_id": outcome.qbo_id,
-			"error_code": outcome.error_code,
-			"run_id": run_id,
-			"message": outcome.message or outcome.extra.get("reason", ""),
-			"detail": outcome.detail,
+			"status": status,
+			"message": message,
+			"repeat_count": 1,
+			**values,
 		}
 	).db_insert()
 

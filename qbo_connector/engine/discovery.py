@@ -1,9 +1,12 @@
 """What the export needs to know about the QBO company, read once per run: country (US tax or tax
-codes), currencies, Automated Sales Tax, and the ids behind the item and tax-code names users typed."""
+codes), currencies, Automated Sales Tax, the ids behind the item and tax-code names users typed, and (outside
+the US) the zero-rated, exempt and no-tax codes: tax codes whose sales rates are all 0%."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from qbo_connector.engine.client import QBOClient
 from qbo_connector.engine.invoices import ExportSettings, QBOFacts
@@ -16,6 +19,8 @@ class ExportChoices:
 	default_item: str = "Services"
 	rounding_item: str = ""
 	default_tax_code: str = ""
+	zero_tax_code: str = ""  # non-US: zero-rated code by name or id; empty: mapped or discovered
+	exempt_tax_code: str = ""  # non-US: exempt code by name or id; empty: mapped or discovered
 	item_map: dict[str, str] = field(default_factory=dict)  # ERPNext item code -> QBO item name/id
 	tax_map: dict[str, str] = field(default_factory=dict)  # template/account -> QBO tax code name/id
 	amend_policy: str = "update"
@@ -33,6 +38,70 @@ def resolve(value: str, by_name: dict[str, str], ids: set[str]) -> str:
 	return value if value in ids else by_name.get(value.lower(), "")
 
 
+# How a 0% sales tax code says what it is, in code names as QuickBooks sets them up (UK "0.0% Z", "Exempt",
+# "No VAT"; AU "GST Free", "Input Taxed"; CA "Zero-rated", "Exempt"); EC/reverse-charge codes are not for
+# domestic sales.
+EXEMPT_NAME = re.compile(r"exempt|input[- ]taxed|\b(E|INP)\b", re.IGNORECASE)
+NO_TAX_NAME = re.compile(r"no (vat|gst|tax)|out of scope|outside|not applicable|\bN/?A\b", re.IGNORECASE)
+ZERO_NAME = re.compile(r"zero|gst[- ]free|\b(Z|FRE)\b", re.IGNORECASE)
+ZERO_PERCENT = re.compile(r"(^|\s)0(\.0+)?\s*%")
+SPECIAL = re.compile(r"reverse|\bRC\b|purchase|\bEC[GS]?\b|\bEU\b|import|postponed", re.IGNORECASE)
+
+
+@dataclass
+class ZeroCodes:
+	"""Non-US sales tax codes whose rates are all 0%, by what their names say."""
+
+	all: frozenset[str] = frozenset()
+	zero_rated: str = ""
+	exempt: str = ""
+	no_tax: str = ""
+
+
+def sales_rates(code: dict, rates: dict[str, Decimal]) -> list[Decimal] | None:
+	"""The code's sales rates in percent; None when it has no sales rate (purchase-only) or one is unknown."""
+	details = (code.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
+	ids = [str((d.get("TaxRateRef") or {}).get("value", "")) for d in details]
+	if not ids or any(i not in rates for i in ids):
+		return None
+	return [rates[i] for i in ids]
+
+
+def rate_values(rows: list[dict]) -> dict[str, Decimal]:
+	out = {}
+	for row in rows:
+		try:
+			out[str(row["Id"])] = Decimal(str(row.get("RateValue", "")))
+		except (InvalidOperation, KeyError):
+			continue
+	return out
+
+
+def find_zero_codes(codes: list[dict], rates: dict[str, Decimal], preferred: list[str]) -> ZeroCodes:
+	"""Codes whose every sales rate is 0%; the zero-rated, exempt and no-tax ones chosen by name. Codes in
+	`preferred` (the user's Tax Mappings, in order) win over the others of their kind."""
+	zero = {}
+	for code in codes:
+		values = sales_rates(code, rates)
+		if code.get("Active", True) and values is not None and not any(values):
+			zero[str(code["Id"])] = f"{code.get('Name', '')} {code.get('Description', '')}"
+	order = [c for c in dict.fromkeys(preferred) if c in zero] + sorted(zero, key=lambda c: (len(c), c))
+
+	def first(test) -> str:
+		return next((c for c in dict.fromkeys(order) if test(zero[c])), "")
+
+	def plain(name: str) -> bool:
+		return not (EXEMPT_NAME.search(name) or NO_TAX_NAME.search(name) or SPECIAL.search(name))
+
+	return ZeroCodes(
+		all=frozenset(zero),
+		exempt=first(lambda name: bool(EXEMPT_NAME.search(name)) and not SPECIAL.search(name)),
+		no_tax=first(lambda name: bool(NO_TAX_NAME.search(name)) and not SPECIAL.search(name)),
+		zero_rated=first(lambda name: bool(ZERO_NAME.search(name)) and plain(name))
+		or first(lambda name: bool(ZERO_PERCENT.search(name)) and plain(name)),
+	)
+
+
 def discover_export_settings(client: QBOClient, choices: ExportChoices) -> tuple[ExportSettings, QBOFacts]:
 	prefs = client.preferences()
 	company = client.company_info()
@@ -43,19 +112,31 @@ def discover_export_settings(client: QBOClient, choices: ExportChoices) -> tuple
 	codes = client.query_all("TaxCode")
 	code_ids = {str(t["Id"]) for t in codes}
 	code_names = {str(t.get("Name", "")).lower(): str(t["Id"]) for t in codes}
+	us_company = (company.get("Country") or "US") in ("US", "USA")
 	# ERPNext payment terms templates go out as the QBO term of the same name, when there is one
 	terms = {str(t.get("Name", "")).lower(): str(t["Id"]) for t in client.query_all("Term")}
 	default_item = resolve(choices.default_item, item_names, item_ids)
 	item_map = {code: resolve(name, item_names, item_ids) for code, name in choices.item_map.items()}
 	tax_map = {key: resolve(name, code_names, code_ids) for key, name in choices.tax_map.items()}
+	zero = ZeroCodes()
+	if not us_company:
+		# Intuit, "Manage sales tax for non-US locales": a line's TaxCode references rates in its
+		# SalesTaxRateList, and QuickBooks taxes the line at those rates. A line without tax must
+		# therefore carry a code whose rates are all 0%, never the standard one.
+		rates = rate_values(client.query_all("TaxRate"))
+		zero = find_zero_codes(codes, rates, [v for v in tax_map.values() if v])
 	settings = ExportSettings(
-		us_company=(company.get("Country") or "US") in ("US", "USA"),
+		us_company=us_company,
 		home_currency=(currency.get("HomeCurrency") or {}).get("value", "USD"),
 		multicurrency=bool(currency.get("MultiCurrencyEnabled")),
 		default_item_id=default_item,
 		item_map={k: v for k, v in item_map.items() if v},
 		tax_map={k: v for k, v in tax_map.items() if v},
 		default_tax_code=resolve(choices.default_tax_code, code_names, code_ids),
+		zero_tax_code=resolve(choices.zero_tax_code, code_names, code_ids) or zero.zero_rated,
+		exempt_tax_code=resolve(choices.exempt_tax_code, code_names, code_ids) or zero.exempt,
+		rounding_tax_code=zero.no_tax,
+		zero_tax_codes=zero.all,
 		automated_sales_tax=bool((prefs.get("TaxPrefs") or {}).get("PartnerTaxEnabled")),
 		amend_policy=choices.amend_policy,
 		currency_policy=choices.currency_policy,

@@ -36,7 +36,6 @@ DOC_NUMBER_MAX = 21
 MAX_TAXABLE_LINES = 750
 DESCRIPTION_MAX = 4000
 PRIVATE_NOTE_MAX = 4000
-MEMO_MAX = 1000
 ADDRESS_LINE_MAX = 500
 US_TAX, US_NON = "TAX", "NON"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -53,8 +52,10 @@ class ExportSettings:
 	item_map: dict[str, str] = field(default_factory=dict)  # ERPNext item code -> QBO Item Id
 	tax_map: dict[str, str] = field(default_factory=dict)  # tax template or account -> QBO TaxCode Id
 	default_tax_code: str = ""  # non-US: taxed lines without a mapping; US: the sales tax code
-	zero_tax_code: str = ""  # non-US: code for lines of an invoice without taxes (zero-rated/exempt)
-	zero_tax_codes: frozenset[str] = frozenset()  # non-US codes that carry no tax
+	zero_tax_code: str = ""  # non-US: the zero-rated code, for lines of an invoice without taxes
+	exempt_tax_code: str = ""  # non-US: the exempt code (named in reasons; used when mapped)
+	rounding_tax_code: str = ""  # non-US: code of the rounding line (no VAT / out of scope, or zero-rated)
+	zero_tax_codes: frozenset[str] = frozenset()  # non-US codes whose sales rates are all 0%
 	automated_sales_tax: bool = False  # US AST: send TotalTax as an override, no TxnTaxCodeRef
 	amend_policy: str = "update"  # "update" the same QBO invoice, or "void_and_create"
 	currency_policy: str = "error"  # "error", or "per_currency_customer"
@@ -128,6 +129,20 @@ def map_address(text: str) -> dict | None:
 	return {f"Line{i + 1}": line for i, line in enumerate(lines)} or None
 
 
+def private_note(inv: ERPInvoice) -> str:
+	"""The internal note: the full ERPNext name, what it amends or returns, and ERPNext's Remarks.
+	Remarks are internal in ERPNext, so they never go to CustomerMemo (printed on the customer's invoice)."""
+	note = [f"ERPNext Sales Invoice {clean_text(inv.name, 200)}"]
+	if inv.amended_from:
+		note.append(f"amends {clean_text(inv.amended_from, 200)}")
+	if inv.return_against:
+		note.append(f"return against {clean_text(inv.return_against, 200)}")
+	remarks = clean_text(inv.remarks, PRIVATE_NOTE_MAX)
+	if remarks and remarks != "No Remarks":
+		note.append(f"Remarks: {remarks}")
+	return clean_text("; ".join(note), PRIVATE_NOTE_MAX)
+
+
 def map_header(inv: ERPInvoice, settings: ExportSettings, doc_number: str, reasons: list[str]) -> dict:
 	"""DocNumber, dates, terms, addresses, memo and the private note with the full ERPNext name."""
 	header = {
@@ -140,14 +155,7 @@ def map_header(inv: ERPInvoice, settings: ExportSettings, doc_number: str, reaso
 			header["DueDate"] = due
 		if inv.payment_terms and settings.terms_map.get(inv.payment_terms):
 			header["SalesTermRef"] = {"value": settings.terms_map[inv.payment_terms]}
-	note = [f"ERPNext Sales Invoice {clean_text(inv.name, 200)}"]
-	if inv.amended_from:
-		note.append(f"amends {clean_text(inv.amended_from, 200)}")
-	if inv.return_against:
-		note.append(f"return against {clean_text(inv.return_against, 200)}")
-	header["PrivateNote"] = clean_text("; ".join(note), PRIVATE_NOTE_MAX)
-	if inv.remarks and inv.remarks.strip() and inv.remarks.strip() != "No Remarks":
-		header["CustomerMemo"] = {"value": clean_text(inv.remarks, MEMO_MAX)}
+	header["PrivateNote"] = private_note(inv)
 	for key, text in (("BillAddr", inv.billing_address), ("ShipAddr", inv.shipping_address)):
 		address = map_address(text)
 		if address:
@@ -180,15 +188,38 @@ def resolve_tax_code(inv: ERPInvoice, line: InvoiceLine, settings: ExportSetting
 		reasons.append(f"Item tax template '{line.item_tax_template}' has no QuickBooks tax code.")
 		return ""
 	if not inv.taxes:
-		code = settings.zero_tax_code or settings.default_tax_code
-		if not code:
-			reasons.append("The invoice has no taxes and no zero-rated QuickBooks tax code is set.")
-		return code
+		if not settings.zero_tax_code:
+			reasons.append(no_zero_code_reason("The invoice has no taxes", settings))
+		return settings.zero_tax_code
 	keys = [inv.taxes_and_charges] + [t.account_head for t in inv.taxes]
 	code = next((tax_map[k] for k in keys if k and k in tax_map), settings.default_tax_code)
 	if not code:
 		template = inv.taxes_and_charges or inv.taxes[0].account_head
 		reasons.append(f"Tax template '{template}' has no QuickBooks tax code.")
+	return code
+
+
+def no_zero_code_reason(what: str, settings: ExportSettings) -> str:
+	"""Never the standard code with no tax: QuickBooks would charge its rate (or report the sale under it)."""
+	exempt = (
+		f" QuickBooks has an exempt code (id {settings.exempt_tax_code}): map it in Tax Mappings if these "
+		"sales are exempt."
+		if settings.exempt_tax_code
+		else ""
+	)
+	return (
+		f"{what}, but no zero-rated QuickBooks tax code (a code whose rates are all 0%) was found or mapped; "
+		f"add one in QuickBooks or map one in Tax Mappings.{exempt}"
+	)
+
+
+def rounding_tax_code(settings: ExportSettings, reasons: list[str]) -> str:
+	"""The rounding line's code: NON in the US; elsewhere a no-VAT code, else the zero-rated one."""
+	if settings.us_company:
+		return US_NON
+	code = settings.rounding_tax_code or settings.zero_tax_code
+	if not code:
+		reasons.append(no_zero_code_reason("The invoice has a rounding adjustment", settings))
 	return code
 
 
@@ -225,7 +256,7 @@ def map_lines(inv: ERPInvoice, items: list[str], codes: list[str], amounts: Amou
 			}
 		)
 	if amounts.rounding:
-		no_tax = US_NON if settings.us_company else settings.zero_tax_code or settings.default_tax_code
+		no_tax = rounding_tax_code(settings, [])
 		detail = {"ItemRef": {"value": settings.rounding_item_id}, "Qty": 1.0}
 		detail.update({"UnitPrice": float(amounts.rounding), "TaxCodeRef": {"value": no_tax}})
 		lines.append(
@@ -357,9 +388,15 @@ def prepare(
 	except AmountProblem as problem:
 		reasons.append(str(problem))
 		amounts = None
+	if amounts and amounts.rounding:
+		rounding_tax_code(settings, reasons)
 	if amounts and not reasons:
 		payload.update(map_taxes(inv, settings, amounts, reasons))
 		payload["Line"] = map_lines(inv, items, codes, amounts, settings)
+		if amounts.discount:
+			# ERPNext takes its discount off before tax (the tax rows are computed on the discounted net);
+			# Invoice.ApplyTaxAfterDiscount=true asks QuickBooks to do the same.
+			payload["ApplyTaxAfterDiscount"] = True
 		check_line_count(payload["Line"], any(taxable) or bool(amounts.tax_total), reasons)
 	if waiting:
 		raise Hold([waiting, *reasons], wait_status if not reasons else HELD)
@@ -390,8 +427,7 @@ def sparse_changes(inv: ERPInvoice) -> dict:
 	due = parse_date(inv.due_date, "The due date", reasons, False)
 	if due and not inv.is_return:
 		changes["DueDate"] = due
-	if inv.remarks and inv.remarks.strip() and inv.remarks.strip() != "No Remarks":
-		changes["CustomerMemo"] = {"value": clean_text(inv.remarks, MEMO_MAX)}
+	changes["PrivateNote"] = private_note(inv)
 	if reasons:
 		raise Hold(reasons)
 	return changes

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from qbo_connector.sandbox import faults, ops
+from qbo_connector.sandbox import faults, ops, taxservice
 from qbo_connector.sandbox.entities import BY_PATH, CANONICAL, SPECS
 from qbo_connector.sandbox.limits import ScriptedFault
 from qbo_connector.sandbox.wire import Request, Response
@@ -47,6 +47,10 @@ def classify(request: Request, parts: list[str]) -> str:
 		return head
 	if head in ("companyinfo", "preferences") and request.method == "GET":
 		return "read"
+	if head == "exchangerate" and request.method == "GET" and len(parts) == 1:
+		return "read"  # ExchangeRate reference: GET /exchangerate?sourcecurrencycode=EUR
+	if head == "taxservice" and request.method == "POST" and parts[1:] and parts[1].lower() == "taxcode":
+		return "create"  # TaxService reference: POST /taxservice/taxcode
 	if request.method == "GET":
 		return "read" if len(parts) == 2 else "unknown"
 	if request.method != "POST" or len(parts) != 1:
@@ -108,6 +112,11 @@ def dispatch(sandbox, request: Request, realm, parts: list[str]) -> Response:
 		return Response.json(200, {"BatchItemResponse": run_batch(request, realm), "time": stamp})
 	if head == "companyinfo" and request.method == "GET" and parts[1:] == [realm.realm_id]:
 		return Response.json(200, {"CompanyInfo": ops.read(realm, "CompanyInfo", ""), "time": stamp})
+	if head == "taxservice" and request.kind == "create":
+		return Response.json(200, taxservice.create_tax_code(realm, request.json()))
+	if head == "exchangerate" and request.method == "GET" and len(parts) == 1:
+		rate = ops.read(realm, "ExchangeRate", request.param("sourcecurrencycode"))
+		return Response.json(200, {"ExchangeRate": rate, "time": stamp})
 	spec = BY_PATH.get(head)
 	if spec is None or request.kind == "unknown" or (head == "companyinfo"):
 		raise faults.unsupported(f"{request.method} /{'/'.join(parts)}", status=400)
@@ -131,6 +140,10 @@ def write(realm, entity: str, operation: str, body, options: dict) -> dict:
 		raise faults.invalid_property(f"the request body for {entity} must be a JSON object")
 	if operation == "create":
 		return ops.create(realm, entity, body, options)
+	if operation == "update" and options.get(
+		"void"
+	):  # Payment and SalesReceipt: ?operation=update&include=void
+		return ops.void(realm, entity, body)
 	if operation == "update":
 		return ops.update(realm, entity, body, options)
 	if operation == "delete":

@@ -9,11 +9,12 @@ from qbo_connector.sandbox.seed import SeedError
 
 
 def run(args) -> int:
+	from qbo_connector.sandbox.samples import sample_seed
 	from qbo_connector.sandbox.server import Sandbox
 
 	try:
 		sandbox = Sandbox(
-			seed=args.seed,
+			seed=args.seed or sample_seed(getattr(args, "sample", None) or "us"),
 			limits=args.limits,
 			time_scale=args.time_scale,
 			host=args.host,
@@ -28,6 +29,7 @@ def run(args) -> int:
 		return fail(str(exc))
 	client_id, client_secret = sandbox.default_client
 	print(f"QuickBooks Online sandbox listening on {sandbox.url}")
+	print(f"  company:        {next(iter(sandbox.realms.values())).company['CompanyName']}")
 	print(
 		f"  realm id:       {sandbox.realm_ids[0]}"
 		+ (f" (all: {', '.join(sandbox.realm_ids)})" if len(sandbox.realm_ids) > 1 else "")

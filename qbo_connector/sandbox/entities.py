@@ -23,6 +23,7 @@ PERSON = (
 )
 TXN = ("DocNumber", "TxnDate", "DueDate", "CustomerRef", "TotalAmt", "Balance", "CurrencyRef", "PrivateNote")
 NAMED = ("Name", "Active", "FullyQualifiedName")
+SALE = (*TXN, "DepositToAccountRef", "PaymentMethodRef", "ClassRef", "DepartmentRef")
 
 # Fields the server computes; a client may send them (python-quickbooks does) but they are never stored as sent.
 READ_ONLY = frozenset(
@@ -43,6 +44,15 @@ READ_ONLY = frozenset(
 		"RemainingCredit",
 		"UnappliedAmt",
 		"time",
+		# Account: "read only, system defined" in Intuit's Account reference
+		# (https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/account).
+		"Classification",
+		"SubAccount",
+		"CurrentBalance",
+		"CurrentBalanceWithSubAccounts",
+		# Class / Department: SubClass and SubDepartment follow ParentRef (Class and Department references).
+		"SubClass",
+		"SubDepartment",
 	}
 )
 
@@ -100,22 +110,48 @@ SPECS = {
 		_spec("Employee", "name", (*PERSON, "EmployeeNumber"), name_list=True),
 		_spec("Item", "item", (*NAMED, "Type", "Sku", "ParentRef", "QtyOnHand", "UnitPrice"), name_list=True),
 		_spec(
-			"Account", "account", (*NAMED, "AccountType", "AccountSubType", "Classification", "CurrencyRef")
+			"Account",
+			"account",
+			(
+				*NAMED,
+				"AccountType",
+				"AccountSubType",
+				"Classification",
+				"CurrencyRef",
+				"AcctNum",
+				"ParentRef",
+			),
 		),
-		_spec("Class", "class", NAMED, name_list=True),
-		_spec("Department", "department", NAMED, name_list=True),
-		_spec("Term", "term", (*NAMED, "DueDays"), name_list=True),
+		_spec("Class", "class", (*NAMED, "ParentRef", "SubClass"), name_list=True),
+		_spec("Department", "department", (*NAMED, "ParentRef", "SubDepartment"), name_list=True),
+		_spec("Term", "term", (*NAMED, "DueDays", "Type"), name_list=True),
+		_spec("PaymentMethod", "paymentmethod", (*NAMED, "Type"), name_list=True),
+		_spec("TaxAgency", "taxagency", ("DisplayName", "Active"), name_list=True, cdc=False),
 		_spec(
 			"TaxCode", "taxcode", (*NAMED, "Taxable", "TaxGroup"), writable=False, name_list=True, cdc=False
 		),
 		_spec("TaxRate", "taxrate", (*NAMED, "RateValue"), writable=False, name_list=True, cdc=False),
 		_spec("Invoice", "txn", TXN, deletable=True, voidable=True),
 		_spec("CreditMemo", "txn", TXN, deletable=True, voidable=True),
+		_spec("SalesReceipt", "txn", SALE, deletable=True, voidable=True),
+		_spec("RefundReceipt", "txn", SALE, deletable=True),
+		_spec("Estimate", "txn", (*SALE, "TxnStatus", "ExpirationDate"), deletable=True),
+		_spec(
+			"Deposit", "txn", ("TxnDate", "TotalAmt", "DepositToAccountRef", "CurrencyRef"), deletable=True
+		),
 		_spec(
 			"Payment",
 			"txn",
 			("TxnDate", "CustomerRef", "TotalAmt", "UnappliedAmt", "CurrencyRef"),
 			deletable=True,
+			voidable=True,
+		),
+		_spec("CompanyCurrency", "currency", ("Code", "Name", "Active"), cdc=False),
+		_spec(
+			"ExchangeRate",
+			"exchangerate",
+			("SourceCurrencyCode", "TargetCurrencyCode", "AsOfDate"),
+			cdc=False,
 		),
 		_spec("CompanyInfo", "company", ("CompanyName", "Country"), writable=False, cdc=False),
 		_spec("Preferences", "preferences", (), writable=False, cdc=False),
@@ -124,7 +160,10 @@ SPECS = {
 BY_PATH = {spec.path: spec for spec in SPECS.values()}
 CANONICAL = {name.lower(): name for name in SPECS}
 NAME_LISTS = ("Customer", "Vendor", "Employee")
-TRANSACTIONS = ("Invoice", "CreditMemo", "Payment")
+TRANSACTIONS = ("Invoice", "CreditMemo", "Payment", "SalesReceipt", "RefundReceipt", "Estimate", "Deposit")
+# The transactions that move a customer's open balance (accounts receivable).
+RECEIVABLES = ("Invoice", "CreditMemo", "Payment")
+SALES_FORMS = ("Invoice", "CreditMemo", "SalesReceipt", "RefundReceipt", "Estimate")
 
 # Where a reference points, by the key that holds it.
 REFERENCE_TARGETS = {
@@ -145,4 +184,8 @@ REFERENCE_TARGETS = {
 	"DepositToAccountRef": "Account",
 	"ARAccountRef": "Account",
 	"DiscountAccountRef": "Account",
+	"AccountRef": "Account",
+	"ItemAccountRef": "Account",
+	"PaymentMethodRef": "PaymentMethod",
+	"AgencyRef": "TaxAgency",
 }

@@ -1,8 +1,14 @@
 """Intuit's per-realm throttles and the scripted faults tests ask for.
 
-Limits (when `mode == "intuit"`): 500 requests per minute, 10 requests in flight and 40 batch requests per
-minute, each per realm, in virtual time. A refused request is not counted. 429 bodies alternate JSON / XML
-by default (`throttle_format`: "alternate" | "json" | "xml")."""
+Limits (when `mode == "intuit"`): 500 requests per minute, 10 requests per second, 10 requests in flight and
+40 batch requests per minute, each per realm, in virtual time. A refused request is not counted. 429 bodies
+alternate JSON / XML by default (`throttle_format`: "alternate" | "json" | "xml").
+
+Intuit, "API call limits and throttles" (https://developer.intuit.com/app/developer/qbo/docs/learn/
+limits-and-throttles), sandbox and production servers alike: "500 requests per minute per realm ID", "10
+requests per second, per realm ID and app", batch "Throttled at 40 Batch requests per minute, per realm ID and
+app"; HTTP 429 when throttling occurs. In-flight limit: Intuit blog 2016-08-08 "Concurrent API use" (more than
+10 concurrent requests to the same realmId get 429). The sandbox counts per realm, not per realm and app."""
 
 from __future__ import annotations
 
@@ -13,12 +19,14 @@ from dataclasses import dataclass
 from qbo_connector.sandbox.clock import Clock
 
 WINDOW = 60.0
+SECOND = 1.0
 FAULT_KINDS = ("429", "429xml", "500", "503", "timeout")
 
 
 @dataclass
 class Limits:
 	requests_per_minute: int = 500
+	requests_per_second: int = 10  # 0 turns the per-second throttle off
 	concurrent: int = 10
 	batches_per_minute: int = 40
 
@@ -61,6 +69,7 @@ class Limiter:
 		self.latency = 0.0  # real seconds every API request takes (for concurrency tests and demos)
 		self._lock = threading.Lock()
 		self._recent: dict[str, deque] = defaultdict(deque)
+		self._second: dict[str, deque] = defaultdict(deque)
 		self._batches: dict[str, deque] = defaultdict(deque)
 		self._in_flight: dict[str, int] = defaultdict(int)
 		self._throttles = 0
@@ -73,19 +82,26 @@ class Limiter:
 				return False
 			now = self.clock.now()
 			self._recent[realm].append(now)
+			self._second[realm].append(now)
 			if is_batch:
 				self._batches[realm].append(now)
 			self._in_flight[realm] += 1
 			return True
 
 	def breached(self, realm: str, is_batch: bool) -> bool:
-		horizon = self.clock.now() - WINDOW
-		for window in (self._recent[realm], self._batches[realm]):
-			while window and window[0] <= horizon:
+		now = self.clock.now()
+		for window, span in (
+			(self._recent[realm], WINDOW),
+			(self._batches[realm], WINDOW),
+			(self._second[realm], SECOND),
+		):
+			while window and window[0] <= now - span:
 				window.popleft()
+		per_second = self.limits.requests_per_second
 		return (
 			self._in_flight[realm] >= self.limits.concurrent
 			or len(self._recent[realm]) >= self.limits.requests_per_minute
+			or (per_second > 0 and len(self._second[realm]) >= per_second)
 			or (is_batch and len(self._batches[realm]) >= self.limits.batches_per_minute)
 		)
 
@@ -112,6 +128,7 @@ class Limiter:
 	def reset(self) -> None:
 		with self._lock:
 			self._recent.clear()
+			self._second.clear()
 			self._batches.clear()
 			self._throttles = 0
 			self.scripted = []

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import copy
 
-from qbo_connector.sandbox import faults, query, rules, txns
+from qbo_connector.sandbox import currency, faults, lists, query, rules, txns
 from qbo_connector.sandbox.clock import parse_instant
-from qbo_connector.sandbox.entities import CANONICAL, NAME_LISTS, SPECS, TRANSACTIONS, Spec
+from qbo_connector.sandbox.entities import CANONICAL, NAME_LISTS, RECEIVABLES, SALES_FORMS, SPECS, Spec
 from qbo_connector.sandbox.state import Realm
 
 CDC_WINDOW = 30 * 86400
@@ -24,6 +24,8 @@ def spec_for(name: str) -> Spec:
 def read(realm: Realm, entity: str, ident: str) -> dict:
 	if entity in ("CompanyInfo", "Preferences"):
 		return copy.deepcopy(realm.all(entity)[0])
+	if entity == "ExchangeRate":
+		return currency.read_rate(realm, ident)
 	found = realm.get(entity, ident)
 	if found is None:
 		raise faults.not_found(entity, ident)
@@ -34,17 +36,21 @@ def prepare(realm: Realm, entity: str, obj: dict, existing: dict | None, options
 	rules.check_references(realm, entity, obj)
 	if entity in NAME_LISTS:
 		return rules.prepare_person(realm, entity, obj, existing)
-	if entity in ("Invoice", "CreditMemo"):
+	if entity in SALES_FORMS:
 		return txns.prepare_sale(realm, entity, obj, existing, options)
 	if entity == "Payment":
 		return txns.prepare_payment(realm, obj, existing)
-	return rules.prepare_named(realm, entity, obj, existing)
+	if entity == "Deposit":
+		return currency.prepare_deposit(realm, obj, existing)
+	return lists.prepare(realm, entity, obj, existing)
 
 
 def create(
 	realm: Realm, entity: str, body: dict, options: dict | None = None, ident: str | None = None
 ) -> dict:
 	spec = spec_for(entity)
+	if entity == "ExchangeRate":
+		return currency.update_rate(realm, body)
 	if not spec.writable and ident is None:
 		raise faults.unsupported(f"create for entity {entity}")
 	if not isinstance(body, dict):
@@ -55,7 +61,10 @@ def create(
 	obj = prepare(realm, entity, obj, None, options or {})
 	obj.update({"domain": "QBO", "sparse": False, "SyncToken": "0", "MetaData": realm.metadata()})
 	realm.store(entity, obj)
-	after_change(realm, entity, obj, None)
+	if entity in ("Invoice", "CreditMemo"):  # nothing links to a new sale yet: its balance adds up directly
+		txns.add_to_balance(realm, obj, 1 if entity == "Invoice" else -1)
+	else:
+		after_change(realm, entity, obj, None)
 	return copy.deepcopy(obj)
 
 
@@ -77,6 +86,8 @@ def update(realm: Realm, entity: str, body: dict, options: dict | None = None) -
 	spec = spec_for(entity)
 	if entity == "Preferences":
 		return update_preferences(realm, body)
+	if entity == "ExchangeRate":
+		return currency.update_rate(realm, body)
 	if not spec.writable:
 		raise faults.unsupported(f"update for entity {entity}")
 	rules.check_properties(entity, body)
@@ -116,9 +127,8 @@ def update_preferences(realm: Realm, body: dict) -> dict:
 
 
 def after_change(realm: Realm, entity: str, obj: dict, previous: dict | None) -> None:
-	if entity in ("Invoice", "CreditMemo") and previous is None:
-		txns.add_to_balance(realm, obj, 1 if entity == "Invoice" else -1)  # nothing links to a new sale yet
-	elif entity in TRANSACTIONS:
+	"""After a receivable changed (or went): its customers' open balances, recomputed from their transactions."""
+	if entity in RECEIVABLES:
 		customers = {
 			(obj.get("CustomerRef") or {}).get("value"),
 			((previous or {}).get("CustomerRef") or {}).get("value"),
@@ -135,29 +145,30 @@ def delete(realm: Realm, entity: str, body: dict) -> dict:
 		raise faults.business("This transaction has payments applied; unlink them or void it instead.")
 	realm.remove(entity, existing["Id"])
 	realm.voided.discard((entity, existing["Id"]))
-	after_change(realm, entity, existing, None)
+	after_change(realm, entity, existing, existing)
 	return {"status": "Deleted", "domain": "QBO", "Id": existing["Id"]}
 
 
 def void(realm: Realm, entity: str, body: dict) -> dict:
+	"""Invoice (?operation=void), CreditMemo, and SalesReceipt and Payment (?operation=update&include=void, as
+	Intuit's SalesReceipt and Payment references give it): the record stays, its amounts go to zero, "Voided"
+	leads its PrivateNote. A voided Payment keeps no lines, so what it paid is open again (a guess at the shape)."""
 	spec = spec_for(entity)
 	if not spec.voidable:
 		raise faults.unsupported(f"void for entity {entity}")
 	existing = current(realm, entity, body)
 	if (entity, existing["Id"]) in realm.voided:
 		raise faults.business("This transaction is already voided.")
-	if existing.get("LinkedTxn"):
+	if existing.get("LinkedTxn") and entity == "Invoice":
 		raise faults.business("This transaction has payments applied; unlink them before voiding it.")
 	obj = copy.deepcopy(existing)
-	for line in obj["Line"]:
-		line["Amount"] = 0.0
-		detail = line.get(txns.SALES)
-		if detail:
-			detail.pop("Qty", None)
-			detail.pop("UnitPrice", None)
-	code = existing.get("TxnTaxDetail", {}).get("TxnTaxCodeRef")
-	obj["TxnTaxDetail"] = {**({"TxnTaxCodeRef": code} if code else {}), "TotalTax": 0.0}
-	obj["TotalAmt"] = obj["Balance"] = 0.0
+	if entity == "Payment":
+		obj["Line"], obj["UnappliedAmt"] = [], 0.0
+	else:
+		zero_sale(obj)
+	obj["TotalAmt"] = 0.0
+	if "Balance" in obj:
+		obj["Balance"] = 0.0
 	obj.pop("HomeTotalAmt", None)
 	obj["PrivateNote"] = "Voided" + (f" - {existing['PrivateNote']}" if existing.get("PrivateNote") else "")
 	txns.bump(realm, entity, obj)
@@ -166,12 +177,26 @@ def void(realm: Realm, entity: str, body: dict) -> dict:
 	return copy.deepcopy(obj)
 
 
+def zero_sale(obj: dict) -> None:
+	for line in obj["Line"]:
+		line["Amount"] = 0.0
+		detail = line.get(txns.SALES)
+		if detail:
+			detail.pop("Qty", None)
+			detail.pop("UnitPrice", None)
+	code = obj.get("TxnTaxDetail", {}).get("TxnTaxCodeRef")
+	obj["TxnTaxDetail"] = {**({"TxnTaxCodeRef": code} if code else {}), "TotalTax": 0.0}
+	if "RemainingCredit" in obj:
+		obj["RemainingCredit"] = 0.0
+
+
 def run_query(realm: Realm, text: str) -> dict:
 	parsed = query.parse(text)
 	entity = CANONICAL.get(parsed.entity.lower())
 	spec = SPECS.get(entity or "")
 	query.check(parsed, CANONICAL, spec.queryable if spec else frozenset())
-	return query.run(parsed, realm.all(parsed.entity), active_only=spec.name_list)
+	rows = currency.rate_rows(realm) if parsed.entity == "ExchangeRate" else realm.all(parsed.entity)
+	return query.run(parsed, rows, active_only=spec.name_list)
 
 
 def changed_since(realm: Realm, entities: str, since: str, now: float) -> list[dict]:

@@ -1,8 +1,14 @@
 """The QBO query language: parse, validate against an entity's queryable fields, and run over rows.
 
-SELECT * | COUNT(*) | f1, f2 FROM Entity [WHERE c AND c ...] [ORDERBY f [ASC|DESC], ...]
+SELECT * | *, f1 | COUNT(*) | f1, f2 FROM Entity [WHERE c AND c ...] [ORDER BY | ORDERBY f [ASC|DESC], ...]
 [STARTPOSITION n] [MAXRESULTS n]. Conditions: =, <, >, <=, >=, IN (...), LIKE '%x%'. No OR, no NOT, no
-parentheses. Keywords, field names and string values compare case-insensitively, as Intuit documents."""
+parentheses. Keywords, field names and string values compare case-insensitively, as Intuit documents.
+
+Intuit, "Query operations and syntax"
+(https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/data-queries):
+the select statement is `SELECT * | count(*) FROM IntuitEntity [WHERE WhereClause] [ORDERBY OrderByClause]
+[STARTPOSITION Number] [MAXRESULTS Number]`; operators IN, =, <, >, <=, >=, LIKE ('%' only); multiple
+filters joined with AND, no OR; one entity per query; MAXRESULTS at most 1000, default 100."""
 
 from __future__ import annotations
 
@@ -156,7 +162,12 @@ class Parser:
 
 	def projection(self) -> tuple[list[str] | None, bool]:
 		if self.peek() == ("punct", "*"):
+			# `*, Sku`: python-quickbooks 0.9.12 Item.all() names Sku next to `*` (its comment: QBO returns Sku
+			# only when asked). `*` already returns every property here, so the extra names add nothing.
 			self.pos += 1
+			while self.peek() == ("punct", ","):
+				self.pos += 1
+				self.name()
 			return None, False
 		if self.at_keyword("COUNT"):
 			self.pos += 1

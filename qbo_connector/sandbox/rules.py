@@ -183,7 +183,8 @@ def prepare_customer(realm: Realm, obj: dict, existing: dict | None) -> None:
 		obj["Level"] = 0
 		obj["FullyQualifiedName"] = obj["DisplayName"]
 	balance = Decimal(str((existing or {}).get("Balance", 0)))
-	obj["Balance"] = obj["BalanceWithJobs"] = as_json_number(balance)
+	obj["Balance"] = as_json_number(balance)
+	obj["BalanceWithJobs"] = (existing or {}).get("BalanceWithJobs", obj["Balance"])
 	if existing and existing.get("Active", True) and obj["Active"] is False and balance != 0:
 		raise faults.business(
 			"Delete List Has Balance Error: You can't make this customer inactive because it has an open balance.",
@@ -191,8 +192,9 @@ def prepare_customer(realm: Realm, obj: dict, existing: dict | None) -> None:
 		)
 
 
-def prepare_named(realm: Realm, entity: str, obj: dict, existing: dict | None) -> dict:
-	"""Item, Account, Class, Department, Term: a unique Name per list."""
+def prepare_named(realm: Realm, entity: str, obj: dict, existing: dict | None, shape=None) -> dict:
+	"""Item, Account, Class, Department, Term, PaymentMethod: a unique Name per list; `shape(realm, obj)` adds
+	the entity's own rules (lists.py) before the uniqueness check."""
 	if not obj.get("Name"):
 		raise faults.required("Name")
 	check_strings(obj, ("Name",))
@@ -202,8 +204,8 @@ def prepare_named(realm: Realm, entity: str, obj: dict, existing: dict | None) -
 	obj["FullyQualifiedName"] = obj["Name"]
 	if entity == "Item":
 		prepare_item(obj)
-	if entity == "Account" and not obj.get("AccountType"):
-		raise faults.required("AccountType")
+	if shape is not None:
+		shape(realm, obj)
 	for space, key in realm.unique_keys(entity, obj):
 		clashes = realm.holders(space, key, exclude=(entity, obj["Id"]))
 		if clashes:

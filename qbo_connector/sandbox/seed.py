@@ -10,15 +10,19 @@ from qbo_connector.sandbox import faults, ops
 from qbo_connector.sandbox.clock import Clock
 from qbo_connector.sandbox.oauth import App
 from qbo_connector.sandbox.state import Realm
+from qbo_connector.sandbox.tax import TAX_OVERRIDES
 
 DEFAULT_SEED = Path(__file__).parent / "seeds" / "default.json"
 DEFAULT_APP = App("sandbox-client-id", "sandbox-client-secret", "*")
 # Seed key -> entity, in load order (what is referenced comes first).
 LISTS = {
+	"company_currencies": "CompanyCurrency",
 	"accounts": "Account",
 	"terms": "Term",
+	"payment_methods": "PaymentMethod",
 	"classes": "Class",
 	"departments": "Department",
+	"tax_agencies": "TaxAgency",
 	"tax_rates": "TaxRate",
 	"tax_codes": "TaxCode",
 	"items": "Item",
@@ -28,8 +32,12 @@ LISTS = {
 	"invoices": "Invoice",
 	"credit_memos": "CreditMemo",
 	"payments": "Payment",
+	"sales_receipts": "SalesReceipt",
+	"refund_receipts": "RefundReceipt",
+	"estimates": "Estimate",
+	"deposits": "Deposit",
 }
-REALM_KEYS = {"realm_id", "company", "preferences", "exchange_rates", *LISTS}
+REALM_KEYS = {"realm_id", "company", "preferences", "exchange_rates", "tax_override", *LISTS}
 
 
 class SeedError(ValueError):
@@ -110,8 +118,11 @@ def build_realm(entry: dict, clock: Clock, where: str) -> Realm:
 	company = expect(entry.get("company", {}), dict, f"{where}.company")
 	preferences = expect(entry.get("preferences", {}), dict, f"{where}.preferences")
 	rates = expect(entry.get("exchange_rates", {}), dict, f"{where}.exchange_rates")
+	override = entry.get("tax_override", "recompute")
+	if override not in TAX_OVERRIDES:
+		raise SeedError(f"{where}.tax_override: must be one of {', '.join(TAX_OVERRIDES)}")
 	try:
-		realm = Realm(realm_id, clock, company, preferences, rates)
+		realm = Realm(realm_id, clock, company, preferences, rates, override)
 	except (ArithmeticError, ValueError, TypeError) as exc:
 		raise SeedError(f"{where}: {exc}")
 	for key, entity in LISTS.items():

@@ -260,6 +260,7 @@ class Sandbox:
 			"latency": self.limiter.latency,
 			"replay_faults": self.replay_faults,
 			"requests_per_minute": limits.requests_per_minute,
+			"requests_per_second": limits.requests_per_second,
 			"concurrent": limits.concurrent,
 			"batches_per_minute": limits.batches_per_minute,
 		}
@@ -283,7 +284,7 @@ class Sandbox:
 			self.limiter.latency = float(options["latency"])
 		if "replay_faults" in options:
 			self.replay_faults = bool(options["replay_faults"])
-		for name in ("requests_per_minute", "concurrent", "batches_per_minute"):
+		for name in ("requests_per_minute", "requests_per_second", "concurrent", "batches_per_minute"):
 			if name in options:
 				setattr(self.limiter.limits, name, int(options[name]))
 		return self.settings()

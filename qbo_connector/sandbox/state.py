@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from qbo_connector.sandbox.clock import Clock
 from qbo_connector.sandbox.entities import NAME_LISTS, SPECS, TRANSACTIONS
+from qbo_connector.sandbox.preferences import INTUIT_PREFERENCES
 
 DEFAULT_PREFERENCES = {
 	"SalesFormsPrefs": {"CustomTxnNumbers": False, "AllowDiscount": True, "AllowDeposit": True},
@@ -35,8 +36,12 @@ def merge_dicts(base: dict, extra: dict) -> dict:
 
 
 class Realm:
-	def __init__(self, realm_id: str, clock: Clock, company: dict, preferences: dict, rates: dict):
+	def __init__(
+		self, realm_id: str, clock: Clock, company: dict, preferences: dict, rates: dict, tax_override=""
+	):
 		self.realm_id = realm_id
+		# non-US: what an explicit TxnTaxDetail.TotalTax does, undocumented by Intuit (see tax.py)
+		self.tax_override = tax_override or "recompute"
 		self.clock = clock
 		self.company = {
 			"Id": "1",
@@ -46,7 +51,7 @@ class Realm:
 			**company,
 		}
 		self.company.setdefault("MetaData", self.metadata())
-		self.preferences = merge_dicts(DEFAULT_PREFERENCES, preferences)
+		self.preferences = merge_dicts(merge_dicts(INTUIT_PREFERENCES, DEFAULT_PREFERENCES), preferences)
 		self.preferences.setdefault("Id", "1")
 		self.preferences.setdefault("SyncToken", "0")
 		self.exchange_rates = {code.upper(): Decimal(str(rate)) for code, rate in (rates or {}).items()}

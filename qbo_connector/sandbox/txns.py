@@ -19,6 +19,7 @@ SUBTOTAL = "SubTotalLineDetail"
 LINE_TYPES = (SALES, DISCOUNT, SUBTOTAL, "DescriptionOnly", "GroupLineDetail")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MISSING_TAX = "Make sure all your transactions have a GST/VAT rate before you save."
+CUSTOMER_OPTIONAL = ("SalesReceipt", "RefundReceipt")
 ZERO = Decimal("0")
 
 
@@ -35,14 +36,21 @@ def check_date(obj: dict, field: str) -> None:
 
 
 def prepare_sale(realm: Realm, entity: str, obj: dict, existing: dict | None, options: dict) -> dict:
-	"""Invoice / CreditMemo: validate, then compute lines, tax, totals and numbering like QBO."""
+	"""Invoice, CreditMemo, SalesReceipt, RefundReceipt, Estimate: validate, then compute lines, tax, totals
+	and numbering like QBO. CustomerRef is required on Invoice, CreditMemo and Estimate and optional on
+	SalesReceipt and RefundReceipt (Intuit's API reference, "Create a ..." minimum elements of each entity:
+	https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/salesreceipt)."""
 	if existing and (entity, obj["Id"]) in realm.voided:
 		raise faults.business("You can't edit a voided transaction.")
-	customer = customer_of(realm, obj)
-	for field in ("TxnDate", "DueDate"):
+	if entity in CUSTOMER_OPTIONAL:
+		customer = realm.get("Customer", (obj.get("CustomerRef") or {}).get("value"))
+	else:
+		customer = customer_of(realm, obj)
+	for field in ("TxnDate", "DueDate", "ExpirationDate", "ShipDate"):
 		check_date(obj, field)
 	obj.setdefault("TxnDate", realm.clock.today())
-	obj.setdefault("DueDate", due_date(realm, obj))
+	if entity in ("Invoice", "CreditMemo"):
+		obj.setdefault("DueDate", due_date(realm, obj))
 	lines = [dict(line) for line in obj.get("Line") or [] if line.get("DetailType") != SUBTOTAL]
 	if not any(line.get("DetailType") in (SALES, "DescriptionOnly", "GroupLineDetail") for line in lines):
 		raise faults.required("Line", "Required parameter Line is missing in the request")
@@ -72,6 +80,8 @@ def prepare_sale(realm: Realm, entity: str, obj: dict, existing: dict | None, op
 	obj["TotalAmt"] = as_json_number(total)
 	apply_currency(realm, obj, customer, total)
 	apply_doc_number(realm, entity, obj, options)
+	if entity not in ("Invoice", "CreditMemo"):
+		return settle_receipt(realm, entity, obj)
 	paid = (
 		Decimal(str(existing.get("TotalAmt", 0))) - Decimal(str(existing.get("Balance", 0)))
 		if existing
@@ -83,6 +93,33 @@ def prepare_sale(realm: Realm, entity: str, obj: dict, existing: dict | None, op
 	if entity == "CreditMemo":
 		obj["RemainingCredit"] = obj["Balance"]
 	return obj
+
+
+def settle_receipt(realm: Realm, entity: str, obj: dict) -> dict:
+	"""SalesReceipt and RefundReceipt are paid when made: Balance 0, money into (or out of) an account.
+	Intuit's RefundReceipt reference (.../all-entities/refundreceipt) lists DepositToAccountRef, the account the
+	refund is paid from, as required; the SalesReceipt and Payment references (.../all-entities/salesreceipt,
+	.../payment) send money to Undeposited Funds when DepositToAccountRef is left out. An Estimate carries no
+	balance; its TxnStatus starts Pending (.../all-entities/estimate, TxnStatus)."""
+	if entity == "Estimate":
+		obj.pop("Balance", None)
+		obj.setdefault("TxnStatus", "Pending")
+		return obj
+	obj["Balance"] = 0.0
+	if entity == "RefundReceipt" and not obj.get("DepositToAccountRef"):
+		raise faults.required("DepositToAccountRef")
+	if not obj.get("DepositToAccountRef"):
+		funds = undeposited_funds(realm)
+		if funds:
+			obj["DepositToAccountRef"] = {"value": funds["Id"], "name": funds["Name"]}
+	return obj
+
+
+def undeposited_funds(realm: Realm) -> dict | None:
+	accounts = realm.all("Account")
+	return next((row for row in accounts if row.get("AccountSubType") == "UndepositedFunds"), None) or next(
+		(row for row in accounts if row.get("Name") == "Undeposited Funds"), None
+	)
 
 
 def customer_of(realm: Realm, obj: dict) -> dict:
@@ -215,6 +252,11 @@ def apply_doc_number(realm: Realm, entity: str, obj: dict, options: dict) -> Non
 
 
 def prepare_payment(realm: Realm, obj: dict, existing: dict | None) -> dict:
+	"""Intuit's Payment reference (.../all-entities/payment): Line.LinkedTxn applies the payment to Invoices and
+	CreditMemos; a credit memo line uses up credit, so TotalAmt = invoice lines - credit memo lines + unapplied
+	(a payment that only offsets a credit memo against an invoice has TotalAmt 0)."""
+	if existing and ("Payment", obj["Id"]) in realm.voided:
+		raise faults.business("You can't edit a voided transaction.")
 	customer = customer_of(realm, obj)
 	check_date(obj, "TxnDate")
 	obj.setdefault("TxnDate", realm.clock.today())
@@ -226,8 +268,8 @@ def prepare_payment(realm: Realm, obj: dict, existing: dict | None) -> dict:
 		amount = cents(money(line.get("Amount", 0), "Line.Amount"))
 		for link in line.get("LinkedTxn") or []:
 			check_link(realm, obj, link, amount)
+			applied += -amount if link.get("TxnType") == "CreditMemo" else amount
 		line["Amount"] = as_json_number(amount)
-		applied += amount
 	if applied > total:
 		raise faults.business("The amount applied to transactions exceeds the payment's total.", "TotalAmt")
 	obj["TotalAmt"] = as_json_number(total)
@@ -278,33 +320,54 @@ def payments_for(realm: Realm, customer_id: str) -> dict[str, tuple[Decimal, lis
 
 
 def refresh_balances(realm: Realm, customer_ids) -> None:
-	"""Recompute invoice balances from payments, then each customer's open balance."""
+	"""Recompute invoice balances and credit memo remaining credit from payments, then each customer's open
+	balance: open invoices - unused credit - unapplied payments. QBO keeps Customer.Balance equal to that open
+	balance and BalanceWithJobs to it plus the jobs' (Customer reference, Balance and BalanceWithJobs)."""
 	for customer_id in {c for c in customer_ids if c}:
 		paid = payments_for(realm, customer_id)
 		balance = ZERO
 		for entity, txn in realm.transactions_of(customer_id):
-			if entity == "Invoice":
+			if entity in ("Invoice", "CreditMemo"):
 				applied, payment_ids = paid.get(txn["Id"], (ZERO, []))
-				new_balance = as_json_number(Decimal(str(txn["TotalAmt"])) - applied)
-				links = [{"TxnId": pid, "TxnType": "Payment"} for pid in dict.fromkeys(payment_ids)]
-				if new_balance != txn.get("Balance") or links != txn.get("LinkedTxn", []):
-					txn["Balance"], txn["LinkedTxn"] = new_balance, links
+				fields = {"Balance": as_json_number(Decimal(str(txn["TotalAmt"])) - applied)}
+				if entity == "Invoice":
+					fields["LinkedTxn"] = [
+						{"TxnId": p, "TxnType": "Payment"} for p in dict.fromkeys(payment_ids)
+					]
+				else:
+					fields["RemainingCredit"] = fields["Balance"]
+				if any(
+					txn.get(key, [] if key == "LinkedTxn" else None) != value for key, value in fields.items()
+				):
+					txn.update(fields)
 					bump(realm, entity, txn)
-				balance += Decimal(str(txn["Balance"]))
-			elif entity == "CreditMemo":
-				balance -= Decimal(str(txn.get("Balance", 0)))
-			else:
+				sign = 1 if entity == "Invoice" else -1
+				balance += sign * Decimal(str(txn["Balance"]))
+			elif entity == "Payment":
 				balance -= Decimal(str(txn.get("UnappliedAmt", 0)))
-		customer = realm.get("Customer", customer_id)
-		if customer is not None:
-			customer["Balance"] = customer["BalanceWithJobs"] = as_json_number(balance)
+		set_balance(realm, customer_id, balance)
 
 
 def add_to_balance(realm: Realm, txn: dict, sign: int) -> None:
 	customer = realm.get("Customer", (txn.get("CustomerRef") or {}).get("value"))
 	if customer is not None:
 		balance = Decimal(str(customer.get("Balance", 0))) + sign * Decimal(str(txn.get("Balance", 0)))
-		customer["Balance"] = customer["BalanceWithJobs"] = as_json_number(balance)
+		set_balance(realm, customer["Id"], balance)
+
+
+def set_balance(realm: Realm, customer_id: str, balance: Decimal) -> None:
+	"""A customer's new open balance; the change also moves BalanceWithJobs of it and of every parent."""
+	customer = realm.get("Customer", customer_id)
+	if customer is None:
+		return
+	delta = balance - Decimal(str(customer.get("Balance", 0)))
+	customer["Balance"] = as_json_number(balance)
+	seen = set()
+	while customer is not None and customer["Id"] not in seen:
+		seen.add(customer["Id"])
+		with_jobs = Decimal(str(customer.get("BalanceWithJobs", customer["Balance"]))) + delta
+		customer["BalanceWithJobs"] = as_json_number(with_jobs)
+		customer = realm.get("Customer", (customer.get("ParentRef") or {}).get("value"))
 
 
 def bump(realm: Realm, entity: str, obj: dict) -> None:

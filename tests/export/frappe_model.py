@@ -1,6 +1,9 @@
 """The Frappe layer as the model-based tests play it: documents, the sync queue and their commit points,
 written from qbo_connector/queue.py (save hooks), jobs.py (run), invoice_sync.py (mark_in_flight commits)
 and writeback.py (outcome -> document + queue row), without importing any of them (they need Frappe).
+Mirrors main as of faed0ff (issue-8 Frappe fixes merged): queue rows carry a version (compare-and-set
+write-back), a cancel of a possibly in-flight invoice queues a Void, a Synced create for an invoice cancelled
+meanwhile queues a Void, and an original already Voided is not offered to its amendment.
 
 Commit points mirrored:
 - a save hook (submit, cancel, retry) is its own transaction: committed at once;
@@ -95,15 +98,16 @@ class Site:
 
 
 class FrappeLayer:
-	# main's cancel hook drops the queue row of an invoice without a QBO id, even one a run may be sending
-	# (issue 8, defect 5). The fix on branch frappe-integrity queues a Void for it instead:
-	# QBO_MODEL_LAYER=integrity plays that hook, to explore the engine past that defect.
-	cancel_in_flight_voids = os.environ.get("QBO_MODEL_LAYER", "") == "integrity"
+	# Before faed0ff the cancel hook dropped the queue row of an invoice without a QBO id, even one a run may
+	# be sending (issue 8, defect 5). QBO_MODEL_LAYER=old plays that hook again.
+	cancel_in_flight_voids = os.environ.get("QBO_MODEL_LAYER", "") != "old"
 
-	def __init__(self):
+	def __init__(self, ledger: dict | None = None):
 		self.committed = Site()
 		self.work = Site()
 		self.commits = 0
+		self.loaded: dict[str, int] = {}  # queue row -> its version when the run loaded it
+		self.ledger = ledger if ledger is not None else {}  # name -> Doc, for the docstatus the layer reads
 
 	# -- transactions --------------------------------------------------------------------------------
 	def commit(self) -> None:
@@ -125,9 +129,15 @@ class FrappeLayer:
 		if row:
 			if row["action"] == "Void" and action != "Void":
 				action = "Void"
-			row.update(action=action, status=QUEUED)
+			row.update(action=action, status=QUEUED, version=row["version"] + 1)
 			return
-		self.work.queue[name] = {"action": action, "status": QUEUED, "in_flight": 0, "attempts": 0}
+		self.work.queue[name] = {
+			"action": action,
+			"status": QUEUED,
+			"in_flight": 0,
+			"attempts": 0,
+			"version": 1,
+		}
 
 	def on_submit(self, name: str) -> None:
 		self.enqueue(name, "Sync")
@@ -159,7 +169,9 @@ class FrappeLayer:
 	def run(self, client, settings, ledger: dict[str, Doc], **exporter_kw):
 		"""One run; a Crash propagates after rolling back what was not committed."""
 		self.rollback()
+		self.ledger = ledger
 		names = self.due()
+		self.loaded = {name: self.work.queue[name]["version"] for name in names}
 		invoices = [ledger[name].erp(self.work.docs.get(name, {})) for name in names]
 		in_flight = [name for name in names if self.work.queue[name]["in_flight"]]
 		wanted = {inv.amended_from for inv in invoices if inv.amended_from}
@@ -167,7 +179,7 @@ class FrappeLayer:
 		originals = {
 			name: (self.work.docs[name]["qbo_id"], self.work.docs[name].get("token") or "0")
 			for name in wanted
-			if self.work.docs.get(name, {}).get("qbo_id")
+			if self.work.docs.get(name, {}).get("qbo_id") and self.work.docs[name].get("status") != VOIDED
 		}
 		exporter = Exporter(
 			client,
@@ -192,24 +204,41 @@ class FrappeLayer:
 		self.commit()  # the in-flight mark must exist before QuickBooks sees the batch
 
 	def apply_outcome(self, outcome) -> None:
-		"""writeback.apply_invoice_outcome + update_queue_row (no commit: the next commit point saves it)."""
+		"""writeback.apply_outcome: compare-and-set on the queue row, then the document (no commit: the
+		next commit point saves it)."""
+		changed = self.update_queue_row(outcome, self.loaded.get(outcome.name))
+		model = self.ledger.get(outcome.name)
+		if (
+			outcome.status == SYNCED
+			and not outcome.extra.get("superseded")
+			and model
+			and model.docstatus == 2
+		):
+			self.enqueue(outcome.name, "Void")  # a create landed for an invoice cancelled meanwhile
+			changed = True
 		doc = self.work.docs.setdefault(outcome.name, {})
-		doc["status"], doc["error"] = outcome.status, outcome.message or ""
+		doc["status"], doc["error"] = (QUEUED if changed else outcome.status), outcome.message or ""
 		if outcome.qbo_id:
 			doc["qbo_id"] = outcome.qbo_id
 		if outcome.qbo_sync_token:
 			doc["token"] = outcome.qbo_sync_token
 		if outcome.doc_number:
 			doc["doc_number"] = outcome.doc_number
-		if outcome.status in (SYNCED, VOIDED):
-			self.work.queue.pop(outcome.name, None)
-			return
+
+	def update_queue_row(self, outcome, loaded_version) -> bool:
 		row = self.work.queue.get(outcome.name)
 		if row is None:
-			return
+			return False
+		if loaded_version is None or row["version"] != loaded_version:
+			row["in_flight"] = 0
+			return True
+		if outcome.status in (SYNCED, VOIDED):
+			del self.work.queue[outcome.name]
+			return False
 		row.update(status=outcome.status, in_flight=0)
 		if outcome.status == QUEUED:
 			row["attempts"] += 1
+		return False
 
 
 def crash_client(client, at: int, after_answer: bool) -> None:

@@ -102,11 +102,9 @@ def test_after_submit_edit_is_a_sparse_update(us):
 	client = make_client(us, US_REALM)
 	exporter_for(client, us_settings(), ledger).update_after_submit([inv])
 	[row] = invoices_in(us, US_REALM)
-	assert (
-		row["DueDate"] == "2026-03-31"
-		and row["CustomerMemo"]["value"] == "Extended"
-		and row["TotalAmt"] == 100
-	)
+	# ERPNext's Remarks are internal: they go to the private note, never to the customer-facing memo
+	assert row["DueDate"] == "2026-03-31" and "Remarks: Extended" in row["PrivateNote"]
+	assert "CustomerMemo" not in row and row["TotalAmt"] == 100 and inv.name in row["PrivateNote"]
 	assert ledger.status(inv.name) == SYNCED and row["SyncToken"] == "1"
 
 

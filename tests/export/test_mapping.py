@@ -43,7 +43,8 @@ def test_header_fields():
 	)
 	payload = map_invoice(inv, settings(terms_map={"Net 30": "3"}))
 	assert payload["TxnDate"] == "2026-01-15" and payload["DueDate"] == "2026-02-14"
-	assert payload["SalesTermRef"] == {"value": "3"} and payload["CustomerMemo"] == {"value": "Thanks!"}
+	assert payload["SalesTermRef"] == {"value": "3"} and "CustomerMemo" not in payload
+	assert payload["PrivateNote"] == "ERPNext Sales Invoice SINV-0001; Remarks: Thanks!"
 	assert payload["BillAddr"] == {"Line1": "1 Main St", "Line2": "Springfield"}
 	assert payload["CustomerRef"] == {"value": "1"}
 

@@ -464,19 +464,19 @@ def test_a_cancel_while_the_create_is_in_flight_voids_it():
 	)
 
 
-# Fingerprints of the Frappe-layer code FrappeLayer mirrors, as of main c3f9530. When this test fails, the real
+# Fingerprints of the Frappe-layer code FrappeLayer mirrors, as of main faed0ff. When this test fails, the real
 # layer changed: bring frappe_model.FrappeLayer in line with it (commit points, queue rules), then update these.
 MIRROR_OF = {
-	"queue.py:enqueue_record": "28b071266be0",
+	"queue.py:enqueue_record": "e04fb1c48eb8",
 	"queue.py:on_invoice_submit": "3c75442c41df",
-	"queue.py:on_invoice_cancel": "550e75e40f06",
-	"jobs.py:load_due_rows": "93c1fadf8182",
-	"jobs.py:retry_records": "e61720610a36",
+	"queue.py:on_invoice_cancel": "7c8ca9b2a08e",
+	"jobs.py:load_due_rows": "8181000a0c5f",
+	"jobs.py:retry_records": "0037e2d89d10",
 	"invoice_sync.py:mark_in_flight": "25b082fe075d",
-	"invoice_sync.py:export_invoices": "5324c9babe5a",
-	"invoice_sync.py:originals_of": "6a500e5fb5ef",
-	"writeback.py:apply_invoice_outcome": "d355b5fda07b",
-	"writeback.py:update_queue_row": "3a4db65fda32",
+	"invoice_sync.py:export_invoices": "ba8be554bcea",
+	"invoice_sync.py:originals_of": "6779285123e7",
+	"writeback.py:apply_invoice_outcome": "f0082bdcdf56",
+	"writeback.py:update_queue_row": "0cf0cc59b0cd",
 }
 
 

@@ -22,7 +22,10 @@ def limited():
 def test_500_requests_per_minute_then_429(limited):
 	session = limited.http
 	url = limited.url("companyinfo/" + limited.realm)
-	statuses = [session.get(url, headers=limited.headers(), timeout=5).status_code for _ in range(500)]
+	statuses = []
+	for _ in range(500):  # 10 a virtual second: under Intuit's per-second limit, over its per-minute one
+		statuses.append(session.get(url, headers=limited.headers(), timeout=5).status_code)
+		limited.sb.advance_clock(0.1)
 	assert set(statuses) == {200}
 	refused = limited.get("companyinfo/" + limited.realm)
 	assert refused.status_code == 429
@@ -59,7 +62,10 @@ def test_time_scale_shrinks_the_window():
 
 def test_40_batches_per_minute(limited):
 	body = {"BatchItemRequest": [{"bId": "1", "Query": "select * from Item"}]}
-	statuses = [limited.post("batch", body).status_code for _ in range(41)]
+	statuses = []
+	for _ in range(41):  # paced under the 10-per-second limit
+		statuses.append(limited.post("batch", body).status_code)
+		limited.sb.advance_clock(0.1)
 	assert statuses[:40] == [200] * 40 and statuses[40] == 429
 	assert limited.get("preferences").status_code == 200  # other calls still pass
 
@@ -174,3 +180,12 @@ def test_scripted_fault_on_token_endpoint(sb):
 		).status_code
 		== 200
 	)
+
+
+def test_ten_requests_per_second(limited):
+	"""Intuit: 10 requests per second per realm ID and app; a refused request is not counted."""
+	assert [limited.get("preferences").status_code for _ in range(11)] == [200] * 10 + [429]
+	limited.sb.advance_clock(1.01)
+	assert limited.get("preferences").status_code == 200
+	limited.sb.configure(requests_per_second=0)
+	assert {limited.get("preferences").status_code for _ in range(12)} == {200}

@@ -125,3 +125,27 @@ def test_bad_queries_are_faults_not_crashes(raw, text, code):
 	assert error["code"] == code
 	if code == "4000":
 		assert error["Message"] == "Error parsing query"
+
+
+def test_select_star_with_named_fields_orderby_forms_and_typed_filters(people):
+	"""`SELECT *, Sku` (python-quickbooks Item.all), `ORDER BY` and `ORDERBY`, numbers, dates, COUNT with WHERE."""
+	items = people.rows("SELECT *, Sku FROM Item ORDER BY Name DESC MAXRESULTS 100")
+	assert [row["Name"] for row in items] == sorted((row["Name"] for row in items), reverse=True)
+	assert people.rows("SELECT *, Sku, Name FROM Item ORDERBY Name ASC") == items[::-1]
+	count = people.query("SELECT COUNT(*) FROM Item WHERE Type = 'Service'").json()["QueryResponse"]
+	assert count == {"totalCount": len([row for row in items if row["Type"] == "Service"])}
+	line = {"DetailType": "SalesItemLineDetail", "Amount": 10, "SalesItemLineDetail": {}}
+	for day, amount in (("2024-01-05", 10), ("2024-02-05", 20), ("2024-03-05", 30)):
+		body = {"CustomerRef": {"value": "1"}, "TxnDate": day, "Line": [{**line, "Amount": amount}]}
+		people.create("Invoice", body)
+	found = people.rows(
+		"SELECT * FROM Invoice WHERE TxnDate >= '2024-02-01' AND TxnDate < '2024-03-31' ORDER BY TxnDate DESC"
+	)
+	assert [row["TotalAmt"] for row in found] == [30, 20]
+	assert [row["TotalAmt"] for row in people.rows("SELECT * FROM Invoice WHERE TotalAmt IN (10, 30)")] == [
+		10,
+		30,
+	]
+	owing = people.rows("SELECT * FROM Customer WHERE Balance > 0")
+	assert [row["Id"] for row in owing] == ["1"] and owing[0]["Balance"] == 60
+	assert people.query("SELECT * FROM Customer WHERE").status_code == 400

@@ -40,8 +40,43 @@ frappe.ui.form.on("QuickBooks Settings", {
 			frm.add_custom_button(__("Preview Next Batch"), () => preview_next_batch(), __("Tools"));
 			frm.add_custom_button(__("Export Invoices Since…"), () => backfill(), __("Tools"));
 		}
+		if (frm.doc.linked_realm_id || frm.doc.realm_id) {
+			frm.add_custom_button(__("Reset QuickBooks Links…"), () => reset_links(frm), __("Tools"));
+		}
 	},
 });
+
+function reset_links(frm) {
+	frappe.call({ method: "qbo_connector.connection.get_link_counts", type: "GET" }).then((r) => {
+		const counts = r.message || {};
+		const dialog = new frappe.ui.Dialog({
+			title: __("Reset every QuickBooks link"),
+			fields: [
+				{
+					fieldtype: "HTML",
+					options: `<p>${__(
+						"This site is linked to QuickBooks company {0}: {1} customers and {2} invoices carry its ids.",
+						[frappe.utils.escape_html(counts.realm_id || "?"), counts.customers || 0, counts.invoices || 0]
+					)}</p><p>${__(
+						"Resetting forgets all of them, clears the sync queue and open match reviews, and disconnects. " +
+							"Nothing is changed or deleted in QuickBooks. After connecting to the new company, customers " +
+							"are matched again and invoices are exported only if you queue them (Tools > Export Invoices Since…)."
+					)}</p>`,
+				},
+				{ fieldtype: "Data", fieldname: "confirm", label: __("Type RESET to confirm"), reqd: 1 },
+			],
+			primary_action_label: __("Reset Links"),
+			primary_action(values) {
+				frappe.call("qbo_connector.connection.reset_links", { confirm: values.confirm }).then((res) => {
+					dialog.hide();
+					frappe.show_alert({ message: res.message, indicator: "orange" });
+					frm.reload_doc();
+				});
+			},
+		});
+		dialog.show();
+	});
+}
 
 function connect(frm) {
 	const go = () =>
