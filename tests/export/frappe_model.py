@@ -107,6 +107,7 @@ class FrappeLayer:
 		self.work = Site()
 		self.commits = 0
 		self.loaded: dict[str, int] = {}  # queue row -> its version when the run loaded it
+		self.rows_made = 0
 		self.ledger = ledger if ledger is not None else {}  # name -> Doc, for the docstatus the layer reads
 
 	# -- transactions --------------------------------------------------------------------------------
@@ -131,12 +132,15 @@ class FrappeLayer:
 				action = "Void"
 			row.update(action=action, status=QUEUED, version=row["version"] + 1)
 			return
+		self.rows_made += 1  # the row's creation time: unique per row, kept while the row lives
 		self.work.queue[name] = {
 			"action": action,
 			"status": QUEUED,
 			"in_flight": 0,
 			"attempts": 0,
 			"version": 1,
+			"creation": self.rows_made,
+			"answers": 0,
 		}
 
 	def on_submit(self, name: str) -> None:
@@ -173,6 +177,9 @@ class FrappeLayer:
 		names = self.due()
 		self.loaded = {name: self.work.queue[name]["version"] for name in names}
 		invoices = [ledger[name].erp(self.work.docs.get(name, {})) for name in names]
+		for inv in invoices:  # SyncRun.revise: the row's identity and its count of stored answers
+			row = self.work.queue[inv.name]
+			inv.revision = f"{row['creation']}/{row['answers']}"
 		in_flight = [name for name in names if self.work.queue[name]["in_flight"]]
 		wanted = {inv.amended_from for inv in invoices if inv.amended_from}
 		wanted |= {inv.return_against for inv in invoices if inv.return_against}
@@ -236,6 +243,8 @@ class FrappeLayer:
 			del self.work.queue[outcome.name]
 			return False
 		row.update(status=outcome.status, in_flight=0)
+		if outcome.status in (HELD, FAILED, WAITING, "Needs Review"):  # writeback.ANSWERS
+			row["answers"] += 1
 		if outcome.status == QUEUED:
 			row["attempts"] += 1
 		return False

@@ -470,13 +470,13 @@ MIRROR_OF = {
 	"queue.py:enqueue_record": "e04fb1c48eb8",
 	"queue.py:on_invoice_submit": "3c75442c41df",
 	"queue.py:on_invoice_cancel": "7c8ca9b2a08e",
-	"jobs.py:load_due_rows": "8181000a0c5f",
-	"jobs.py:retry_records": "0037e2d89d10",
+	"jobs.py:load_due_rows": "dfd12484a68c",
+	"jobs.py:retry_records": "c72ab56a7902",
 	"invoice_sync.py:mark_in_flight": "25b082fe075d",
-	"invoice_sync.py:export_invoices": "ba8be554bcea",
+	"invoice_sync.py:export_invoices": "44029d364699",
 	"invoice_sync.py:originals_of": "6779285123e7",
 	"writeback.py:apply_invoice_outcome": "f0082bdcdf56",
-	"writeback.py:update_queue_row": "0cf0cc59b0cd",
+	"writeback.py:update_queue_row": "ba033cf6290e",
 }
 
 
