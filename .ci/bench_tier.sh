@@ -30,6 +30,13 @@ fi
 redis-cli -h 127.0.0.1 -p 6379 ping
 mariadb-admin ping
 
+echo "-- browser test prerequisites (Debian's chromium, playwright in the bench env)"
+if [ ! -x /usr/bin/chromium ]; then
+	apt-get update -qq >/dev/null 2>&1 || true
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+env/bin/python -c "import playwright" 2>/dev/null || env/bin/pip install -q playwright
+
 echo "-- app from $CLONE"
 ln -sfn "$CLONE" "$APP_LINK"
 grep -qx qbo_connector sites/apps.txt || echo qbo_connector >> sites/apps.txt
