@@ -96,6 +96,15 @@ class Lifecycle(RuleBasedStateMachine):
 		STATS["sequences"] += 1
 
 	# -- helpers -------------------------------------------------------------------------------------
+	@staticmethod
+	def pick(data, choices: list[str]) -> str:
+		"""One of `choices`, drawn with fixed bounds: which records a run left Failed or Synced depends on
+		timing (limiter windows, faults), and Hypothesis needs the same draws whatever the lists hold."""
+		index = data.draw(st.integers(0, 10**6))
+		if isinstance(index, str):  # a replay of a found sequence names the record itself
+			return index
+		return choices[index % len(choices)] if choices else ""
+
 	def settings(self):
 		return us_settings(default_item_id="", item_map=dict(self.mapping), amend_policy=self.policy)
 
@@ -157,7 +166,7 @@ class Lifecycle(RuleBasedStateMachine):
 	@precondition(lambda self: self.cancellable())
 	@rule(data=st.data())
 	def cancel(self, data):
-		name = data.draw(st.sampled_from(self.cancellable()))
+		name = self.pick(data, self.cancellable())
 		self.log.append(f"cancel {name}")
 		self.ledger[name].docstatus = 2
 		self.layer.on_cancel(name)
@@ -183,7 +192,7 @@ class Lifecycle(RuleBasedStateMachine):
 	)
 	@rule(data=st.data(), lines=LINES, tax=TAX)
 	def cancel_and_amend(self, data, lines, tax):
-		name = data.draw(st.sampled_from([n for n in self.cancellable() if not self.ledger[n].is_return]))
+		name = self.pick(data, [n for n in self.cancellable() if not self.ledger[n].is_return])
 		self.log.append(f"cancel {name}")
 		self.ledger[name].docstatus = 2
 		self.layer.on_cancel(name)
@@ -214,10 +223,11 @@ class Lifecycle(RuleBasedStateMachine):
 	def failed(self) -> list[str]:
 		return [n for n, row in self.layer.committed.queue.items() if row["status"] == FAILED]
 
-	@precondition(lambda self: self.failed())
 	@rule(data=st.data())
 	def retry_failed(self, data):
-		name = data.draw(st.sampled_from(self.failed()))
+		name = self.pick(data, self.failed())
+		if not name:
+			return
 		self.log.append(f"retry {name}")
 		self.layer.retry(name, self.ledger[name].docstatus)
 
@@ -229,10 +239,11 @@ class Lifecycle(RuleBasedStateMachine):
 			if self.layer.status(n) == SYNCED and n not in self.paid and self.twin(n)
 		]
 
-	@precondition(lambda self: self.synced_invoices())
 	@rule(data=st.data(), share=st.sampled_from([D("0.5"), D(1)]))
 	def pay_in_quickbooks(self, data, share):
-		name = data.draw(st.sampled_from(self.synced_invoices()))
+		name = self.pick(data, self.synced_invoices())
+		if not name:
+			return
 		row = self.twin(name)
 		amount = (D(str(row["Balance"])) * share).quantize(D("0.01"))
 		self.log.append(f"pay {amount} on {name} in QuickBooks")
@@ -245,11 +256,12 @@ class Lifecycle(RuleBasedStateMachine):
 		self.paid.add(name)
 		STATS["payments in QBO"] += 1
 
-	@precondition(lambda self: self.synced_invoices())
 	@rule(data=st.data())
 	def edit_in_quickbooks(self, data):
 		"""Someone edits the memo in QuickBooks: the SyncToken we stored is stale from now on."""
-		name = data.draw(st.sampled_from(self.synced_invoices()))
+		name = self.pick(data, self.synced_invoices())
+		if not name:
+			return
 		row = self.twin(name)
 		self.log.append(f"edit {name} in QuickBooks (SyncToken {row['SyncToken']} -> stale)")
 		body = {"Id": row["Id"], "SyncToken": row["SyncToken"], "CustomerMemo": {"value": "edited in QBO"}}
@@ -301,7 +313,6 @@ class Lifecycle(RuleBasedStateMachine):
 				state = "live" if doc.docstatus == 1 else "cancelled"
 				STATS[f"settled {state} {self.layer.status(name) or 'unsent'}"] += 1
 
-	@precondition(lambda self: self.layer.due())
 	@rule(faults=st.lists(FAULT, max_size=2), crash=CRASH)
 	def sync(self, faults, crash):
 		self.log.append(f"sync faults={faults} crash={crash}")
