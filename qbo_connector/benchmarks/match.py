@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 from qbo_connector.benchmarks.match_data import Dataset, generate
 from qbo_connector.engine.matching import Matcher
 from qbo_connector.engine.names import normalize_name
-from qbo_connector.engine.records import LINK, REVIEW, MatchDecision
+from qbo_connector.engine.records import CREATE, LINK, REVIEW, MatchDecision
 
 NAIVE_SAMPLE = 300
 
@@ -25,6 +25,7 @@ def score_decisions(data: Dataset, decisions: list[MatchDecision]) -> dict:
 	"""Precision/recall of link decisions against the truth, and the decision shares."""
 	links = [d for d in decisions if d.decision == LINK]
 	right = sum(1 for d in links if data.truth.get(d.erpnext_id) == d.qbo_id)
+	duplicates = sum(1 for d in decisions if d.decision == CREATE and data.truth.get(d.erpnext_id))
 	recalled = sum(1 for d in links if d.erpnext_id in data.linkable and data.truth[d.erpnext_id] == d.qbo_id)
 	counts = Counter(d.decision for d in decisions)
 	total = max(1, len(decisions))
@@ -33,6 +34,8 @@ def score_decisions(data: Dataset, decisions: list[MatchDecision]) -> dict:
 		"wrong_links": len(links) - right,
 		"precision": round(right / len(links), 4) if links else 1.0,
 		"recall": round(recalled / max(1, len(data.linkable)), 4),
+		"duplicates": duplicates,
+		"duplicate_share": round(duplicates / total, 4),
 		"review_share": round(counts[REVIEW] / total, 4),
 		"counts": dict(counts),
 	}
