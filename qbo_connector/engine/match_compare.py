@@ -28,13 +28,22 @@ TAX_DIFFERS = 2
 
 
 def tokens_close(a: str, b: str, person: bool) -> bool:
-	"""One typo in a word of 4+ letters, two in 8+. In a person's name the last two letters must agree:
-	an edit there is more often another name ("Daniel"/"Daniela") than a typo."""
+	"""One typo in a word of 5+ letters, two in 8+ ("Mary"/"Gary" may be two people). In a person's name
+	the last two letters must agree: an edit there is more often another name ("Daniel"/"Daniela")."""
 	if person and a[-2:] != b[-2:]:
 		return False
 	shortest = min(len(a), len(b))
-	limit = 2 if shortest >= 8 else 1 if shortest >= 4 else 0
+	limit = 2 if shortest >= 8 else 1 if shortest >= 5 else 0
 	return limit > 0 and OSA.distance(a, b, score_cutoff=limit) <= limit
+
+
+def _loosely_close(ta: tuple[str, ...], tb: tuple[str, ...]) -> bool:
+	"""The words the names do not share are one edit apart (two for 7+ letters), first letters equal."""
+	x, y = [t for t in ta if t not in tb], [t for t in tb if t not in ta]
+	if len(x) != 1 or len(y) != 1 or x[0][:1] != y[0][:1]:
+		return False
+	limit = 2 if min(len(x[0]), len(y[0])) >= 7 else 1
+	return min(len(x[0]), len(y[0])) >= 4 and OSA.distance(x[0], y[0], score_cutoff=limit) <= limit
 
 
 def _align(short: tuple[str, ...], long: tuple[str, ...], person: bool) -> tuple[int, int, int]:
@@ -81,6 +90,10 @@ def compare_names(a: Profile, b: Profile) -> int:
 				level = NAME_SAME if not close else NAME_CLOSE
 			elif not unmatched and (equal >= 2 or (equal and len(short) == 1 and not person)):
 				level = NAME_SIMILAR  # one name holds all the other's words ("Smith" in "John Smith" is not enough)
+			elif person and equal and unmatched == 1 and _loosely_close(ta, tb):
+				level = NAME_SIMILAR  # a typo the strict rule refuses ("Jonea"/"Jones"): similar, no more
+			elif person and equal:
+				level = 4  # a word in common, another that is not a typo of it: "Mary Perry", "Gary Perry"
 			else:
 				ratio = fuzz.token_sort_ratio(" ".join(ta), " ".join(tb), processor=None)
 				level = NAME_SIMILAR if ratio >= 90 else 4 if (equal or close or ratio >= 75) else 5

@@ -36,7 +36,7 @@ PRIOR_U = {
 }
 M_PRIOR_COUNT = 30.0
 U_PRIOR_COUNT = 200.0
-RANDOM_PAIRS = 40000
+RANDOM_PAIRS = 20000
 EM_ROUNDS = 25
 EM_MIN_PAIRS = 200  # fewer candidate pairs than this: m stays at the prior
 TF_SHARE = {NAME_SAME: 1.0, NAME_CLOSE: 1.0, NAME_SIMILAR: 0.5}
@@ -142,6 +142,10 @@ def explain(contributions: list[tuple[str, float]], probability: float) -> str:
 
 def percent(p: float) -> str:
 	"""A probability as a percentage that never rounds up to 100% or down to 0%."""
+	if p >= 0.99999:
+		return ">99.999%"
+	if p < 0.00001:
+		return "<0.001%"
 	for digits in range(1, 6):
 		text = f"{100 * p:.{digits}f}"
 		if 0 < float(text) < 100 or digits == 5:

@@ -11,6 +11,11 @@ from dataclasses import dataclass
 
 from functools import lru_cache
 
+try:
+	import phonenumbers
+except ImportError:  # a Frappe dependency; the engine also runs without it
+	phonenumbers = None
+
 from qbo_connector.engine.names import analyze_name, fold_text, match_token, normalize_name, strip_deleted
 from qbo_connector.engine.records import ERPCustomer, QBOCustomer
 
@@ -86,9 +91,7 @@ def normalize_phone(raw: str) -> str:
 
 
 def _international(digits: str) -> str:
-	try:
-		import phonenumbers
-	except ImportError:  # without the library: North American numbers only
+	if phonenumbers is None:  # without the library: a guess (North American, else a 2-digit code)
 		return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits[2:]
 	try:
 		return str(phonenumbers.parse("+" + digits, None).national_number)

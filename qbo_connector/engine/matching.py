@@ -53,10 +53,10 @@ ALREADY_LINKED = "already linked"
 class Scored:
 	"""One candidate pair, weighed."""
 
-	__slots__ = ("blockers", "bits", "index", "name_level", "odds", "parts", "probability")
+	__slots__ = ("bits", "blockers", "index", "odds", "pattern", "probability")
 
-	def __init__(self, index: int, bits: float, parts: list[tuple[str, float]], name_level: int):
-		self.index, self.bits, self.parts, self.name_level = index, bits, parts, name_level
+	def __init__(self, index: int, bits: float, pattern: tuple[int, ...]):
+		self.index, self.bits, self.pattern = index, bits, pattern
 		self.odds = self.probability = 0.0
 		self.blockers: list[str] = []
 
@@ -75,6 +75,7 @@ class Matcher:
 			self._add(record)
 		self.blocker = Blocker(self.profiles)
 		self.model = Model()
+		self._bits: dict[tuple[int, ...], float] = {}  # pattern -> weight, for the fitted model
 
 	def _add(self, record: QBOCustomer) -> None:
 		kind = (record.entity_type or "Customer").strip().lower()
@@ -135,6 +136,7 @@ class Matcher:
 				else comparer.compare(left[sample[i][0]], qbo[sample[i][1]]),
 			)
 		self.model.estimate_m(Counter(pattern for found in pairs for _, pattern in found))
+		self._bits = {}
 		total_pairs = sum(map(len, pairs))
 		share = self.model.share * total_pairs / max(1, len(profiles)) if total_pairs >= 200 else 0.5
 		share = min(0.95, max(0.05, share))
@@ -143,17 +145,12 @@ class Matcher:
 	def _weigh(
 		self, erp: Profile, found: list, prior: float, rarity: list[float], linked: dict, erp_id: str
 	) -> list[Scored]:
-		weights = self.model.weights
 		scored = []
 		for j, pattern in found:
-			parts = []
-			for field, level in zip(FIELDS, pattern, strict=True):
-				if level:
-					bits = weights[field][level]
-					if field == "name":
-						bits += tf_adjustment(level, rarity[j])
-					parts.append((label(field, level), bits))
-			s = Scored(j, sum(b for _, b in parts), parts, pattern[0])
+			bits = self._bits.get(pattern)
+			if bits is None:
+				bits = self._bits[pattern] = sum(self.model.weigh(pattern))
+			s = Scored(j, bits + tf_adjustment(pattern[0], rarity[j]), pattern)
 			s.odds = prior * 2.0 ** min(s.bits, 1000.0)
 			s.blockers = self._blockers(erp, j, pattern, linked, erp_id)
 			scored.append(s)
@@ -162,6 +159,12 @@ class Matcher:
 			s.probability = s.odds / total
 		scored.sort(key=lambda s: -s.bits)
 		return scored
+
+	def _explain(self, s: Scored, rarity: float = 0.0) -> str:
+		parts = [(label(f, level), w) for f, level, w in zip(FIELDS, s.pattern, self.model.weigh(s.pattern), strict=True) if level]
+		if parts and s.pattern[0]:
+			parts[0] = (parts[0][0], s.bits - sum(w for _, w in parts[1:]))  # the name with its rarity
+		return explain(parts, s.probability)
 
 	def _blockers(self, erp: Profile, j: int, pattern: tuple, linked: dict, erp_id: str) -> list[str]:
 		qbo, blockers = self.profiles[j], []
@@ -221,7 +224,7 @@ class Matcher:
 
 	def _candidate(self, s: Scored) -> Candidate:
 		record = self.records[s.index]
-		reason = "; ".join([explain(s.parts, s.probability), *s.blockers])
+		reason = "; ".join([self._explain(s), *s.blockers])
 		return Candidate(record.id, record.display_name, _score(s.probability), reason, self.profiles[s.index].active)
 
 	def _choose(self, erp_id: str, scored: list[Scored]) -> MatchDecision:
@@ -241,7 +244,7 @@ class Matcher:
 			why = "another QBO customer is similar"
 		else:
 			why = "needs a person to confirm"
-		return MatchDecision(erp_id, REVIEW, top.qbo_id, top.score, f"{why}: {explain(best.parts, best.probability)}", shown)
+		return MatchDecision(erp_id, REVIEW, top.qbo_id, top.score, f"{why}: {self._explain(best)}", shown)
 
 
 def _score(probability: float) -> int:

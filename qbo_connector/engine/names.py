@@ -114,7 +114,7 @@ def _strip_legal_forms(tokens: list[str]) -> tuple[list[str], str]:
 	return tokens, " ".join(forms)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1 << 17)
 def analyze_name(name: str) -> NameInfo:
 	"""Keys, company hint and legal form of a name ("(deleted)" ignored)."""
 	base, _ = strip_deleted(name)
