@@ -18,8 +18,17 @@ LEVELS = {
 	"phone": ("same phone", "same shared phone", "phone one digit off", "phone differs"),
 	"tax id": ("same tax id", "tax id differs"),
 	"address": ("same street address", "same street", "same street number", "address differs"),
-	"place": ("same postcode and city", "same postcode", "same city", "same city, postcode differs",
-		"postcode close", "same state", "city differs", "postcode differs", "state differs"),  # fmt: skip
+	"place": (
+		"same postcode and city",
+		"same postcode",
+		"same city",
+		"same city, postcode differs",
+		"postcode close",
+		"same state",
+		"city differs",
+		"postcode differs",
+		"state differs",
+	),
 	"country": ("same country", "country differs"),
 }
 FIELDS = tuple(LEVELS)
@@ -169,13 +178,18 @@ def _place(a: Profile, b: Profile) -> int:
 	code_same = codes and a.postcode == b.postcode
 	cities = bool(a.city and b.city)
 	city_same = cities and (
-		a.city == b.city or (min(len(a.city), len(b.city)) >= 6 and OSA.distance(a.city, b.city, score_cutoff=1) <= 1)
+		a.city == b.city
+		or (min(len(a.city), len(b.city)) >= 6 and OSA.distance(a.city, b.city, score_cutoff=1) <= 1)
 	)
 	if code_same:
 		return 1 if city_same else 2
 	if city_same:
 		return 4 if codes else 3
-	if codes and len(a.postcode) == len(b.postcode) and OSA.distance(a.postcode, b.postcode, score_cutoff=1) <= 1:
+	if (
+		codes
+		and len(a.postcode) == len(b.postcode)
+		and OSA.distance(a.postcode, b.postcode, score_cutoff=1) <= 1
+	):
 		return 5
 	states = bool(a.state and b.state)
 	if states and a.state == b.state and not cities:

@@ -63,7 +63,13 @@ class Model:
 
 	def _set_weights(self) -> None:
 		self.weights = {
-			f: [0.0, *(math.log2(max(m, FLOOR) / max(u, FLOOR)) for m, u in zip(self.m[f], self.u[f], strict=True))]
+			f: [
+				0.0,
+				*(
+					math.log2(max(m, FLOOR) / max(u, FLOOR))
+					for m, u in zip(self.m[f], self.u[f], strict=True)
+				),
+			]
 			for f in FIELDS
 		}
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
 from functools import lru_cache
 
 try:
@@ -178,7 +177,9 @@ def profile_qbo(record: QBOCustomer) -> Profile:
 	given, family = record.given_name.strip(), record.family_name.strip()
 	alias = normalize_name(f"{given} {family}") if given and family else ""
 	legal = info.legal_form or (company.legal_form if company else "")
-	profile = _profile(record, keys, "" if alias in keys else alias, legal, bool(company) or info.company, record.postcode)
+	profile = _profile(
+		record, keys, "" if alias in keys else alias, legal, bool(company) or info.company, record.postcode
+	)
 	profile.active = record.active and not deleted
 	return profile
 

@@ -131,9 +131,11 @@ class Matcher:
 			sample = sample_pairs(rng, len(left), len(qbo), RANDOM_PAIRS)
 			self.model.estimate_u(
 				len(sample),
-				lambda i: None
-				if left is qbo and sample[i][0] == sample[i][1]
-				else comparer.compare(left[sample[i][0]], qbo[sample[i][1]]),
+				lambda i: (
+					None
+					if left is qbo and sample[i][0] == sample[i][1]
+					else comparer.compare(left[sample[i][0]], qbo[sample[i][1]])
+				),
 			)
 		self.model.estimate_m(Counter(pattern for found in pairs for _, pattern in found))
 		self._bits = {}
@@ -161,7 +163,11 @@ class Matcher:
 		return scored
 
 	def _explain(self, s: Scored, rarity: float = 0.0) -> str:
-		parts = [(label(f, level), w) for f, level, w in zip(FIELDS, s.pattern, self.model.weigh(s.pattern), strict=True) if level]
+		parts = [
+			(label(f, level), w)
+			for f, level, w in zip(FIELDS, s.pattern, self.model.weigh(s.pattern), strict=True)
+			if level
+		]
 		if parts and s.pattern[0]:
 			parts[0] = (parts[0][0], s.bits - sum(w for _, w in parts[1:]))  # the name with its rarity
 		return explain(parts, s.probability)
@@ -225,7 +231,9 @@ class Matcher:
 	def _candidate(self, s: Scored) -> Candidate:
 		record = self.records[s.index]
 		reason = "; ".join([self._explain(s), *s.blockers])
-		return Candidate(record.id, record.display_name, _score(s.probability), reason, self.profiles[s.index].active)
+		return Candidate(
+			record.id, record.display_name, _score(s.probability), reason, self.profiles[s.index].active
+		)
 
 	def _choose(self, erp_id: str, scored: list[Scored]) -> MatchDecision:
 		ranked = sorted(scored, key=lambda s: -s.probability)
