@@ -5,15 +5,28 @@ the model's vocabulary; match_model.py learns what each level is worth."""
 from __future__ import annotations
 
 from collections import Counter
+from itertools import permutations
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from qbo_connector.engine.match_profile import Profile, is_generic_email, legal_forms_differ
+from qbo_connector.engine.names import KNOWN_GIVEN_NAMES, formal_name
 
 # field -> labels of levels 1..n (level 0 is "missing")
 LEVELS = {
-	"name": ("same name", "name close", "name similar", "name partly differs", "name differs"),
+	"name": (
+		"same name",
+		"name close",
+		"same name (a nickname)",
+		"name similar",
+		"given name missing",
+		"other name word a likely typo",
+		"other name word differs",
+		"another common given name",
+		"name partly differs",
+		"name differs",
+	),
 	"email": ("same email", "same shared email", "email similar", "email differs"),
 	"phone": ("same phone", "same shared phone", "phone one digit off", "phone differs"),
 	"tax id": ("same tax id", "tax id differs"),
@@ -32,8 +45,21 @@ LEVELS = {
 	"country": ("same country", "country differs"),
 }
 FIELDS = tuple(LEVELS)
-NAME_SAME, NAME_CLOSE, NAME_SIMILAR = 1, 2, 3
+(
+	NAME_SAME,
+	NAME_CLOSE,
+	NAME_NICKNAME,
+	NAME_SIMILAR,
+	NAME_GIVEN_MISSING,
+	NAME_TYPO_LIKELY,
+	NAME_WORD_DIFFERS,
+	NAME_OTHER_GIVEN,
+	NAME_PARTLY,
+	NAME_DIFFERS,
+) = range(1, 11)
 TAX_DIFFERS = 2
+FEW_RECORDS = 1000  # fewer records than this say nothing about which words are common
+COMMON_WORD = 3  # records holding a name word for it to count as a real name rather than a typo
 
 
 def tokens_close(a: str, b: str, person: bool) -> bool:
@@ -86,29 +112,107 @@ def _align(short: tuple[str, ...], long: tuple[str, ...], person: bool) -> tuple
 	return equal, close, unmatched
 
 
-def compare_names(a: Profile, b: Profile) -> int:
-	if not a.names or not b.names:
-		return 0
-	person = not (a.company or b.company)
-	best = 5
+def _company_names(a: Profile, b: Profile) -> int:
+	best = NAME_DIFFERS
 	for ta in a.names:
 		for tb in b.names:
 			short, long = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
-			equal, close, unmatched = _align(short, long, person)
+			equal, close, unmatched = _align(short, long, False)
 			if not unmatched and len(short) == len(long):
 				level = NAME_SAME if not close else NAME_CLOSE
-			elif not unmatched and (equal >= 2 or (equal and len(short) == 1 and not person)):
-				level = NAME_SIMILAR  # one name holds all the other's words ("Smith" in "John Smith" is not enough)
-			elif person and equal and unmatched == 1 and _loosely_close(ta, tb):
-				level = NAME_SIMILAR  # a typo the strict rule refuses ("Jonea"/"Jones"): similar, no more
-			elif person and equal:
-				level = 4  # a word in common, another that is not a typo of it: "Mary Perry", "Gary Perry"
+			elif not unmatched and (equal >= 2 or (equal and len(short) == 1)):
+				level = NAME_SIMILAR  # one name holds all the other's words
 			else:
 				ratio = fuzz.token_sort_ratio(" ".join(ta), " ".join(tb), processor=None)
-				level = NAME_SIMILAR if ratio >= 90 else 4 if (equal or close or ratio >= 75) else 5
+				level = (
+					NAME_SIMILAR
+					if ratio >= 90
+					else NAME_PARTLY
+					if (equal or close or ratio >= 75)
+					else NAME_DIFFERS
+				)
 			best = min(best, level)
 	if best == NAME_SAME and legal_forms_differ(a.legal, b.legal):
 		return NAME_SIMILAR  # "Allied Foods LLC" is not "Allied Foods Ltd" for sure
+	return best
+
+
+# How two words of persons' names compare, best first.
+_EQUAL, _NICK, _TYPO, _LOOSE, _OTHER = range(5)
+
+
+def _word_class(x: str, y: str, rx: str, ry: str) -> int:
+	if x == y:
+		return _NICK if rx != ry and (formal_name(rx) != rx or formal_name(ry) != ry) else _EQUAL
+	if (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y)) or tokens_close(x, y, True):
+		return _TYPO
+	shortest = min(len(x), len(y))
+	limit = 1 if shortest <= 4 else 2
+	if shortest >= 3 and OSA.distance(x, y, score_cutoff=limit) <= limit:
+		return _LOOSE  # "Joh"/"John", "Robinsori"/"Robinson"; also "Mary"/"Gary", told apart below
+	return _OTHER
+
+
+def _pairing(ta, ra, tb, rb) -> list[tuple[int, str, str]]:
+	"""The best pairing of the shorter name's words with the longer's: [(class, word, word)]."""
+	if len(ta) > len(tb):
+		ta, ra, tb, rb = tb, rb, ta, ra
+	grid = [
+		[_word_class(x, y, rx, ry) for y, ry in zip(tb, rb, strict=True)]
+		for x, rx in zip(ta, ra, strict=True)
+	]
+	if len(tb) <= 4:
+		best = min(
+			permutations(range(len(tb)), len(ta)),
+			key=lambda chosen: (
+				sum(grid[i][j] for i, j in enumerate(chosen)),
+				max(grid[i][j] for i, j in enumerate(chosen)),
+			),
+		)
+	else:  # long names: greedy
+		free, best = set(range(len(tb))), []
+		for i in range(len(ta)):
+			j = min(free, key=lambda j: grid[i][j])
+			free.discard(j)
+			best.append(j)
+	return [(grid[i][j], ta[i], tb[j]) for i, j in enumerate(best)]
+
+
+def _person_names(ta, ra, tb, rb, common) -> int:
+	pairs = _pairing(ta, ra, tb, rb)
+	classes = [c for c, _, _ in pairs]
+	worst = max(classes)
+	if worst <= _TYPO:
+		if len(ta) != len(tb):
+			return NAME_GIVEN_MISSING if min(len(ta), len(tb)) == 1 else NAME_SIMILAR
+		return NAME_SAME if worst == _EQUAL else NAME_NICKNAME if _TYPO not in classes else NAME_CLOSE
+	bad = [(x, y) for c, x, y in pairs if c >= _LOOSE]
+	if len(bad) == 1 and min(classes) <= _TYPO:
+		x, y = bad[0]
+		if common(x) and common(y):
+			return NAME_OTHER_GIVEN  # two names people really have ("Mary Perry", "Gary Perry"): two people?
+		return NAME_TYPO_LIKELY if worst == _LOOSE else NAME_WORD_DIFFERS
+	if min(classes) <= _LOOSE:
+		return NAME_PARTLY
+	ratio = fuzz.token_sort_ratio(" ".join(ta), " ".join(tb), processor=None)
+	return NAME_PARTLY if ratio >= 75 else NAME_DIFFERS
+
+
+def compare_names(a: Profile, b: Profile, common=None) -> int:
+	"""The name level of a pair. For persons the words are paired (any order); the word that disagrees
+	is weighed by how common it is: two common given names are likely two people of one household, a rare
+	word within two edits of the other is likely a typo. `common(word)` tells; default: known given names."""
+	if not a.names or not b.names:
+		return 0
+	if a.company or b.company:
+		return _company_names(a, b)
+	common = common or KNOWN_GIVEN_NAMES.__contains__
+	best = NAME_DIFFERS
+	for ta, ra in zip(a.names, a.raw, strict=True):
+		for tb, rb in zip(b.names, b.raw, strict=True):
+			best = min(best, _person_names(ta, ra, tb, rb, common))
+			if best == NAME_SAME:
+				return best
 	return best
 
 
@@ -119,10 +223,19 @@ class Comparer:
 	def __init__(self, qbo: list[Profile], erp: list[Profile]):
 		self.emails = Counter(e for p in (*qbo, *erp) for e in p.emails)
 		self.phones = Counter(p.phone for p in (*qbo, *erp) if p.phone)
+		self.words = Counter(
+			t for p in (*qbo, *erp) if not p.company for t in {t for n in p.names for t in n}
+		)
+		self.few = len(qbo) + len(erp) < FEW_RECORDS
+
+	def common(self, word: str) -> bool:
+		"""A name word held by several records (or a known given name), so not a one-off typo. Too few
+		records to tell: every word may be a real name."""
+		return self.few or self.words[word] >= COMMON_WORD or word in KNOWN_GIVEN_NAMES
 
 	def compare(self, a: Profile, b: Profile) -> tuple[int, ...]:
 		return (
-			compare_names(a, b),
+			compare_names(a, b, self.common),
 			self._email(a, b),
 			self._phone(a, b),
 			_two_way(a.tax, b.tax),

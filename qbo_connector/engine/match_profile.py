@@ -54,6 +54,7 @@ class Profile:
 	keys: tuple[str, ...]  # exact-comparable name keys (DisplayName/CompanyName, or customer_name)
 	alias: str  # a person's name held in GivenName/FamilyName (QBO only)
 	names: tuple[tuple[str, ...], ...]  # the keys (and alias) as comparison tokens (nicknames resolved)
+	raw: tuple[tuple[str, ...], ...]  # the same words as written (a nickname is weaker than the name itself)
 	legal: str  # legal form words, e.g. "pvt ltd"
 	company: bool
 	emails: frozenset[str]
@@ -142,11 +143,13 @@ def name_tokens(key: str) -> tuple[str, ...]:
 
 def _profile(record, keys: tuple[str, ...], alias: str, legal: str, company: bool, postcode: str) -> Profile:
 	number, street = split_address(record.address_line1)
-	names = tuple(dict.fromkeys(name_tokens(k) for k in (*keys, alias) if k))
+	written = tuple(dict.fromkeys(k for k in (*keys, alias) if k))
+	names = tuple(name_tokens(k) for k in written)
 	return Profile(
 		keys=keys,
 		alias=alias,
 		names=names,
+		raw=tuple(tuple(k.split()) for k in written),
 		legal=legal,
 		company=company,
 		emails=normalize_email(record.email),

@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
 from qbo_connector.engine.match_blocking import Blocker
-from qbo_connector.engine.match_compare import FIELDS, NAME_SAME, NAME_SIMILAR, TAX_DIFFERS, Comparer
+from qbo_connector.engine.match_compare import FIELDS, NAME_SIMILAR, TAX_DIFFERS, Comparer, compare_names
 from qbo_connector.engine.match_model import (
 	RANDOM_PAIRS,
 	Model,
@@ -25,6 +25,7 @@ from qbo_connector.engine.match_model import (
 	label,
 	percent,
 	sample_pairs,
+	shares_home,
 	tf_adjustment,
 )
 from qbo_connector.engine.match_profile import Profile, profile_erp, profile_qbo
@@ -46,6 +47,7 @@ MARGIN_BITS = 10.0  # the best candidate's weight above the second's
 MIN_DIRECTORY = 1000  # a smaller directory is not taken as proof that a name is rare
 MIN_SAMPLE = 50  # fewer records than this on a side: u stays at the prior
 MAX_CANDIDATES = 5
+MAX_HOME = 20  # an address or phone held by more QBO records is a building or switchboard, not a home
 _SEVERAL = "several ERPNext customers"
 ALREADY_LINKED = "already linked"
 
@@ -53,12 +55,12 @@ ALREADY_LINKED = "already linked"
 class Scored:
 	"""One candidate pair, weighed."""
 
-	__slots__ = ("bits", "blockers", "index", "odds", "pattern", "probability")
+	__slots__ = ("bits", "blockers", "home", "index", "odds", "pattern", "probability")
 
 	def __init__(self, index: int, bits: float, pattern: tuple[int, ...]):
 		self.index, self.bits, self.pattern = index, bits, pattern
-		self.odds = self.probability = 0.0
-		self.blockers: list[str] = []
+		self.odds = self.probability = self.home = 0.0
+		self.blockers: list[str] | None = None  # worked out for the candidates a decision shows
 
 
 class Matcher:
@@ -76,6 +78,8 @@ class Matcher:
 		self.blocker = Blocker(self.profiles)
 		self.model = Model()
 		self._bits: dict[tuple[int, ...], float] = {}  # pattern -> weight, for the fitted model
+		self._home_bits: dict[tuple[int, ...], float] = {}  # pattern -> weight against "same home"
+		self._home = 0.0  # chance that a given QBO record is another party of one's home
 
 	def _add(self, record: QBOCustomer) -> None:
 		kind = (record.entity_type or "Customer").strip().lower()
@@ -109,9 +113,12 @@ class Matcher:
 		rarity = _name_rarity(self.profiles, profiles)
 		decisions, scored = [], []
 		for customer, profile, found in zip(erp_customers, profiles, pairs, strict=True):
-			weighed = self._weigh(profile, found, prior, rarity, linked, customer.id)
+			weighed = self._weigh(found, prior, rarity)
 			scored.append(weighed)
-			decisions.append(self._decide(customer, profile, weighed, linked, linked_to.get(customer.id, "")))
+			context = (profile, linked, customer.id)
+			decisions.append(
+				self._decide(customer, profile, weighed, linked, linked_to.get(customer.id, ""), context)
+			)
 		_keep_one_to_one(decisions, scored, self.records)
 		return decisions
 
@@ -137,24 +144,53 @@ class Matcher:
 					else comparer.compare(left[sample[i][0]], qbo[sample[i][1]])
 				),
 			)
-		self.model.estimate_m(Counter(pattern for found in pairs for _, pattern in found))
-		self._bits = {}
+		self.model.estimate_home(self._home_levels(comparer), len(qbo))
+		self.model.estimate_m(Counter(pattern for found in pairs for _, pattern in found), len(profiles))
+		self._home = self.model.home_rate / max(len(qbo), MIN_DIRECTORY)
+		self._bits, self._home_bits = {}, {}
 		total_pairs = sum(map(len, pairs))
 		share = self.model.share * total_pairs / max(1, len(profiles)) if total_pairs >= 200 else 0.5
 		share = min(0.95, max(0.05, share))
 		return share / ((1 - share) * max(len(qbo), MIN_DIRECTORY))
 
-	def _weigh(
-		self, erp: Profile, found: list, prior: float, rarity: list[float], linked: dict, erp_id: str
-	) -> list[Scored]:
-		scored = []
+	def _home_levels(self, comparer: Comparer) -> Counter:
+		"""Name levels of the pairs of QBO records that share a street address or a phone: two parties
+		of one home (a family, flatmates, one building), what a home looks like in this directory."""
+		homes: defaultdict[str, list[int]] = defaultdict(list)
+		for i, p in enumerate(self.profiles):
+			if p.number and p.street:
+				homes[f"a:{p.postcode}|{p.number}|{p.street}"].append(i)
+			if p.phone:
+				homes["p:" + p.phone].append(i)
+		pairs = {
+			(x, y)
+			for members in homes.values()
+			if 2 <= len(members) <= MAX_HOME
+			for k, x in enumerate(members)
+			for y in members[k + 1 :]
+		}
+		levels = Counter(compare_names(self.profiles[x], self.profiles[y], comparer.common) for x, y in pairs)
+		levels.pop(0, None)
+		return levels
+
+	def _weigh(self, found: list, prior: float, rarity: list[float]) -> list[Scored]:
+		"""Each candidate's weight: the Fellegi-Sunter sum plus the name's rarity; for a pair that shares
+		a home, the chance of "another party of that home" is added to the non-match side, so a family
+		member needs a name that tells them apart (a shared address, phone and surname do not)."""
+		scored, home = [], self._home
 		for j, pattern in found:
 			bits = self._bits.get(pattern)
 			if bits is None:
 				bits = self._bits[pattern] = sum(self.model.weigh(pattern))
 			s = Scored(j, bits + tf_adjustment(pattern[0], rarity[j]), pattern)
+			if shares_home(pattern):
+				against = self._home_bits.get(pattern)
+				if against is None:
+					against = self._home_bits[pattern] = self.model.home_bits(pattern)
+				either = (1.0 - home) * 2.0 ** -min(s.bits, 1000.0) + home * 2.0 ** -min(against, 1000.0)
+				effective = -math.log2(either)
+				s.home, s.bits = effective - s.bits, effective
 			s.odds = prior * 2.0 ** min(s.bits, 1000.0)
-			s.blockers = self._blockers(erp, j, pattern, linked, erp_id)
 			scored.append(s)
 		total = 1.0 + sum(s.odds for s in scored)
 		for s in scored:
@@ -169,7 +205,10 @@ class Matcher:
 			if level
 		]
 		if parts and s.pattern[0]:
-			parts[0] = (parts[0][0], s.bits - sum(w for _, w in parts[1:]))  # the name with its rarity
+			name = s.bits - s.home - sum(w for _, w in parts[1:])
+			parts[0] = (parts[0][0], name)  # the name with its rarity
+		if s.home <= -0.05:
+			parts.append(("could be another party at that address or phone", s.home))
 		return explain(parts, s.probability)
 
 	def _blockers(self, erp: Profile, j: int, pattern: tuple, linked: dict, erp_id: str) -> list[str]:
@@ -180,9 +219,7 @@ class Matcher:
 			blockers.append(f"currency differs (QBO {qbo.currency}, ERPNext {erp.currency})")
 		if pattern[FIELDS.index("tax id")] == TAX_DIFFERS:
 			blockers.append("tax id differs")
-		if pattern[0] > NAME_SIMILAR:
-			blockers.append("the names disagree")
-		elif qbo.alias and qbo.company and not erp.company and pattern[0] <= NAME_SIMILAR:
+		if qbo.alias and qbo.company and not erp.company and pattern[0] <= NAME_SIMILAR:
 			if not set(erp.keys) & set(qbo.keys):
 				blockers.append("same name as the contact person of a QBO company")
 		owner = linked.get(self.records[j].id)
@@ -193,14 +230,20 @@ class Matcher:
 	# ------------------------------------------------------------------------------------------ decisions
 
 	def _decide(
-		self, erp: ERPCustomer, profile: Profile, scored: list[Scored], linked: dict, linked_qbo: str
+		self,
+		erp: ERPCustomer,
+		profile: Profile,
+		scored: list[Scored],
+		linked: dict,
+		linked_qbo: str,
+		context: tuple,
 	) -> MatchDecision:
 		existing = (erp.qbo_id or "").strip() or linked_qbo
 		if existing:
 			decision = self._decide_existing(erp, existing, linked)
 			if decision:
 				return decision
-		decision = self._choose(erp.id, scored)
+		decision = self._choose(erp.id, scored, context)
 		if existing:  # a stored link that no longer resolves: never silently replace it
 			note = (
 				f"linked QBO id {existing} is a {self.other_ids[existing]}"
@@ -228,20 +271,27 @@ class Matcher:
 			return MatchDecision(erp.id, REVIEW, qbo_id, 100, reason, [cand])
 		return MatchDecision(erp.id, LINK, qbo_id, 100, ALREADY_LINKED, [cand])
 
-	def _candidate(self, s: Scored) -> Candidate:
+	def _candidate(self, s: Scored, context: tuple) -> Candidate:
+		self._check(s, context)
 		record = self.records[s.index]
 		reason = "; ".join([self._explain(s), *s.blockers])
 		return Candidate(
 			record.id, record.display_name, _score(s.probability), reason, self.profiles[s.index].active
 		)
 
-	def _choose(self, erp_id: str, scored: list[Scored]) -> MatchDecision:
+	def _check(self, s: Scored, context: tuple) -> None:
+		if s.blockers is None:
+			erp, linked, erp_id = context
+			s.blockers = self._blockers(erp, s.index, s.pattern, linked, erp_id)
+
+	def _choose(self, erp_id: str, scored: list[Scored], context: tuple) -> MatchDecision:
 		ranked = sorted(scored, key=lambda s: -s.probability)
-		shown = [self._candidate(s) for s in ranked[:MAX_CANDIDATES] if s.probability >= P_SHOW]
+		shown = [self._candidate(s, context) for s in ranked[:MAX_CANDIDATES] if s.probability >= P_SHOW]
 		if not ranked or ranked[0].probability < P_REVIEW:
 			best = f"; best candidate {percent(ranked[0].probability)}" if ranked else ""
 			return MatchDecision(erp_id, CREATE, "", 0, "no likely QBO customer" + best, shown)
 		best = ranked[0]
+		self._check(best, context)
 		top = shown[0]
 		second = ranked[1].bits if len(ranked) > 1 else -math.inf
 		if best.probability >= P_LINK and not best.blockers and best.bits - second >= MARGIN_BITS:

@@ -194,6 +194,14 @@ _PHONETIC_RULES = (("sch", "sk"), ("tch", "ch"), ("ph", "f"), ("ck", "k"), ("gh"
 	("q", "k"), ("z", "s"), ("v", "f"), ("y", "i"), ("th", "t"))  # fmt: skip
 
 
+KNOWN_GIVEN_NAMES = frozenset(_NICKNAMES) | frozenset(_NICKNAMES.values())
+
+
+def formal_name(token: str) -> str:
+	"""The formal given name a nickname stands for ("betty" -> "elizabeth"); other words unchanged."""
+	return _NICKNAMES.get(token, token)
+
+
 @lru_cache(maxsize=1 << 16)
 def match_token(token: str) -> str:
 	"""A name token in the form names are compared in: nicknames to the formal name, German
