@@ -5,6 +5,7 @@ the model's vocabulary; match_model.py learns what each level is worth."""
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from itertools import permutations
 
 from rapidfuzz import fuzz
@@ -141,6 +142,7 @@ def _company_names(a: Profile, b: Profile) -> int:
 _EQUAL, _NICK, _TYPO, _LOOSE, _OTHER = range(5)
 
 
+@lru_cache(maxsize=1 << 18)
 def _word_class(x: str, y: str, rx: str, ry: str) -> int:
 	if x == y:
 		return _NICK if rx != ry and (formal_name(rx) != rx or formal_name(ry) != ry) else _EQUAL
@@ -157,6 +159,18 @@ def _pairing(ta, ra, tb, rb) -> list[tuple[int, str, str]]:
 	"""The best pairing of the shorter name's words with the longer's: [(class, word, word)]."""
 	if len(ta) > len(tb):
 		ta, ra, tb, rb = tb, rb, ta, ra
+	if len(ta) == 1:  # one word against several: its best partner
+		x, rx = ta[0], ra[0]
+		c, y = min((_word_class(x, y, rx, ry), y) for y, ry in zip(tb, rb, strict=True))
+		return [(c, x, y)]
+	if len(ta) == 2 and len(tb) == 2:  # the common case: as written, or the two words swapped
+		straight = (_word_class(ta[0], tb[0], ra[0], rb[0]), _word_class(ta[1], tb[1], ra[1], rb[1]))
+		if straight == (_EQUAL, _EQUAL):
+			return [(_EQUAL, ta[0], tb[0]), (_EQUAL, ta[1], tb[1])]
+		crossed = (_word_class(ta[0], tb[1], ra[0], rb[1]), _word_class(ta[1], tb[0], ra[1], rb[0]))
+		if (sum(crossed), max(crossed)) < (sum(straight), max(straight)):
+			return [(crossed[0], ta[0], tb[1]), (crossed[1], ta[1], tb[0])]
+		return [(straight[0], ta[0], tb[0]), (straight[1], ta[1], tb[1])]
 	grid = [
 		[_word_class(x, y, rx, ry) for y, ry in zip(tb, rb, strict=True)]
 		for x, rx in zip(ta, ra, strict=True)
@@ -210,6 +224,8 @@ def compare_names(a: Profile, b: Profile, common=None) -> int:
 	best = NAME_DIFFERS
 	for ta, ra in zip(a.names, a.raw, strict=True):
 		for tb, rb in zip(b.names, b.raw, strict=True):
+			if ra == rb:
+				return NAME_SAME
 			best = min(best, _person_names(ta, ra, tb, rb, common))
 			if best == NAME_SAME:
 				return best

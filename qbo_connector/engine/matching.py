@@ -12,6 +12,8 @@ ERPNext customers never link to one QBO customer."""
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -47,6 +49,8 @@ MARGIN_BITS = 10.0  # the best candidate's weight above the second's
 MIN_DIRECTORY = 1000  # a smaller directory is not taken as proof that a name is rare
 MIN_SAMPLE = 50  # fewer records than this on a side: u stays at the prior
 MAX_CANDIDATES = 5
+WORKERS = 2  # processes comparing candidate pairs in a large run (forked; 1 = in this process)
+PARALLEL_FROM = 5000  # fewer ERPNext customers than this are compared in this process
 MAX_HOME = 20  # an address or phone held by more QBO records is a building or switchboard, not a home
 _SEVERAL = "several ERPNext customers"
 ALREADY_LINKED = "already linked"
@@ -106,9 +110,7 @@ class Matcher:
 		linked_to = {erp: qbo for qbo, erp in linked.items()}
 		profiles = [profile_erp(c) for c in erp_customers]
 		comparer = Comparer(self.profiles, profiles)
-		pairs = [
-			[(j, comparer.compare(p, self.profiles[j])) for j in self.blocker.candidates(p)] for p in profiles
-		]
+		pairs = _in_parallel(_compare_part, (self, profiles, comparer), len(profiles))
 		prior = self._fit(comparer, profiles, pairs)
 		rarity = _name_rarity(self.profiles, profiles)
 		decisions, scored = [], []
@@ -342,3 +344,29 @@ def _keep_one_to_one(decisions: list[MatchDecision], scored: list[list[Scored]],
 				continue
 			decision.decision = REVIEW
 			decision.reason = f"QBO customer also matches ERPNext {others}: {decision.reason}"
+
+
+_SHARED: tuple = ()  # what forked workers read (inherited, never pickled)
+
+
+def _compare_part(bounds: tuple[int, int]) -> list:
+	matcher, profiles, comparer = _SHARED
+	qbo, candidates, compare = matcher.profiles, matcher.blocker.candidates, comparer.compare
+	return [[(j, compare(p, qbo[j])) for j in candidates(p)] for p in profiles[bounds[0] : bounds[1]]]
+
+
+def _in_parallel(work, shared: tuple, count: int) -> list:
+	"""`work` over slices of range(count), in forked worker processes when the run is large and the
+	machine has the cores (they inherit `shared`; only the results travel back), else here."""
+	global _SHARED
+	_SHARED = shared
+	try:
+		workers = min(WORKERS, os.cpu_count() or 1)
+		if workers < 2 or count < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+			return work((0, count))
+		step = -(-count // (workers * 4))
+		parts = [(lo, min(count, lo + step)) for lo in range(0, count, step)]
+		with multiprocessing.get_context("fork").Pool(workers) as pool:
+			return [row for part in pool.map(work, parts) for row in part]
+	finally:
+		_SHARED = ()
