@@ -6,8 +6,9 @@ send it to review, or create a new one, by a Fellegi-Sunter model fitted to the 
 Link only when the expected wrong-link rate is at most 1 in 10,000 and the best candidate clearly beats
 the others; review in a narrow band; create below. Never-rules stay: vendors and employees are never
 candidates; inactive or "(deleted)" records, another currency, a different tax id, a record linked to
-someone else, a contradicting name or a company's contact person go to review, never to a link; two
-ERPNext customers never link to one QBO customer."""
+someone else or a company's contact person go to review, never to a link; two ERPNext customers never
+link to one QBO customer. A pair sharing an address or phone is also weighed against "another party of
+the same home" (a family member), so a shared home and surname cannot carry a housemate to a link."""
 
 from __future__ import annotations
 
