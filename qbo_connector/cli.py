@@ -42,8 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
 	bench = sub.add_parser("bench", help="benchmarks that print figures")
 	bench_sub = bench.add_subparsers(dest="bench_command", required=True)
 	bench_match = bench_sub.add_parser("match", help="match N x N synthetic customers")
-	bench_match.add_argument("--size", type=int, default=10000)
-	bench_match.add_argument("--seed", type=int, default=7)
+	bench_match.add_argument("--size", type=int, default=50000, help="speed run size (0: none)")
+	bench_match.add_argument("--seeds", default="11,12,13", help="corpus seeds (1-3 were used for tuning)")
 	bench_export = bench_sub.add_parser(
 		"export", help="export N invoices to the sandbox with Intuit's limits on"
 	)

@@ -1,7 +1,8 @@
-"""`qbo-connector bench match --size N --seed S`: match N synthetic ERPNext customers against about N QBO
-records and print time, peak memory, link precision/recall against the generator's truth, the share
-sent to review, and the speed-up over naive all-pairs rapidfuzz (measured on a sample, extrapolated).
-The last line is one JSON object."""
+"""`qbo-connector bench match --seeds 11,12,13 --size 50000`: the matcher on the dirty corpora
+(benchmarks/corpora.py, frozen; seeds 1-3 were used for tuning, 11-13 never), printing per corpus and
+seed the wrong auto-links, duplicates created (a create where a true partner existed), the review share
+and link recall; then time and peak RSS at --size ERPNext persons (about 1.08 x --size QBO records, the
+same generator) (0 skips it). The last line is JSON."""
 
 from __future__ import annotations
 
@@ -11,20 +12,19 @@ import sys
 import time
 from collections import Counter
 
-from rapidfuzz import fuzz, process
-
-from qbo_connector.benchmarks.match_data import Dataset, generate
+from qbo_connector.benchmarks.corpora import businesses, persons
+from qbo_connector.benchmarks.match_data import Dataset
 from qbo_connector.engine.matching import Matcher
-from qbo_connector.engine.names import normalize_name
-from qbo_connector.engine.records import LINK, REVIEW, MatchDecision
+from qbo_connector.engine.records import CREATE, LINK, REVIEW, MatchDecision
 
-NAIVE_SAMPLE = 300
+SUMMARY = ("wrong_links", "duplicates", "duplicate_share", "review_share", "recall", "seconds")
 
 
 def score_decisions(data: Dataset, decisions: list[MatchDecision]) -> dict:
 	"""Precision/recall of link decisions against the truth, and the decision shares."""
 	links = [d for d in decisions if d.decision == LINK]
 	right = sum(1 for d in links if data.truth.get(d.erpnext_id) == d.qbo_id)
+	duplicates = sum(1 for d in decisions if d.decision == CREATE and data.truth.get(d.erpnext_id))
 	recalled = sum(1 for d in links if d.erpnext_id in data.linkable and data.truth[d.erpnext_id] == d.qbo_id)
 	counts = Counter(d.decision for d in decisions)
 	total = max(1, len(decisions))
@@ -33,59 +33,47 @@ def score_decisions(data: Dataset, decisions: list[MatchDecision]) -> dict:
 		"wrong_links": len(links) - right,
 		"precision": round(right / len(links), 4) if links else 1.0,
 		"recall": round(recalled / max(1, len(data.linkable)), 4),
+		"duplicates": duplicates,
+		"duplicate_share": round(duplicates / total, 4),
 		"review_share": round(counts[REVIEW] / total, 4),
 		"counts": dict(counts),
 	}
 
 
-def time_naive(data: Dataset, sample: int = NAIVE_SAMPLE) -> float:
-	"""Seconds naive all-pairs rapidfuzz would take for every ERPNext customer (sample, extrapolated)."""
-	choices = [normalize_name(q.display_name) for q in data.qbo]
-	queries = [normalize_name(e.customer_name) for e in data.erp[:sample]]
+def measure(data: Dataset) -> dict:
+	"""Match one corpus; quality against its truth, seconds and peak RSS so far."""
 	start = time.perf_counter()
-	for query in queries:
-		process.extractOne(query, choices, scorer=fuzz.token_sort_ratio, processor=None)
-	return (time.perf_counter() - start) * len(data.erp) / max(1, len(queries))
+	decisions = Matcher(data.qbo).decide(data.erp)
+	stats = score_decisions(data, decisions)
+	stats["seconds"] = round(time.perf_counter() - start, 3)
+	scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+	stats["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale, 1)
+	stats["worker_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / scale, 1)
+	return stats
 
 
 def run(args) -> int:
-	size, seed = args.size, args.seed
-	started = time.perf_counter()
-	data = generate(size, seed)
-	generated = time.perf_counter() - started
-	print(
-		f"generated {len(data.erp)} ERPNext and {len(data.qbo)} QBO records in {generated:.2f} s (seed {seed})"
-	)
-	start = time.perf_counter()
-	matcher = Matcher(data.qbo)
-	indexed = time.perf_counter() - start
-	decisions = matcher.decide(data.erp)
-	seconds = time.perf_counter() - start
-	peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-	if sys.platform == "darwin":
-		peak_mb /= 1024
-	stats = score_decisions(data, decisions)
-	print(f"matched in {seconds:.2f} s (index {indexed:.2f} s, decide {seconds - indexed:.2f} s)")
-	print(f"peak RSS {peak_mb:.0f} MB")
-	print(f"decisions {stats['counts']}")
-	print(
-		f"links {stats['links']}: precision {stats['precision']:.4f} ({stats['wrong_links']} wrong), "
-		f"recall {stats['recall']:.4f} of {len(data.linkable)} linkable; review share {stats['review_share']:.1%}"
-	)
-	naive = time_naive(data)
-	speedup = naive / seconds if seconds else 0.0
-	print(
-		f"naive all-pairs token_sort_ratio: ~{naive:.0f} s extrapolated from {NAIVE_SAMPLE} rows; speed-up x{speedup:.0f}"
-	)
-	summary = {
-		"size": size,
-		"seconds": round(seconds, 3),
-		"peak_rss_mb": round(peak_mb, 1),
-		"speedup_vs_naive": round(speedup, 1),
-		"precision": stats["precision"],
-		"recall": stats["recall"],
-		"review_share": stats["review_share"],
-		"wrong_links": stats["wrong_links"],
-	}
-	print(json.dumps(summary))
+	"""Quality on the dirty corpora (persons ~5,000, businesses ~530) per seed, then speed at --size."""
+	seeds = [int(s) for s in str(args.seeds).split(",") if s.strip()]
+	rows = []
+	for corpus, make, size in (("persons", persons, 5000), ("businesses", businesses, 530)):
+		for seed in seeds:
+			stats = measure(make(size, seed))
+			rows.append({"corpus": corpus, "seed": seed, **{k: stats[k] for k in SUMMARY}})
+			print(
+				f"{corpus:10} seed {seed:>3}: {stats['wrong_links']} wrong links, "
+				f"duplicates {stats['duplicate_share']:.2%}, review {stats['review_share']:.2%}, "
+				f"recall {stats['recall']:.2%} ({stats['seconds']:.2f} s)"
+			)
+	speed = {}
+	if args.size:
+		data = persons(args.size, seeds[0] if seeds else 7)
+		stats = measure(data)
+		speed = {k: stats[k] for k in ("seconds", "peak_rss_mb", "worker_rss_mb")}
+		speed["size"] = args.size
+		print(
+			f"speed: {len(data.erp)} ERPNext x {len(data.qbo)} QBO (persons corpus) in {stats['seconds']:.2f} s, "
+			f"peak RSS {stats['peak_rss_mb']:.0f} MB (a worker process at most {stats['worker_rss_mb']:.0f} MB)"
+		)
+	print(json.dumps({"quality": rows, "speed": speed}))
 	return 0

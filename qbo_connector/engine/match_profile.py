@@ -1,17 +1,21 @@
-"""Comparable profiles of ERPNext and QBO customers, and the field-level evidence between two of them.
+"""Comparable profiles of ERPNext and QBO customers.
 
-A profile holds every field in the form the matcher compares (name keys, emails, phone digits, tax id,
-address key). Building them once keeps the matcher's inner loop free of string clean-up."""
+A profile holds every field in the form the matcher compares (name keys and tokens, emails, the phone's
+national number, tax id, street number and street, postcode, city, state, country). Building them once
+keeps the matcher's inner loop free of string clean-up."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from rapidfuzz import fuzz
-from rapidfuzz.distance import OSA
+try:
+	import phonenumbers
+except ImportError:  # a Frappe dependency; the engine also runs without it
+	phonenumbers = None
 
-from qbo_connector.engine.names import analyze_name, fold_text, is_legal_word, normalize_name, strip_deleted
+from qbo_connector.engine.names import analyze_name, fold_text, match_token, normalize_name, strip_deleted
 from qbo_connector.engine.records import ERPCustomer, QBOCustomer
 
 GENERIC_LOCAL_PARTS = frozenset(
@@ -22,8 +26,17 @@ GENERIC_LOCAL_PARTS = frozenset(
 _ADDRESS_WORDS = {
 	"street": "st", "road": "rd", "avenue": "ave", "av": "ave", "boulevard": "blvd", "drive": "dr", "lane": "ln",
 	"suite": "ste", "court": "ct", "place": "pl", "highway": "hwy", "north": "n", "south": "s", "east": "e",
-	"west": "w", "floor": "fl", "apartment": "apt", "unit": "apt", "number": "", "no": "",
+	"west": "w", "floor": "fl", "apartment": "apt", "unit": "", "flat": "", "apt": "", "number": "", "no": "",
+	"crescent": "cres", "parade": "pde", "terrace": "tce", "rear": "", "saint": "st", "mount": "mt",
 }  # fmt: skip
+_CITY_ALIASES = {"nyc": "newyork", "newyorkcity": "newyork", "sf": "sanfrancisco", "la": "losangeles",
+	"saintlouis": "stlouis", "fortworth": "ftworth"}  # fmt: skip
+_STATE_NAMES = {"newsouthwales": "NSW", "victoria": "VIC", "queensland": "QLD", "westernaustralia": "WA",
+	"southaustralia": "SA", "tasmania": "TAS", "australiancapitalterritory": "ACT", "northernterritory": "NT",
+	"california": "CA", "newyork": "NY", "texas": "TX", "florida": "FL", "illinois": "IL", "georgia": "GA",
+	"nevada": "NV", "washington": "WA", "massachusetts": "MA", "pennsylvania": "PA", "ohio": "OH",
+	"ontario": "ON", "quebec": "QC", "britishcolumbia": "BC", "alberta": "AB"}  # fmt: skip
+_NUMBER = re.compile(r"\d+")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _EMAIL_SPLIT = re.compile(r"[,;\s]+")
 _EXTENSION = re.compile(r"(?:x|ext\.?|extension|#)\s*\d+\s*$", re.IGNORECASE)
@@ -40,15 +53,19 @@ _COUNTRIES = {
 class Profile:
 	keys: tuple[str, ...]  # exact-comparable name keys (DisplayName/CompanyName, or customer_name)
 	alias: str  # a person's name held in GivenName/FamilyName (QBO only)
-	fuzzy: str  # canonical key used for fuzzy scoring
+	names: tuple[tuple[str, ...], ...]  # the keys (and alias) as comparison tokens (nicknames resolved)
+	raw: tuple[tuple[str, ...], ...]  # the same words as written (a nickname is weaker than the name itself)
 	legal: str  # legal form words, e.g. "pvt ltd"
 	company: bool
 	emails: frozenset[str]
-	phone: str
+	phone: str  # national significant number
 	tax: str
-	address: str  # "line1|postcode" when both are known
+	number: str  # street number
+	street: str  # street words, abbreviated ("granite cres")
 	postcode: str
-	place: str  # "city|country" (ISO-2 country when recognised), parts may be empty
+	city: str
+	state: str
+	country: str  # ISO-2 when recognised
 	currency: str
 	active: bool = True
 
@@ -57,11 +74,29 @@ def normalize_email(raw: str) -> frozenset[str]:
 	return frozenset(e for e in _EMAIL_SPLIT.split((raw or "").strip().lower()) if "@" in e)
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_phone(raw: str) -> str:
-	"""Last 10 digits (an extension dropped); "" when fewer than 7 digits."""
-	number = _EXTENSION.split(raw or "", maxsplit=1)[0]
+	"""The national significant number: an extension dropped; an international number reduced by
+	`phonenumbers` (its country code removed), a national one by its trunk prefix ("0", or "1" before
+	ten digits); "" when fewer than 6 digits remain."""
+	number = _EXTENSION.split(raw or "", maxsplit=1)[0].strip()
 	digits = "".join(ch for ch in number if ch.isdigit())
-	return digits[-10:] if len(digits) >= 7 else ""
+	if number.startswith("+") or digits.startswith("00"):
+		digits = _international(digits.removeprefix("00"))
+	elif len(digits) == 11 and digits.startswith("1"):
+		digits = digits[1:]
+	else:
+		digits = digits.removeprefix("0")
+	return digits if len(digits) >= 6 else ""
+
+
+def _international(digits: str) -> str:
+	if phonenumbers is None:  # without the library: a guess (North American, else a 2-digit code)
+		return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits[2:]
+	try:
+		return str(phonenumbers.parse("+" + digits, None).national_number)
+	except phonenumbers.NumberParseException:
+		return digits
 
 
 def normalize_code(raw: str) -> str:
@@ -69,51 +104,72 @@ def normalize_code(raw: str) -> str:
 	return _NON_ALNUM.sub("", fold_text(raw)).upper()
 
 
-def normalize_address(line1: str, postcode: str) -> str:
-	words = [_ADDRESS_WORDS.get(w, w) for w in _NON_ALNUM.sub(" ", fold_text(line1)).split()]
-	line = " ".join(w for w in words if w)
-	code = normalize_code(postcode)
-	return f"{line}|{code}" if line and code else ""
+def normalize_postcode(raw: str) -> str:
+	"""ZIP+4 cut to the ZIP; letters and digits only."""
+	code = normalize_code(raw)
+	return code[:5] if len(code) == 9 and code.isdigit() and "-" in raw else code
 
 
-def normalize_place(city: str, country: str) -> str:
-	""" "city|country" for contradiction checks; a country name only counts when recognised."""
+def split_address(line1: str) -> tuple[str, str]:
+	"""(street number, street words) of an address line; abbreviations applied ("Road" -> "rd")."""
+	text = fold_text(line1)
+	found = _NUMBER.search(text)
+	words = [_ADDRESS_WORDS.get(w, w) for w in _NON_ALNUM.sub(" ", text).split() if not w.isdigit()]
+	return (found.group(0) if found else ""), " ".join(w for w in words if w)
+
+
+def normalize_city(city: str) -> str:
 	town = _NON_ALNUM.sub("", fold_text(city))
+	return _CITY_ALIASES.get(town, town)
+
+
+def normalize_state(state: str) -> str:
+	code = _NON_ALNUM.sub("", fold_text(state))
+	return _STATE_NAMES.get(code, code.upper())
+
+
+def normalize_country(country: str) -> str:
 	land = _NON_ALNUM.sub("", fold_text(country))
-	return f"{town}|{_COUNTRIES.get(land, '')}" if town or land else ""
-
-
-def places_differ(a: str, b: str) -> str:
-	""" "city" or "country" when both sides know it and it differs, else ""."""
-	if not a or not b:
-		return ""
-	(city_a, land_a), (city_b, land_b) = a.split("|"), b.split("|")
-	if land_a and land_b and land_a != land_b:
-		return "country"
-	return "city" if city_a and city_b and city_a != city_b else ""
+	return _COUNTRIES.get(land, land.upper())
 
 
 def is_generic_email(email: str) -> bool:
 	return email.split("@", 1)[0] in GENERIC_LOCAL_PARTS
 
 
+def name_tokens(key: str) -> tuple[str, ...]:
+	return tuple(match_token(t) for t in key.split())
+
+
+def _profile(record, keys: tuple[str, ...], alias: str, legal: str, company: bool, postcode: str) -> Profile:
+	number, street = split_address(record.address_line1)
+	written = tuple(dict.fromkeys(k for k in (*keys, alias) if k))
+	names = tuple(name_tokens(k) for k in written)
+	return Profile(
+		keys=keys,
+		alias=alias,
+		names=names,
+		raw=tuple(tuple(k.split()) for k in written),
+		legal=legal,
+		company=company,
+		emails=normalize_email(record.email),
+		phone=normalize_phone(record.phone),
+		tax=normalize_code(record.tax_id),
+		number=number,
+		street=street,
+		postcode=normalize_postcode(postcode),
+		city=normalize_city(record.city),
+		state=normalize_state(record.state),
+		country=normalize_country(record.country),
+		currency=(record.currency or "").strip().upper(),
+	)
+
+
 def profile_erp(customer: ERPCustomer) -> Profile:
 	info = analyze_name(customer.customer_name)
 	kind = (customer.customer_type or "").strip().lower()
-	return Profile(
-		keys=info.keys,
-		alias="",
-		fuzzy=info.keys[0] if info.keys else "",
-		legal=info.legal_form,
-		company=kind == "company" or (kind != "individual" and info.company),
-		emails=normalize_email(customer.email),
-		phone=normalize_phone(customer.phone),
-		tax=normalize_code(customer.tax_id),
-		address=normalize_address(customer.address_line1, customer.pincode),
-		postcode=normalize_code(customer.pincode),
-		place=normalize_place(customer.city, customer.country),
-		currency=(customer.currency or "").strip().upper(),
-	)
+	company = kind == "company" or (kind != "individual" and info.company)
+	return _profile(customer, info.keys, "", info.legal_form, company, customer.pincode)
 
 
 def profile_qbo(record: QBOCustomer) -> Profile:
@@ -123,86 +179,14 @@ def profile_qbo(record: QBOCustomer) -> Profile:
 	keys = info.keys + tuple(k for k in (company.keys if company else ()) if k not in info.keys)
 	given, family = record.given_name.strip(), record.family_name.strip()
 	alias = normalize_name(f"{given} {family}") if given and family else ""
-	return Profile(
-		keys=keys,
-		alias="" if alias in keys else alias,
-		fuzzy=keys[0] if keys else "",
-		legal=info.legal_form or (company.legal_form if company else ""),
-		company=bool(company) or info.company,
-		emails=normalize_email(record.email),
-		phone=normalize_phone(record.phone),
-		tax=normalize_code(record.tax_id),
-		address=normalize_address(record.address_line1, record.postcode),
-		postcode=normalize_code(record.postcode),
-		place=normalize_place(record.city, record.country),
-		currency=(record.currency or "").strip().upper(),
-		active=record.active and not deleted,
+	legal = info.legal_form or (company.legal_form if company else "")
+	profile = _profile(
+		record, keys, "" if alias in keys else alias, legal, bool(company) or info.company, record.postcode
 	)
+	profile.active = record.active and not deleted
+	return profile
 
 
 def legal_forms_differ(a: str, b: str) -> bool:
 	""" "Inc" vs "LLC" differ; "Ltd" vs "Pvt Ltd" or a missing form do not."""
 	return bool(a and b) and not (set(a.split()) & set(b.split()))
-
-
-def _tokens_close(a: str, b: str, person: bool = False) -> bool:
-	"""Equal, or one typo in a long enough word ("smtih" ~ "smith"; "mark" is not "mary"). In a person's
-	name the last two letters must agree: an edit there is more often another name than a typo
-	("Daniel"/"Daniela", "Christian"/"Christina", "Francis"/"Frances")."""
-	if a == b:
-		return True
-	if person and a[-2:] != b[-2:]:
-		return False
-	shortest = min(len(a), len(b))
-	limit = 1 if shortest >= 5 else 0
-	limit = 2 if shortest >= 9 else limit
-	return OSA.distance(a, b, score_cutoff=limit) <= limit
-
-
-def _initial_of(a: str, b: str) -> bool:
-	return (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))
-
-
-def _drop_mistyped_legal(ta: list[str], tb: list[str]) -> tuple[list[str], list[str]]:
-	"""A legal form with a typo survives normalisation ("Acme Corporaton"): drop a trailing word
-	that is one typo away from a legal form when the other name lacks it."""
-	for longer, shorter in ((ta, tb), (tb, ta)):
-		if (
-			len(longer) == len(shorter) + 1
-			and longer[-1] not in shorter
-			and is_legal_word(longer[-1], typos=1)
-		):
-			trimmed = longer[:-1]
-			return (trimmed, shorter) if longer is ta else (shorter, trimmed)
-	return ta, tb
-
-
-def compare_names(
-	erp_keys: tuple[str, ...], qbo_keys: tuple[str, ...], person: bool = False
-) -> tuple[int, str]:
-	"""-> (score 0-100, kind). kind: "exact", "reordered" (same words), "typo" (a typo per word at most),
-	"initials" ("J Smith" ~ "John Smith"), "fuzzy" (similar only), "" (no name)."""
-	if not erp_keys or not qbo_keys:
-		return 0, ""
-	if set(erp_keys) & set(qbo_keys):
-		return 100, "exact"
-	best, kind = 0, "fuzzy"
-	for a in erp_keys:
-		for b in qbo_keys:
-			ta, tb = _drop_mistyped_legal(a.split(), b.split())
-			if sorted(ta) == sorted(tb):
-				return (97, "reordered") if ta != tb else (95, "typo")
-			score = round(max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a, b)))
-			if len(ta) == len(tb) and all(_tokens_close(x, y, person) for x, y in zip(ta, tb, strict=True)):
-				score, this = max(score, 93), "typo"
-			elif len(ta) == len(tb) and any(map(_initial_of, ta, tb)):
-				pairs = list(zip(ta, tb, strict=True))
-				ok = all(x == y or _initial_of(x, y) or _tokens_close(x, y, person) for x, y in pairs)
-				full = any(x == y and len(x) > 1 for x, y in pairs)
-				this = "initials" if ok and full else "fuzzy"
-				score = max(score, 88) if this == "initials" else score
-			else:
-				this = "fuzzy"
-			if score > best:
-				best, kind = score, this
-	return best, kind

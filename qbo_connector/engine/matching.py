@@ -1,39 +1,37 @@
 """Customer matcher: decides for each ERPNext customer whether to link it to an existing QBO customer,
-send it to review, or create a new one. Precision first: a wrong link books invoices to the wrong
-customer, so anything ambiguous, fuzzy-only or risky goes to review.
+send it to review, or create a new one, by a Fellegi-Sunter model fitted to the run's two directories
+(match_model.py). Each decision is a probability explained per field ("same name +9.1, same phone
++7.4, city differs -1.2 -> 99.97%").
 
-Speed: indexes are built once (exact name keys, emails, phones, tax ids, addresses, and name tokens
-with their one-deletion variants for typo-tolerant blocking); each ERPNext customer is scored with
-rapidfuzz only against the small block its rarest name tokens select."""
+Link only when the expected wrong-link rate is at most 1 in 10,000 and the best candidate clearly beats
+the others; review in a narrow band; create below. Never-rules stay: vendors and employees are never
+candidates; inactive or "(deleted)" records, another currency, a different tax id, a record linked to
+someone else or a company's contact person go to review, never to a link; two ERPNext customers never
+link to one QBO customer. A pair sharing an address or phone is also weighed against "another party of
+the same home" (a family member), so a shared home and surname cannot carry a housemate to a link."""
 
 from __future__ import annotations
 
+import math
+import multiprocessing
+import os
+import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
-from operator import itemgetter
 
-from rapidfuzz import fuzz, process
-
-from qbo_connector.engine.match_evidence import (
-	CLOSE_NAMES,
-	REVIEW_NAME,
-	SUPPORT,
-	Assessment,
-	compare_value,
-	competes,
-	contains,
-	describe,
+from qbo_connector.engine.match_blocking import Blocker
+from qbo_connector.engine.match_compare import FIELDS, NAME_SIMILAR, TAX_DIFFERS, Comparer, compare_names
+from qbo_connector.engine.match_model import (
+	RANDOM_PAIRS,
+	Model,
+	explain,
+	label,
+	percent,
+	sample_pairs,
+	shares_home,
+	tf_adjustment,
 )
-from qbo_connector.engine.match_profile import (
-	Profile,
-	compare_names,
-	is_generic_email,
-	legal_forms_differ,
-	places_differ,
-	profile_erp,
-	profile_qbo,
-)
+from qbo_connector.engine.match_profile import Profile, profile_erp, profile_qbo
 from qbo_connector.engine.names import name_keys
 from qbo_connector.engine.records import (
 	CREATE,
@@ -45,13 +43,29 @@ from qbo_connector.engine.records import (
 	QBOCustomer,
 )
 
-BLOCK_CAP = 400  # most entries a fuzzy block may hold before rarer tokens are required
-FUZZY_CUTOFF = 75  # token_sort_ratio needed to come out of a block
-FUZZY_HITS = 5  # best fuzzy hits per block assessed in full
+P_LINK = 0.9999  # expected wrong links at most 1 in 10,000
+P_REVIEW = 0.05  # below this the customer is created
+P_SHOW = 0.01  # candidates shown on a decision
+MARGIN_BITS = 10.0  # the best candidate's weight above the second's
+MIN_DIRECTORY = 1000  # a smaller directory is not taken as proof that a name is rare
+MIN_SAMPLE = 50  # fewer records than this on a side: u stays at the prior
 MAX_CANDIDATES = 5
-RARE_WORD = 3  # a word held by at most this many QBO names makes a company name distinctive
+WORKERS = 2  # processes comparing candidate pairs in a large run (forked; 1 = in this process)
+PARALLEL_FROM = 5000  # fewer ERPNext customers than this are compared in this process
+MAX_HOME = 20  # an address or phone held by more QBO records is a building or switchboard, not a home
 _SEVERAL = "several ERPNext customers"
 ALREADY_LINKED = "already linked"
+
+
+class Scored:
+	"""One candidate pair, weighed."""
+
+	__slots__ = ("bits", "blockers", "home", "index", "odds", "pattern", "probability")
+
+	def __init__(self, index: int, bits: float, pattern: tuple[int, ...]):
+		self.index, self.bits, self.pattern = index, bits, pattern
+		self.odds = self.probability = self.home = 0.0
+		self.blockers: list[str] | None = None  # worked out for the candidates a decision shows
 
 
 class Matcher:
@@ -64,16 +78,13 @@ class Matcher:
 		self.other_ids: dict[str, str] = {}  # Vendor/Employee id -> kind
 		self.clashes: dict[str, str] = {}  # name key used by a Vendor/Employee -> kind
 		self.taken_names: set[str] = set()  # lower-cased Vendor/Employee DisplayNames, for display_name_for
-		self._maps: dict[str, defaultdict[str, list[int]]] = {
-			k: defaultdict(list) for k in ("name", "email", "phone", "tax", "address")
-		}
-		self._entries: list[str] = []  # name strings scored by rapidfuzz
-		self._owner: list[int] = []  # entry -> record index
-		self._tokens: defaultdict[str, list[int]] = defaultdict(list)  # token or deletion variant -> entries
-		self._name_only: set[str] = set()  # ERPNext ids linked on a unique name alone (in this batch)
-		self._common: dict[str, set[int]] = {}  # common word -> entries holding it (filled on demand)
 		for record in qbo_records:
 			self._add(record)
+		self.blocker = Blocker(self.profiles)
+		self.model = Model()
+		self._bits: dict[tuple[int, ...], float] = {}  # pattern -> weight, for the fitted model
+		self._home_bits: dict[tuple[int, ...], float] = {}  # pattern -> weight against "same home"
+		self._home = 0.0  # chance that a given QBO record is another party of one's home
 
 	def _add(self, record: QBOCustomer) -> None:
 		kind = (record.entity_type or "Customer").strip().lower()
@@ -83,27 +94,9 @@ class Matcher:
 			for key in name_keys(record.display_name):
 				self.clashes.setdefault(key, kind)
 			return
-		index = len(self.records)
-		profile = profile_qbo(record)
+		self.by_id[record.id] = len(self.records)
 		self.records.append(record)
-		self.profiles.append(profile)
-		self.by_id[record.id] = index
-		names = dict.fromkeys((*profile.keys, profile.alias) if profile.alias else profile.keys)
-		for key in names:
-			self._maps["name"][key].append(index)
-			self._index_entry(key, index)
-		for email in profile.emails:
-			self._maps["email"][email].append(index)
-		for kind_, value in (("phone", profile.phone), ("tax", profile.tax), ("address", profile.address)):
-			if value:
-				self._maps[kind_][value].append(index)
-
-	def _index_entry(self, key: str, index: int) -> None:
-		entry = len(self._entries)
-		self._entries.append(" ".join(sorted(key.split())))
-		self._owner.append(index)
-		for variant in {v for token in key.split() for v in _token_variants(token)}:
-			self._tokens[variant].append(entry)
+		self.profiles.append(profile_qbo(record))
 
 	# ------------------------------------------------------------------------------------------ public API
 
@@ -111,24 +104,25 @@ class Matcher:
 		self, erp_customers: Sequence[ERPCustomer], already_linked: dict[str, str] | None = None
 	) -> list[MatchDecision]:
 		"""One decision per ERPNext customer, same order. `already_linked` maps qbo_id -> erpnext_id."""
-		# a qbo_id stored on an ERPNext customer is an existing link too
 		stored = Counter((c.qbo_id or "").strip() for c in erp_customers)
 		linked = {c.qbo_id.strip(): c.id for c in erp_customers if (c.qbo_id or "").strip()}
 		linked.update({qbo: _SEVERAL for qbo, n in stored.items() if n > 1 and qbo})
 		linked.update(already_linked or {})
 		linked_to = {erp: qbo for qbo, erp in linked.items()}
 		profiles = [profile_erp(c) for c in erp_customers]
-		batch = Counter()
-		for p in profiles:
-			batch.update([("name", p.keys[0])] if p.keys else [])
-			batch.update(("email", e) for e in p.emails)
-			batch.update([("phone", p.phone)] if p.phone else [])
-		decisions = [
-			self._decide(c, p, linked, linked_to.get(c.id, ""), batch)
-			for c, p in zip(erp_customers, profiles, strict=True)
-		]
-		_review_shared_links(decisions, self._name_only)
-		self._name_only.clear()
+		comparer = Comparer(self.profiles, profiles)
+		pairs = _in_parallel(_compare_part, (self, profiles, comparer), len(profiles))
+		prior = self._fit(comparer, profiles, pairs)
+		rarity = _name_rarity(self.profiles, profiles)
+		decisions, scored = [], []
+		for customer, profile, found in zip(erp_customers, profiles, pairs, strict=True):
+			weighed = self._weigh(found, prior, rarity)
+			scored.append(weighed)
+			context = (profile, linked, customer.id)
+			decisions.append(
+				self._decide(customer, profile, weighed, linked, linked_to.get(customer.id, ""), context)
+			)
+		_keep_one_to_one(decisions, scored, self.records)
 		return decisions
 
 	def decide_one(
@@ -136,25 +130,128 @@ class Matcher:
 	) -> MatchDecision:
 		return self.decide([erp_customer], already_linked)[0]
 
-	# ---------------------------------------------------------------- one customer
+	# ------------------------------------------------------------------------------------------ the model
+
+	def _fit(self, comparer: Comparer, profiles: list[Profile], pairs: list) -> float:
+		"""Fit the model to this run; return the prior odds of one candidate being the partner."""
+		qbo = self.profiles
+		left = profiles if len(profiles) >= MIN_SAMPLE else qbo
+		if len(left) >= MIN_SAMPLE and len(qbo) >= MIN_SAMPLE:
+			rng = random.Random(len(left) * 7919 + len(qbo))
+			sample = sample_pairs(rng, len(left), len(qbo), RANDOM_PAIRS)
+			self.model.estimate_u(
+				len(sample),
+				lambda i: (
+					None
+					if left is qbo and sample[i][0] == sample[i][1]
+					else comparer.compare(left[sample[i][0]], qbo[sample[i][1]])
+				),
+			)
+		self.model.estimate_home(self._home_levels(comparer), len(qbo))
+		self.model.estimate_m(Counter(pattern for found in pairs for _, pattern in found), len(profiles))
+		self._home = self.model.home_rate / max(len(qbo), MIN_DIRECTORY)
+		self._bits, self._home_bits = {}, {}
+		total_pairs = sum(map(len, pairs))
+		share = self.model.share * total_pairs / max(1, len(profiles)) if total_pairs >= 200 else 0.5
+		share = min(0.95, max(0.05, share))
+		return share / ((1 - share) * max(len(qbo), MIN_DIRECTORY))
+
+	def _home_levels(self, comparer: Comparer) -> Counter:
+		"""Name levels of the pairs of QBO records that share a street address or a phone: two parties
+		of one home (a family, flatmates, one building), what a home looks like in this directory."""
+		homes: defaultdict[str, list[int]] = defaultdict(list)
+		for i, p in enumerate(self.profiles):
+			if p.number and p.street:
+				homes[f"a:{p.postcode}|{p.number}|{p.street}"].append(i)
+			if p.phone:
+				homes["p:" + p.phone].append(i)
+		pairs = {
+			(x, y)
+			for members in homes.values()
+			if 2 <= len(members) <= MAX_HOME
+			for k, x in enumerate(members)
+			for y in members[k + 1 :]
+		}
+		levels = Counter(compare_names(self.profiles[x], self.profiles[y], comparer.common) for x, y in pairs)
+		levels.pop(0, None)
+		return levels
+
+	def _weigh(self, found: list, prior: float, rarity: list[float]) -> list[Scored]:
+		"""Each candidate's weight: the Fellegi-Sunter sum plus the name's rarity; for a pair that shares
+		a home, the chance of "another party of that home" is added to the non-match side, so a family
+		member needs a name that tells them apart (a shared address, phone and surname do not)."""
+		scored, home = [], self._home
+		for j, pattern in found:
+			bits = self._bits.get(pattern)
+			if bits is None:
+				bits = self._bits[pattern] = sum(self.model.weigh(pattern))
+			s = Scored(j, bits + tf_adjustment(pattern[0], rarity[j]), pattern)
+			if shares_home(pattern):
+				against = self._home_bits.get(pattern)
+				if against is None:
+					against = self._home_bits[pattern] = self.model.home_bits(pattern)
+				either = (1.0 - home) * 2.0 ** -min(s.bits, 1000.0) + home * 2.0 ** -min(against, 1000.0)
+				effective = -math.log2(either)
+				s.home, s.bits = effective - s.bits, effective
+			s.odds = prior * 2.0 ** min(s.bits, 1000.0)
+			scored.append(s)
+		total = 1.0 + sum(s.odds for s in scored)
+		for s in scored:
+			s.probability = s.odds / total
+		scored.sort(key=lambda s: -s.bits)
+		return scored
+
+	def _explain(self, s: Scored, rarity: float = 0.0) -> str:
+		parts = [
+			(label(f, level), w)
+			for f, level, w in zip(FIELDS, s.pattern, self.model.weigh(s.pattern), strict=True)
+			if level
+		]
+		if parts and s.pattern[0]:
+			name = s.bits - s.home - sum(w for _, w in parts[1:])
+			parts[0] = (parts[0][0], name)  # the name with its rarity
+		if s.home <= -0.05:
+			parts.append(("could be another party at that address or phone", s.home))
+		return explain(parts, s.probability)
+
+	def _blockers(self, erp: Profile, j: int, pattern: tuple, linked: dict, erp_id: str) -> list[str]:
+		qbo, blockers = self.profiles[j], []
+		if not qbo.active:
+			blockers.append("inactive in QBO (reactivate?)")
+		if erp.currency and qbo.currency and erp.currency != qbo.currency:
+			blockers.append(f"currency differs (QBO {qbo.currency}, ERPNext {erp.currency})")
+		if pattern[FIELDS.index("tax id")] == TAX_DIFFERS:
+			blockers.append("tax id differs")
+		if qbo.alias and qbo.company and not erp.company and pattern[0] <= NAME_SIMILAR:
+			if not set(erp.keys) & set(qbo.keys):
+				blockers.append("same name as the contact person of a QBO company")
+		owner = linked.get(self.records[j].id)
+		if owner and owner != erp_id:
+			blockers.append(f"already linked to {'ERPNext ' if owner != _SEVERAL else ''}{owner}")
+		return blockers
+
+	# ------------------------------------------------------------------------------------------ decisions
 
 	def _decide(
-		self, erp: ERPCustomer, profile: Profile, linked: dict, linked_qbo: str, batch: Counter
+		self,
+		erp: ERPCustomer,
+		profile: Profile,
+		scored: list[Scored],
+		linked: dict,
+		linked_qbo: str,
+		context: tuple,
 	) -> MatchDecision:
 		existing = (erp.qbo_id or "").strip() or linked_qbo
 		if existing:
 			decision = self._decide_existing(erp, existing, linked)
 			if decision:
 				return decision
-		found = [self._assess(profile, i, linked, erp.id, batch) for i in self._gather(profile)]
-		found = sorted((a for a in found if a.plausible), key=lambda a: (-a.score, -a.name_score))
-		candidates = [self._candidate(a) for a in found[:MAX_CANDIDATES]]
-		decision = self._choose(erp.id, found, candidates)
+		decision = self._choose(erp.id, scored, context)
 		if existing:  # a stored link that no longer resolves: never silently replace it
 			note = (
 				f"linked QBO id {existing} is a {self.other_ids[existing]}"
 				if existing in self.other_ids
-				else (f"linked QBO id {existing} not found")
+				else f"linked QBO id {existing} not found"
 			)
 			decision.decision = REVIEW
 			decision.reason = f"{note}; " + decision.reason
@@ -175,202 +272,102 @@ class Matcher:
 		if not profile.active:
 			reason = "already linked to a QBO customer that is inactive (reactivate or relink)"
 			return MatchDecision(erp.id, REVIEW, qbo_id, 100, reason, [cand])
-		return MatchDecision(erp.id, LINK, qbo_id, 100, "already linked", [cand])
+		return MatchDecision(erp.id, LINK, qbo_id, 100, ALREADY_LINKED, [cand])
 
-	def _gather(self, profile: Profile) -> set[int]:
-		"""QBO customer indexes worth assessing: same key or identifier, or a fuzzy name hit in the block."""
-		maps = self._maps
-		found: set[int] = set()
-		for key in profile.keys:
-			found.update(maps["name"].get(key, ()))
-		for email in profile.emails:
-			found.update(maps["email"].get(email, ()))
-		for kind, value in (("phone", profile.phone), ("tax", profile.tax), ("address", profile.address)):
-			if value:
-				found.update(maps[kind].get(value, ()))
-		block = self._block(profile.keys)
-		if block:
-			# ratio on token-sorted strings is token_sort_ratio, at a fifth of the cost
-			choices = itemgetter(*block)(self._entries) if len(block) > 1 else (self._entries[block[0]],)
-			query = " ".join(sorted(profile.fuzzy.split()))
-			hits = process.extract(
-				query, choices, scorer=fuzz.ratio, processor=None, score_cutoff=FUZZY_CUTOFF, limit=FUZZY_HITS
-			)
-			found.update(self._owner[block[pos]] for _, _, pos in hits)
-		return found
-
-	def _block(self, keys: tuple[str, ...]) -> list[int]:
-		"""Entries sharing the rarest name words, each allowing one typo. When every word is common,
-		entries must share the two rarest words."""
-		words = []
-		for token in {t for key in keys for t in key.split()}:
-			lists = [self._tokens[v] for v in _token_variants(token) if v in self._tokens]
-			if lists:
-				words.append((sum(map(len, lists)), token, lists))
-		if not words:
-			return []
-		words.sort(key=lambda w: w[0])
-		chosen: set[int] = set()
-		if words[0][0] <= BLOCK_CAP:
-			for size, _, lists in words[:3]:
-				if chosen and len(chosen) + size > BLOCK_CAP:
-					break
-				chosen.update(*lists)
-		elif len(words) > 1:
-			chosen = self._common_word(words[0][1], words[0][2]) & self._common_word(words[1][1], words[1][2])
-			if len(chosen) > 4 * BLOCK_CAP:
-				return []
-		return list(chosen)
-
-	def _common_word(self, token: str, lists: list[list[int]]) -> set[int]:
-		"""Entries holding a common word (or a one-typo variant), cached: common words recur."""
-		cached = self._common.get(token)
-		if cached is None:
-			cached = self._common[token] = set().union(*lists)
-		return cached
-
-	def _assess(self, erp: Profile, index: int, linked: dict, erp_id: str, batch: Counter) -> Assessment:
-		qbo = self.profiles[index]
-		score, kind = compare_names(erp.keys, qbo.keys, person=not (erp.company or qbo.company))
-		if kind != "exact" and qbo.alias and qbo.alias in erp.keys:
-			# "John Smith (2)" is the same person's record; "Smith Plumbing" is his company: review only
-			kind = "person" if set(qbo.alias.split()) <= set(qbo.fuzzy.split()) else "contact"
-			score = 95
-		elif kind == "fuzzy" and contains(erp.fuzzy, qbo.fuzzy):
-			score, kind = max(score, REVIEW_NAME), "partial"
-		a = Assessment(index, score, kind)
-		maps = self._maps
-		shared_email = erp.emails & qbo.emails
-		if shared_email:
-			email = min(shared_email)
-			users = len(maps["email"][email])
-			if is_generic_email(email) or users > 1 or batch[("email", email)] > 1:
-				a.weak += 1
-				a.notes.append("same email (generic or shared by several customers)")
-			else:
-				a.support += SUPPORT["email"]
-				a.notes.append("same email")
-		elif erp.emails and qbo.emails:
-			a.against += 1
-			a.notes.append("email differs")
-		compare_value(
-			a,
-			"phone",
-			erp.phone,
-			qbo.phone,
-			len(maps["phone"].get(qbo.phone, ())) + batch[("phone", erp.phone)] - 1,
+	def _candidate(self, s: Scored, context: tuple) -> Candidate:
+		self._check(s, context)
+		record = self.records[s.index]
+		reason = "; ".join([self._explain(s), *s.blockers])
+		return Candidate(
+			record.id, record.display_name, _score(s.probability), reason, self.profiles[s.index].active
 		)
-		compare_value(a, "tax id", erp.tax, qbo.tax, len(maps["tax"].get(qbo.tax, ())))
-		if erp.address and erp.address == qbo.address:
-			compare_value(a, "address", erp.address, qbo.address, len(maps["address"][qbo.address]))
-		elif erp.postcode and qbo.postcode and erp.postcode != qbo.postcode:
-			a.against += 1
-			a.notes.append("postcode differs")
-		elif erp.postcode and erp.postcode == qbo.postcode:
-			a.weak += 1
-			a.notes.append("same postcode")
-		place = places_differ(erp.place, qbo.place)
-		if place:
-			a.against += 1
-			a.notes.append(f"{place} differs")
-		if kind == "exact" and legal_forms_differ(erp.legal, qbo.legal):
-			a.against += 1
-			a.notes.append("legal form differs")
-		if not qbo.active:
-			a.blockers.append("inactive in QBO (reactivate?)")
-		if erp.currency and qbo.currency and erp.currency != qbo.currency:
-			a.blockers.append(f"currency differs (QBO {qbo.currency}, ERPNext {erp.currency})")
-		owner = linked.get(self.records[index].id)
-		if owner and owner != erp_id:
-			a.blockers.append(f"already linked to {'ERPNext ' if owner != _SEVERAL else ''}{owner}")
-		a.rule = self._link_rule(erp, a, batch)
-		return a
 
-	def _link_rule(self, erp: Profile, a: Assessment, batch: Counter) -> str:
-		"""Which link rule the evidence meets, ignoring blockers; "" when none."""
-		if a.hard:
-			return ""
-		if a.name_kind == "exact":
-			if a.support > a.against:
-				return "corroborated"
-			unique = len(set(self._maps["name"][erp.keys[0]])) == 1 and batch[("name", erp.keys[0])] == 1
-			companies = erp.company and self.profiles[a.index].company
-			if unique and not a.against and (a.weak or (companies and self._distinctive(erp.keys[0]))):
-				return "unique"
-			return ""
-		# a tax id, a personal email, or two independent identifiers, with a close name
-		if a.support >= 2 and a.support > a.against and a.name_kind in CLOSE_NAMES:
-			return "strong id"
-		if "same tax id" in a.notes and a.name_score >= REVIEW_NAME and not a.against:
-			return "strong id"
-		return ""
+	def _check(self, s: Scored, context: tuple) -> None:
+		if s.blockers is None:
+			erp, linked, erp_id = context
+			s.blockers = self._blockers(erp, s.index, s.pattern, linked, erp_id)
 
-	def _distinctive(self, key: str) -> bool:
-		"""A name alone identifies a company only when one of its words is rare among QBO names
-		("Cyberdyne Systems"), not when it is made of common words ("Summit Plumbing")."""
-		return min((len(self._tokens.get(t, ())) for t in key.split()), default=0) <= RARE_WORD
-
-	def _candidate(self, a: Assessment) -> Candidate:
-		record = self.records[a.index]
-		return Candidate(record.id, record.display_name, a.score, describe(a), self.profiles[a.index].active)
-
-	def _choose(self, erp_id: str, found: list[Assessment], candidates: list[Candidate]) -> MatchDecision:
-		if not found:
-			return MatchDecision(erp_id, CREATE, "", 0, "no plausible QBO customer")
-		best = found[0]
-		eligible = [a for a in found if a.rule]
-		top = candidates[0]
-		if len(eligible) == 1:
-			pick = eligible[0]
-			rivals = [a for a in found if a is not pick and competes(a, pick)]
-			picked = self._candidate(pick)
-			if pick.blockers:
-				return _review(
-					erp_id, picked, candidates, f"{'; '.join(pick.blockers)}: {describe(pick, False)}"
-				)
-			if rivals:
-				return _review(
-					erp_id, picked, candidates, f"another QBO customer is similar: {picked.reason}"
-				)
-			extra = "; unique name in QBO" if pick.rule == "unique" else ""
-			if pick.rule == "unique":
-				self._name_only.add(erp_id)
-			return MatchDecision(erp_id, LINK, picked.qbo_id, picked.score, picked.reason + extra, candidates)
-		if len(eligible) > 1:
-			return _review(erp_id, top, candidates, f"{len(eligible)} QBO customers match: {top.reason}")
-		why = "; ".join(best.blockers) + ": " if best.blockers else "needs a person to confirm: "
-		return _review(erp_id, top, candidates, why + describe(best, False))
+	def _choose(self, erp_id: str, scored: list[Scored], context: tuple) -> MatchDecision:
+		ranked = sorted(scored, key=lambda s: -s.probability)
+		shown = [self._candidate(s, context) for s in ranked[:MAX_CANDIDATES] if s.probability >= P_SHOW]
+		if not ranked or ranked[0].probability < P_REVIEW:
+			best = f"; best candidate {percent(ranked[0].probability)}" if ranked else ""
+			return MatchDecision(erp_id, CREATE, "", 0, "no likely QBO customer" + best, shown)
+		best = ranked[0]
+		self._check(best, context)
+		top = shown[0]
+		second = ranked[1].bits if len(ranked) > 1 else -math.inf
+		if best.probability >= P_LINK and not best.blockers and best.bits - second >= MARGIN_BITS:
+			return MatchDecision(erp_id, LINK, top.qbo_id, top.score, top.reason, shown)
+		if best.blockers:
+			why = "; ".join(best.blockers)
+		elif best.probability >= P_LINK:
+			why = "another QBO customer is similar"
+		else:
+			why = "needs a person to confirm"
+		return MatchDecision(erp_id, REVIEW, top.qbo_id, top.score, f"{why}: {self._explain(best)}", shown)
 
 
-def _review(erp_id: str, chosen: Candidate, candidates: list[Candidate], reason: str) -> MatchDecision:
-	return MatchDecision(erp_id, REVIEW, chosen.qbo_id, chosen.score, reason, candidates)
+def _score(probability: float) -> int:
+	return max(0, min(100, math.floor(probability * 100)))
 
 
-def _review_shared_links(decisions: list[MatchDecision], name_only: set[str]) -> None:
-	"""Never link two ERPNext customers to one QBO customer: they all go to review. A link made on a
-	unique name alone also goes to review when another ERPNext customer's best candidate is that record."""
-	by_qbo: defaultdict[str, list[MatchDecision]] = defaultdict(list)
-	for d in decisions:
-		if d.qbo_id and d.decision in (LINK, REVIEW):
-			by_qbo[d.qbo_id].append(d)
-	for group in by_qbo.values():
-		if len(group) < 2 or any(d.reason == ALREADY_LINKED for d in group):
+def _name_rarity(qbo: list[Profile], erp: list[Profile]) -> list[float]:
+	"""Per QBO record: log2 of the average name's token frequency over this name's (positive when rare)."""
+	counts = Counter(t for p in (*qbo, *erp) for t in {t for tokens in p.names for t in tokens})
+	total = len(qbo) + len(erp) + 1
+	logs = [sum(math.log2((counts[t] + 0.5) / total) for t in p.names[0]) if p.names else 0.0 for p in qbo]
+	mean = sum(logs) / len(logs) if logs else 0.0
+	return [mean - value for value in logs]
+
+
+def _keep_one_to_one(decisions: list[MatchDecision], scored: list[list[Scored]], records) -> None:
+	"""One QBO customer, one ERPNext customer: when several ERPNext customers claim one QBO customer,
+	a link stands only if it still clears the link threshold against the other claims; the others
+	go to review, naming who else claims it."""
+	claims: defaultdict[str, list[tuple[MatchDecision, float]]] = defaultdict(list)
+	for decision, found in zip(decisions, scored, strict=True):
+		if decision.reason == ALREADY_LINKED:
 			continue
-		links = [d for d in group if d.decision == LINK]
-		doubtful = links if len(links) > 1 else [d for d in links if d.erpnext_id in name_only]
-		ids = [d.erpnext_id for d in group]
-		for d in group:
-			others = ", ".join(i for i in ids if i != d.erpnext_id)
-			if d in doubtful or d.decision == REVIEW:
-				d.reason = f"QBO customer also matches ERPNext {others}: {d.reason}"
-				d.decision = REVIEW
+		for s in found:
+			if s.probability >= P_REVIEW:
+				claims[records[s.index].id].append((decision, s.odds))
+	for qbo_id, group in claims.items():
+		if len(group) < 2:
+			continue
+		total = 1.0 + sum(odds for _, odds in group)
+		ids = [d.erpnext_id for d, _ in group]
+		for decision, odds in group:
+			if decision.qbo_id != qbo_id or decision.decision == CREATE:
+				continue
+			others = ", ".join(i for i in ids if i != decision.erpnext_id)
+			if decision.decision == LINK and odds / total >= P_LINK:
+				continue
+			decision.decision = REVIEW
+			decision.reason = f"QBO customer also matches ERPNext {others}: {decision.reason}"
 
 
-@lru_cache(maxsize=1 << 16)
-def _token_variants(token: str) -> tuple[str, ...]:
-	"""The token and, for words of 4+ letters, every one-deletion variant (typo-tolerant blocking)."""
-	if len(token) < 2 or token == "and":
-		return ()
-	if len(token) < 4:
-		return (token,)
-	return (token, *dict.fromkeys(token[:i] + token[i + 1 :] for i in range(len(token))))
+_SHARED: tuple = ()  # what forked workers read (inherited, never pickled)
+
+
+def _compare_part(bounds: tuple[int, int]) -> list:
+	matcher, profiles, comparer = _SHARED
+	qbo, candidates, compare = matcher.profiles, matcher.blocker.candidates, comparer.compare
+	return [[(j, compare(p, qbo[j])) for j in candidates(p)] for p in profiles[bounds[0] : bounds[1]]]
+
+
+def _in_parallel(work, shared: tuple, count: int) -> list:
+	"""`work` over slices of range(count), in forked worker processes when the run is large and the
+	machine has the cores (they inherit `shared`; only the results travel back), else here."""
+	global _SHARED
+	_SHARED = shared
+	try:
+		workers = min(WORKERS, os.cpu_count() or 1)
+		if workers < 2 or count < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+			return work((0, count))
+		step = -(-count // (workers * 4))
+		parts = [(lo, min(count, lo + step)) for lo in range(0, count, step)]
+		with multiprocessing.get_context("fork").Pool(workers) as pool:
+			return [row for part in pool.map(work, parts) for row in part]
+	finally:
+		_SHARED = ()

@@ -114,7 +114,7 @@ def _strip_legal_forms(tokens: list[str]) -> tuple[list[str], str]:
 	return tokens, " ".join(forms)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1 << 17)
 def analyze_name(name: str) -> NameInfo:
 	"""Keys, company hint and legal form of a name ("(deleted)" ignored)."""
 	base, _ = strip_deleted(name)
@@ -162,3 +162,68 @@ def display_name_for(
 	suffix = " " + suffix if policy_suffix[:1].isspace() else suffix
 	base = name[: DISPLAY_NAME_MAX - len(suffix)].rstrip()
 	return base + suffix
+
+
+# Nicknames -> the formal given name, so "Bob Smith" compares as "Robert Smith".
+_NICKNAMES = {
+	"bob": "robert", "bobby": "robert", "rob": "robert", "robbie": "robert", "bert": "robert",
+	"bill": "william", "billy": "william", "will": "william", "willy": "william", "liam": "william",
+	"rick": "richard", "ricky": "richard", "dick": "richard", "rich": "richard", "jim": "james",
+	"jimmy": "james", "jamie": "james", "jack": "john", "johnny": "john", "jon": "jonathan",
+	"maggie": "margaret", "peggy": "margaret", "meg": "margaret", "marge": "margaret", "liz": "elizabeth",
+	"beth": "elizabeth", "betty": "elizabeth", "eliza": "elizabeth", "lizzie": "elizabeth", "kate": "katherine",
+	"kathy": "katherine", "katie": "katherine", "cathy": "catherine", "mike": "michael", "mick": "michael",
+	"mikey": "michael", "tom": "thomas", "tommy": "thomas", "joe": "joseph", "joey": "joseph",
+	"charlie": "charles", "chuck": "charles", "chris": "christopher", "dan": "daniel", "danny": "daniel",
+	"matt": "matthew", "tony": "anthony", "ed": "edward", "eddie": "edward", "ted": "edward", "ned": "edward",
+	"pat": "patricia", "patty": "patricia", "trish": "patricia", "jen": "jennifer", "jenny": "jennifer",
+	"sue": "susan", "susie": "susan", "becky": "rebecca", "sam": "samuel", "alex": "alexander",
+	"ben": "benjamin", "benny": "benjamin", "jess": "jessica", "nick": "nicholas", "steve": "stephen",
+	"steven": "stephen", "tim": "timothy", "andy": "andrew", "drew": "andrew", "deb": "deborah",
+	"debbie": "deborah", "kim": "kimberly", "vicky": "victoria", "greg": "gregory", "pete": "peter",
+	"dave": "david", "ken": "kenneth", "kenny": "kenneth", "ron": "ronald", "ronnie": "ronald",
+	"don": "donald", "ray": "raymond", "larry": "lawrence", "barb": "barbara", "dot": "dorothy",
+	"josh": "joshua", "zac": "zachary", "zack": "zachary", "jackie": "jacqueline", "fred": "frederick",
+	"freddie": "frederick", "al": "albert", "gus": "augustus", "hank": "henry", "harry": "henry",
+	"sandy": "sandra", "mandy": "amanda", "nate": "nathan", "abby": "abigail", "gabe": "gabriel",
+	"walt": "walter", "jerry": "gerald", "terry": "terence", "phil": "philip", "vince": "vincent",
+}  # fmt: skip
+_DIGRAPHS = (("ue", "u"), ("oe", "o"), ("ae", "a"))  # "Mueller" and "Müller" (folded "muller") agree
+_PHONETIC_RULES = (("sch", "sk"), ("tch", "ch"), ("ph", "f"), ("ck", "k"), ("gh", "g"), ("kn", "n"),
+	("wr", "r"), ("qu", "kw"), ("dg", "j"), ("x", "ks"), ("ce", "se"), ("ci", "si"), ("cy", "si"), ("c", "k"),
+	("q", "k"), ("z", "s"), ("v", "f"), ("y", "i"), ("th", "t"))  # fmt: skip
+
+
+KNOWN_GIVEN_NAMES = frozenset(_NICKNAMES) | frozenset(_NICKNAMES.values())
+
+
+def formal_name(token: str) -> str:
+	"""The formal given name a nickname stands for ("betty" -> "elizabeth"); other words unchanged."""
+	return _NICKNAMES.get(token, token)
+
+
+@lru_cache(maxsize=1 << 16)
+def match_token(token: str) -> str:
+	"""A name token in the form names are compared in: nicknames to the formal name, German
+	transliterations folded ("mueller" = "muller", which is how "Müller" folds)."""
+	token = _NICKNAMES.get(token, token)
+	for digraph, single in _DIGRAPHS:
+		if digraph in token:
+			token = token.replace(digraph, single)
+	return token
+
+
+@lru_cache(maxsize=1 << 16)
+def phonetic_code(word: str) -> str:
+	"""A compact Metaphone-like sound key: "Smith", "Smyth" and "Smithe" share "SMT"; the first letter is
+	kept, later vowels, h and w dropped, doubled letters collapsed."""
+	for old, new in _PHONETIC_RULES:
+		if old in word:
+			word = word.replace(old, new)
+	if not word:
+		return ""
+	out = [word[0]]
+	for ch in word[1:]:
+		if ch not in "aeiouhw" and ch != out[-1] and ch.isalpha():
+			out.append(ch)
+	return "".join(out[:6]).upper()

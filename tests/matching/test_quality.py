@@ -53,8 +53,8 @@ def test_labelled_precision_recall_review_share(labelled):
 	correct = [d for d in links if expected[d.erpnext_id] == f"link:{d.qbo_id}"]
 	linkable = [k for k, v in expected.items() if v.startswith("link:")]
 	assert len(correct) == len(links)  # precision 1.0
-	assert len(correct) / len(linkable) >= 0.95
-	assert sum(d.decision == REVIEW for d in decisions) / len(decisions) <= 0.5
+	assert len(correct) / len(linkable) >= 0.6  # a name alone no longer links (issue 12)
+	assert sum(d.decision == REVIEW for d in decisions) / len(decisions) <= 0.6  # hard cases by design
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

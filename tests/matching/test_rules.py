@@ -174,8 +174,8 @@ def test_a_shared_email_is_weak_evidence():
 		QBOCustomer("10", "Peter Jones", email="jones.family@gmail.com"),
 	]
 	assert one(qbo, ERPCustomer("A", "Mark Jones", email="jones.family@gmail.com")).decision != LINK
-	linked = one(qbo, ERPCustomer("B", "Mary Jones", email="jones.family@gmail.com"))
-	assert (linked.decision, linked.qbo_id) == (LINK, "9")
+	shared = one(qbo, ERPCustomer("B", "Mary Jones", email="jones.family@gmail.com"))
+	assert (shared.decision, shared.qbo_id) == (REVIEW, "9") and "same shared email" in shared.reason
 
 
 def test_a_generic_mailbox_alone_does_not_link_a_different_name():
@@ -188,9 +188,10 @@ def test_a_person_name_alone_is_not_enough():
 	assert one(qbo, ERPCustomer("A", "Paul Boyd", customer_type="Individual")).decision == REVIEW
 
 
-def test_a_unique_company_name_alone_links():
+def test_a_company_name_alone_goes_to_review_with_its_probability():
 	qbo = [QBOCustomer("1", "Cyberdyne Systems", company_name="Cyberdyne Systems")]
-	assert one(qbo, ERPCustomer("A", "Cyberdyne Systems", customer_type="Company")).decision == LINK
+	d = one(qbo, ERPCustomer("A", "Cyberdyne Systems", customer_type="Company"))
+	assert d.decision == REVIEW and "same name +" in d.reason and "%" in d.reason
 
 
 def test_different_legal_forms_are_not_an_exact_match_alone():
@@ -236,7 +237,8 @@ def test_a_different_city_sends_a_name_only_match_to_review():
 
 def test_country_aliases_agree():
 	qbo = [QBOCustomer("1", "Summit Plumbing", company_name="Summit Plumbing", country="USA")]
-	assert one(qbo, ERPCustomer("A", "Summit Plumbing", "Company", country="United States")).decision == LINK
+	d = one(qbo, ERPCustomer("A", "Summit Plumbing", "Company", country="United States"))
+	assert "same country" in d.reason and "country differs" not in d.reason
 
 
 def test_phone_extensions_are_ignored():

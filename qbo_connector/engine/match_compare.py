@@ -1,0 +1,330 @@
+"""Field comparisons for the probabilistic matcher: each field of a pair of profiles falls into one
+comparison level (0 = missing on a side: neither for nor against). The levels and their labels are
+the model's vocabulary; match_model.py learns what each level is worth."""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+from itertools import permutations
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+from qbo_connector.engine.match_profile import Profile, is_generic_email, legal_forms_differ
+from qbo_connector.engine.names import KNOWN_GIVEN_NAMES, formal_name
+
+# field -> labels of levels 1..n (level 0 is "missing")
+LEVELS = {
+	"name": (
+		"same name",
+		"name close",
+		"same name (a nickname)",
+		"name similar",
+		"given name missing",
+		"other name word a likely typo",
+		"other name word differs",
+		"another common given name",
+		"name partly differs",
+		"name differs",
+	),
+	"email": ("same email", "same shared email", "email similar", "email differs"),
+	"phone": ("same phone", "same shared phone", "phone one digit off", "phone differs"),
+	"tax id": ("same tax id", "tax id differs"),
+	"address": ("same street address", "same street", "same street number", "address differs"),
+	"place": (
+		"same postcode and city",
+		"same postcode",
+		"same city",
+		"same city, postcode differs",
+		"postcode close",
+		"same state",
+		"city differs",
+		"postcode differs",
+		"state differs",
+	),
+	"country": ("same country", "country differs"),
+}
+FIELDS = tuple(LEVELS)
+(
+	NAME_SAME,
+	NAME_CLOSE,
+	NAME_NICKNAME,
+	NAME_SIMILAR,
+	NAME_GIVEN_MISSING,
+	NAME_TYPO_LIKELY,
+	NAME_WORD_DIFFERS,
+	NAME_OTHER_GIVEN,
+	NAME_PARTLY,
+	NAME_DIFFERS,
+) = range(1, 11)
+TAX_DIFFERS = 2
+FEW_RECORDS = 1000  # fewer records than this say nothing about which words are common
+COMMON_WORD = 3  # records holding a name word for it to count as a real name rather than a typo
+
+
+def tokens_close(a: str, b: str, person: bool) -> bool:
+	"""One typo in a word of 5+ letters, two in 8+ ("Mary"/"Gary" may be two people). In a person's name
+	the last two letters must agree: an edit there is more often another name ("Daniel"/"Daniela")."""
+	if person and a[-2:] != b[-2:]:
+		return False
+	shortest = min(len(a), len(b))
+	limit = 2 if shortest >= 8 else 1 if shortest >= 5 else 0
+	return limit > 0 and OSA.distance(a, b, score_cutoff=limit) <= limit
+
+
+def _loosely_close(ta: tuple[str, ...], tb: tuple[str, ...]) -> bool:
+	"""The words the names do not share are one edit apart (two for 7+ letters), first letters equal."""
+	x, y = [t for t in ta if t not in tb], [t for t in tb if t not in ta]
+	if len(x) != 1 or len(y) != 1 or x[0][:1] != y[0][:1]:
+		return False
+	limit = 2 if min(len(x[0]), len(y[0])) >= 7 else 1
+	return min(len(x[0]), len(y[0])) >= 4 and OSA.distance(x[0], y[0], score_cutoff=limit) <= limit
+
+
+def _align(short: tuple[str, ...], long: tuple[str, ...], person: bool) -> tuple[int, int, int]:
+	"""Greedy pairing of the shorter name's tokens with the longer's -> (equal, close or initial, unmatched)."""
+	free = list(long)
+	equal = close = 0
+	pending = []
+	for token in short:
+		if token in free:
+			free.remove(token)
+			equal += 1
+		else:
+			pending.append(token)
+	unmatched = 0
+	for token in pending:
+		hit = next(
+			(
+				other
+				for other in free
+				if (len(token) == 1 and other.startswith(token))
+				or (len(other) == 1 and token.startswith(other))
+				or tokens_close(token, other, person)
+			),
+			None,
+		)
+		if hit is None:
+			unmatched += 1
+		else:
+			free.remove(hit)
+			close += 1
+	return equal, close, unmatched
+
+
+def _company_names(a: Profile, b: Profile) -> int:
+	best = NAME_DIFFERS
+	for ta in a.names:
+		for tb in b.names:
+			short, long = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+			equal, close, unmatched = _align(short, long, False)
+			if not unmatched and len(short) == len(long):
+				level = NAME_SAME if not close else NAME_CLOSE
+			elif not unmatched and (equal >= 2 or (equal and len(short) == 1)):
+				level = NAME_SIMILAR  # one name holds all the other's words
+			else:
+				ratio = fuzz.token_sort_ratio(" ".join(ta), " ".join(tb), processor=None)
+				level = (
+					NAME_SIMILAR
+					if ratio >= 90
+					else NAME_PARTLY
+					if (equal or close or ratio >= 75)
+					else NAME_DIFFERS
+				)
+			best = min(best, level)
+	if best == NAME_SAME and legal_forms_differ(a.legal, b.legal):
+		return NAME_SIMILAR  # "Allied Foods LLC" is not "Allied Foods Ltd" for sure
+	return best
+
+
+# How two words of persons' names compare, best first.
+_EQUAL, _NICK, _TYPO, _LOOSE, _OTHER = range(5)
+
+
+@lru_cache(maxsize=1 << 18)
+def _word_class(x: str, y: str, rx: str, ry: str) -> int:
+	if x == y:
+		return _NICK if rx != ry and (formal_name(rx) != rx or formal_name(ry) != ry) else _EQUAL
+	if (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y)) or tokens_close(x, y, True):
+		return _TYPO
+	shortest = min(len(x), len(y))
+	limit = 1 if shortest <= 4 else 2
+	if shortest >= 3 and OSA.distance(x, y, score_cutoff=limit) <= limit:
+		return _LOOSE  # "Joh"/"John", "Robinsori"/"Robinson"; also "Mary"/"Gary", told apart below
+	return _OTHER
+
+
+def _pairing(ta, ra, tb, rb) -> list[tuple[int, str, str]]:
+	"""The best pairing of the shorter name's words with the longer's: [(class, word, word)]."""
+	if len(ta) > len(tb):
+		ta, ra, tb, rb = tb, rb, ta, ra
+	if len(ta) == 1:  # one word against several: its best partner
+		x, rx = ta[0], ra[0]
+		c, y = min((_word_class(x, y, rx, ry), y) for y, ry in zip(tb, rb, strict=True))
+		return [(c, x, y)]
+	if len(ta) == 2 and len(tb) == 2:  # the common case: as written, or the two words swapped
+		straight = (_word_class(ta[0], tb[0], ra[0], rb[0]), _word_class(ta[1], tb[1], ra[1], rb[1]))
+		if straight == (_EQUAL, _EQUAL):
+			return [(_EQUAL, ta[0], tb[0]), (_EQUAL, ta[1], tb[1])]
+		crossed = (_word_class(ta[0], tb[1], ra[0], rb[1]), _word_class(ta[1], tb[0], ra[1], rb[0]))
+		if (sum(crossed), max(crossed)) < (sum(straight), max(straight)):
+			return [(crossed[0], ta[0], tb[1]), (crossed[1], ta[1], tb[0])]
+		return [(straight[0], ta[0], tb[0]), (straight[1], ta[1], tb[1])]
+	grid = [
+		[_word_class(x, y, rx, ry) for y, ry in zip(tb, rb, strict=True)]
+		for x, rx in zip(ta, ra, strict=True)
+	]
+	if len(tb) <= 4:
+		best = min(
+			permutations(range(len(tb)), len(ta)),
+			key=lambda chosen: (
+				sum(grid[i][j] for i, j in enumerate(chosen)),
+				max(grid[i][j] for i, j in enumerate(chosen)),
+			),
+		)
+	else:  # long names: greedy
+		free, best = set(range(len(tb))), []
+		for i in range(len(ta)):
+			j = min(free, key=lambda j: grid[i][j])
+			free.discard(j)
+			best.append(j)
+	return [(grid[i][j], ta[i], tb[j]) for i, j in enumerate(best)]
+
+
+def _person_names(ta, ra, tb, rb, common) -> int:
+	pairs = _pairing(ta, ra, tb, rb)
+	classes = [c for c, _, _ in pairs]
+	worst = max(classes)
+	if worst <= _TYPO:
+		if len(ta) != len(tb):
+			return NAME_GIVEN_MISSING if min(len(ta), len(tb)) == 1 else NAME_SIMILAR
+		return NAME_SAME if worst == _EQUAL else NAME_NICKNAME if _TYPO not in classes else NAME_CLOSE
+	bad = [(x, y) for c, x, y in pairs if c >= _LOOSE]
+	if len(bad) == 1 and min(classes) <= _TYPO:
+		x, y = bad[0]
+		if common(x) and common(y):
+			return NAME_OTHER_GIVEN  # two names people really have ("Mary Perry", "Gary Perry"): two people?
+		return NAME_TYPO_LIKELY if worst == _LOOSE else NAME_WORD_DIFFERS
+	if min(classes) <= _LOOSE:
+		return NAME_PARTLY
+	ratio = fuzz.token_sort_ratio(" ".join(ta), " ".join(tb), processor=None)
+	return NAME_PARTLY if ratio >= 75 else NAME_DIFFERS
+
+
+def compare_names(a: Profile, b: Profile, common=None) -> int:
+	"""The name level of a pair. For persons the words are paired (any order); the word that disagrees
+	is weighed by how common it is: two common given names are likely two people of one household, a rare
+	word within two edits of the other is likely a typo. `common(word)` tells; default: known given names."""
+	if not a.names or not b.names:
+		return 0
+	if a.company or b.company:
+		return _company_names(a, b)
+	common = common or KNOWN_GIVEN_NAMES.__contains__
+	best = NAME_DIFFERS
+	for ta, ra in zip(a.names, a.raw, strict=True):
+		for tb, rb in zip(b.names, b.raw, strict=True):
+			if ra == rb:
+				return NAME_SAME
+			best = min(best, _person_names(ta, ra, tb, rb, common))
+			if best == NAME_SAME:
+				return best
+	return best
+
+
+class Comparer:
+	"""Compares pairs of profiles; knows how many records share an email or phone (shared values are
+	weak evidence: a family's mailbox, a switchboard)."""
+
+	def __init__(self, qbo: list[Profile], erp: list[Profile]):
+		self.emails = Counter(e for p in (*qbo, *erp) for e in p.emails)
+		self.phones = Counter(p.phone for p in (*qbo, *erp) if p.phone)
+		self.words = Counter(
+			t for p in (*qbo, *erp) if not p.company for t in {t for n in p.names for t in n}
+		)
+		self.few = len(qbo) + len(erp) < FEW_RECORDS
+
+	def common(self, word: str) -> bool:
+		"""A name word held by several records (or a known given name), so not a one-off typo. Too few
+		records to tell: every word may be a real name."""
+		return self.few or self.words[word] >= COMMON_WORD or word in KNOWN_GIVEN_NAMES
+
+	def compare(self, a: Profile, b: Profile) -> tuple[int, ...]:
+		return (
+			compare_names(a, b, self.common),
+			self._email(a, b),
+			self._phone(a, b),
+			_two_way(a.tax, b.tax),
+			_address(a, b),
+			_place(a, b),
+			_two_way(a.country, b.country),
+		)
+
+	def _email(self, a: Profile, b: Profile) -> int:
+		if not a.emails or not b.emails:
+			return 0
+		shared = a.emails & b.emails
+		if shared:
+			email = min(shared)
+			return 2 if is_generic_email(email) or self.emails[email] > 2 else 1
+		for x in a.emails:
+			for y in b.emails:
+				if x.split("@")[0] == y.split("@")[0] or OSA.distance(x, y, score_cutoff=1) <= 1:
+					return 3
+		return 4
+
+	def _phone(self, a: Profile, b: Profile) -> int:
+		x, y = a.phone, b.phone
+		if not x or not y:
+			return 0
+		if x == y:
+			return 2 if self.phones[x] > 2 else 1
+		if x[-7:] == y[-7:] or (len(x) == len(y) and OSA.distance(x, y, score_cutoff=1) <= 1):
+			return 3
+		return 4
+
+
+def _two_way(x: str, y: str) -> int:
+	return 0 if not x or not y else 1 if x == y else 2
+
+
+def _address(a: Profile, b: Profile) -> int:
+	if not (a.street or a.number) or not (b.street or b.number):
+		return 0
+	street = bool(a.street and b.street) and (
+		a.street == b.street or fuzz.ratio(a.street, b.street, processor=None) >= 85
+	)
+	number = bool(a.number) and a.number == b.number
+	if street:
+		return 1 if number else 2
+	if number and (not a.street or not b.street or fuzz.ratio(a.street, b.street, processor=None) >= 60):
+		return 3
+	return 4
+
+
+def _place(a: Profile, b: Profile) -> int:
+	codes = bool(a.postcode and b.postcode)
+	code_same = codes and a.postcode == b.postcode
+	cities = bool(a.city and b.city)
+	city_same = cities and (
+		a.city == b.city
+		or (min(len(a.city), len(b.city)) >= 6 and OSA.distance(a.city, b.city, score_cutoff=1) <= 1)
+	)
+	if code_same:
+		return 1 if city_same else 2
+	if city_same:
+		return 4 if codes else 3
+	if (
+		codes
+		and len(a.postcode) == len(b.postcode)
+		and OSA.distance(a.postcode, b.postcode, score_cutoff=1) <= 1
+	):
+		return 5
+	states = bool(a.state and b.state)
+	if states and a.state == b.state and not cities:
+		return 6
+	if cities:
+		return 7
+	if codes:
+		return 8
+	return 9 if states else 0

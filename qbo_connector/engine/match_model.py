@@ -1,0 +1,225 @@
+"""Fellegi-Sunter model of the matcher: for each field and comparison level, m = P(level | same party)
+and u = P(level | different parties). u is counted on random pairs of the run's two directories; m is
+estimated by EM on the candidate pairs (u of the blocked pairs free, since blocking makes agreement
+likelier). Both are blended with prior counts, so a small directory falls back on sensible defaults.
+
+A pair's match weight is the sum of log2(m/u) over its fields, plus a term-frequency adjustment of the
+name (rare names count more than common ones); missing fields add nothing."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+from qbo_connector.engine import match_compare as mc
+from qbo_connector.engine.match_compare import FIELDS, LEVELS
+
+# Priors per level 1..n (normalised below); the weight of the prior in pseudo-counts.
+PRIOR_M = {
+	"name": (0.45, 0.2, 0.03, 0.08, 0.04, 0.06, 0.03, 0.005, 0.06, 0.045),
+	"email": (0.8, 0.05, 0.05, 0.1),
+	"phone": (0.75, 0.05, 0.05, 0.15),
+	"tax id": (0.95, 0.05),
+	"address": (0.7, 0.1, 0.08, 0.12),
+	"place": (0.55, 0.1, 0.1, 0.04, 0.05, 0.03, 0.08, 0.03, 0.02),
+	"country": (0.97, 0.03),
+}
+PRIOR_U = {
+	"name": (1e-4, 2e-4, 2e-5, 1e-3, 5e-4, 3e-4, 1e-3, 2e-3, 0.03, 0.9649),
+	"email": (1e-5, 1e-4, 1e-4, 0.9998),
+	"phone": (1e-5, 1e-4, 1e-4, 0.9998),
+	"tax id": (1e-5, 0.99999),
+	"address": (1e-5, 1e-3, 2e-3, 0.997),
+	"place": (2e-3, 1e-3, 0.02, 0.02, 5e-3, 0.1, 0.5, 0.25, 0.102),
+	"country": (0.8, 0.2),
+}
+M_PRIOR_COUNT = 30.0
+U_PRIOR_COUNT = 200.0
+RANDOM_PAIRS = 20000
+EM_ROUNDS = 25
+EM_MIN_PAIRS = 200  # fewer candidate pairs than this: m stays at the prior
+# Name levels between two records that share a home (address, phone or mailbox) but are two parties:
+# a family, flatmates, businesses in one building. Counted on such pairs inside the QBO directory.
+PRIOR_HOME = (1e-4, 2e-4, 0.01, 5e-4, 0.02, 2e-4, 0.08, 0.5, 0.1, 0.2888)
+HOME_PRIOR_COUNT = 30.0
+HOME_RATE = 0.05  # prior: other parties sharing one's home, per record
+TF_SHARE = {mc.NAME_SAME: 1.0, mc.NAME_CLOSE: 1.0, mc.NAME_NICKNAME: 1.0, mc.NAME_SIMILAR: 0.5}
+TF_SHARE.update(dict.fromkeys((mc.NAME_GIVEN_MISSING, mc.NAME_TYPO_LIKELY, mc.NAME_WORD_DIFFERS), 0.5))
+TF_SHARE[mc.NAME_OTHER_GIVEN] = 0.5
+TF_LIMIT = 8.0  # bits a name's rarity may add or take away
+FLOOR = 1e-9
+
+Pattern = tuple[int, ...]
+EMAIL, PHONE, TAX, ADDRESS = (FIELDS.index(f) for f in ("email", "phone", "tax id", "address"))
+
+
+_PERSONAL = ("email", "tax id")  # fields two parties of one home do not share
+
+
+def shares_home(pattern: Pattern) -> bool:
+	"""Could the two be two parties of one home? (street address or number, phone, or a shared mailbox agree)"""
+	return pattern[ADDRESS] in (1, 2, 3) or pattern[PHONE] in (1, 2, 3) or pattern[EMAIL] == 2
+
+
+def _normalised(values: Sequence[float]) -> list[float]:
+	total = sum(values)
+	return [v / total for v in values]
+
+
+class Model:
+	"""m and u per field and level, and the weights derived from them."""
+
+	def __init__(self):
+		self.m = {f: _normalised(PRIOR_M[f]) for f in FIELDS}
+		self.u = {f: _normalised(PRIOR_U[f]) for f in FIELDS}
+		self.weights: dict[str, list[float]] = {}
+		self.share = 0.5  # share of candidate pairs that are matches (EM)
+		self.home = _normalised(PRIOR_HOME)  # name levels of two parties sharing a home
+		self.home_rate = HOME_RATE
+		self.home_weights: list[float] = []
+		self._set_weights()
+
+	def _set_weights(self) -> None:
+		self.weights = {
+			f: [
+				0.0,
+				*(
+					math.log2(max(m, FLOOR) / max(u, FLOOR))
+					for m, u in zip(self.m[f], self.u[f], strict=True)
+				),
+			]
+			for f in FIELDS
+		}
+		for weights in self.weights.values():  # agreeing exactly is the strongest evidence a field gives
+			weights[2:] = [min(w, weights[1]) for w in weights[2:]]
+		name = self.weights["name"]
+		name[mc.NAME_TYPO_LIKELY] = min(name[mc.NAME_TYPO_LIKELY], name[mc.NAME_CLOSE])
+		given_missing = mc.NAME_GIVEN_MISSING - 1  # as common among a household's records as among matches
+		self.home_weights = [
+			0.0,
+			*(
+				0.0 if i == given_missing else math.log2(max(m, FLOOR) / max(h, FLOOR))
+				for i, (m, h) in enumerate(zip(self.m["name"], self.home, strict=True))
+			),
+		]
+
+	def weigh(self, pattern: Pattern) -> list[float]:
+		return [self.weights[f][level] for f, level in zip(FIELDS, pattern, strict=True)]
+
+	# ---------------------------------------------------------------------------------- estimation
+
+	def estimate_u(self, count: int, sample: Callable[[int], Pattern | None]) -> None:
+		"""u from `count` random pairs (`sample(i)` compares one, None when it cannot), blended with the prior."""
+		tallies = {f: Counter() for f in FIELDS}
+		for i in range(count):
+			pattern = sample(i)
+			if pattern is None:
+				continue
+			for f, level in zip(FIELDS, pattern, strict=True):
+				if level:
+					tallies[f][level] += 1
+		self.u = {f: _blend(tallies[f], PRIOR_U[f], U_PRIOR_COUNT) for f in FIELDS}
+		self._set_weights()
+
+	def estimate_home(self, levels: Counter, records: int) -> None:
+		"""Name levels of pairs of QBO records sharing a home (`levels`), and how many such pairs a record
+		has on average, both blended with the prior."""
+		self.home = _blend(levels, PRIOR_HOME, HOME_PRIOR_COUNT)
+		pairs = sum(levels.values())
+		self.home_rate = (2 * pairs + HOME_RATE * 1000) / (max(records, 0) + 1000)
+		self._set_weights()
+
+	def home_bits(self, pattern: Pattern) -> float:
+		"""The weight of a pair against the hypothesis "another party of the same home": the name's
+		level, and what a home does not share (a personal email or tax id that agrees or differs)."""
+		bits = self.home_weights[pattern[0]]
+		email, tax = pattern[EMAIL], pattern[TAX]
+		if email in (3, 4) or (email == 1 and (pattern[ADDRESS] in (1, 2, 3) or pattern[PHONE] in (1, 2, 3))):
+			bits += self.weights["email"][email]
+		if tax:
+			bits += self.weights["tax id"][tax]
+		return bits
+
+	def estimate_m(self, patterns: Counter, customers: int) -> None:
+		"""EM over the candidate pairs' comparison patterns, three kinds of pair: a match, another party
+		of the same home (its name levels fixed by `estimate_home`, its address, place and phone agreeing
+		as a match's do), and any other pair (u of blocked pairs, estimated alongside). Without the
+		second kind a family member at the same address would be learnt as a match with a typo."""
+		if sum(patterns.values()) < EM_MIN_PAIRS:
+			return
+		items = list(patterns.items())
+		m = {f: list(self.m[f]) for f in FIELDS}
+		u = {f: [max(x, 1e-4) for x in self.u[f]] for f in FIELDS}
+		home_names = self.home
+		total = sum(patterns.values())
+		share = 0.3
+		home_share = min(0.3, self.home_rate * customers / total)  # each customer's housemates are candidates
+		for _ in range(EM_ROUNDS):
+			match_t = {f: Counter() for f in FIELDS}
+			other_t = {f: Counter() for f in FIELDS}
+			matched = 0.0
+			for pattern, count in items:
+				lm, lu = share, 1.0 - share - home_share
+				lh = home_share if shares_home(pattern) else 0.0
+				for f, level in zip(FIELDS, pattern, strict=True):
+					if level:
+						lm *= m[f][level - 1]
+						lu *= u[f][level - 1]
+						if f == "name":
+							lh *= m[f][level - 1] if level == mc.NAME_GIVEN_MISSING else home_names[level - 1]
+						else:
+							lh *= u[f][level - 1] if f in _PERSONAL else m[f][level - 1]
+				whole = lm + lu + lh
+				post = lm / whole if whole > 0 else 0.0
+				matched += count * post
+				for f, level in zip(FIELDS, pattern, strict=True):
+					if level:
+						match_t[f][level] += count * post
+						other_t[f][level] += count * (lu / whole if whole > 0 else 1.0)
+			share = min(0.95, max(1e-4, matched / total))
+			m = {f: _blend(match_t[f], PRIOR_M[f], M_PRIOR_COUNT) for f in FIELDS}
+			u = {f: _blend(other_t[f], PRIOR_U[f], M_PRIOR_COUNT) for f in FIELDS}
+		self.m, self.share = m, share
+		self._set_weights()
+
+
+def _blend(tally: Counter, prior: Sequence[float], weight: float) -> list[float]:
+	total = sum(tally.values())
+	prior = _normalised(prior)
+	return [(tally[level] + weight * p) / (total + weight) for level, p in enumerate(prior, start=1)]
+
+
+def sample_pairs(rng: random.Random, left: int, right: int, count: int) -> list[tuple[int, int]]:
+	return [(rng.randrange(left), rng.randrange(right)) for _ in range(count)] if left and right else []
+
+
+def tf_adjustment(level: int, rarity: float) -> float:
+	"""Bits a name's rarity adds at agreeing levels (`rarity`: log2 of the average name's frequency over
+	this name's, positive for rare names)."""
+	share = TF_SHARE.get(level, 0.0)
+	return share * max(-TF_LIMIT, min(TF_LIMIT, rarity))
+
+
+def explain(contributions: list[tuple[str, float]], probability: float) -> str:
+	"""'same name +9.1, same phone +7.4, city differs -1.2 -> 99.7%'"""
+	parts = [f"{label} {bits:+.1f}" for label, bits in contributions if abs(bits) >= 0.05]
+	return f"{', '.join(parts) or 'no evidence'} -> {percent(probability)}"
+
+
+def percent(p: float) -> str:
+	"""A probability as a percentage that never rounds up to 100% or down to 0%."""
+	if p >= 0.99999:
+		return ">99.999%"
+	if p < 0.00001:
+		return "<0.001%"
+	for digits in range(1, 6):
+		text = f"{100 * p:.{digits}f}"
+		if 0 < float(text) < 100 or digits == 5:
+			return text.rstrip("0").rstrip(".") + "%"
+	return f"{100 * p:.5f}%"
+
+
+def label(field: str, level: int) -> str:
+	return LEVELS[field][level - 1]
