@@ -28,6 +28,7 @@ from qbo_connector.engine.request_ids import request_id_for
 
 CUSTOMER = "Customer"
 DELETED_SUFFIX = " (deleted)"
+ORIGIN = "Created from ERPNext customer "  # Notes of a customer this app created: its own business key
 HOLD_FOR_REVIEW = "Hold for review"
 CREATE_NEW = "Create new customer"
 
@@ -50,7 +51,7 @@ def load_directory(client: QBOClient) -> list[QBOCustomer]:
 
 def build_customer_payload(customer: ERPCustomer, display_name: str, settings: CustomerSettings) -> dict:
 	"""The QBO Customer body, built explicitly: no library defaults, no empty strings."""
-	payload: dict = {"DisplayName": display_name}
+	payload: dict = {"DisplayName": display_name, "Notes": f"{ORIGIN}{customer.id}"[:2000]}
 	if customer.customer_type == "Individual":
 		first, _, last = _clean(customer.customer_name).rpartition(" ")
 		if first:
@@ -99,6 +100,7 @@ class CustomerSync:
 		self.by_id = {c.id: c for c in self.directory if c.entity_type == CUSTOMER}
 		self.taken = {c.display_name.strip().lower() for c in self.directory if c.entity_type != CUSTOMER}
 		self.holders: dict[str, list[str]] | None = None  # name -> ids holding it (built on first create)
+		self.own: dict[str, QBOCustomer] | None = None  # ERPNext id -> the record created for it (Notes)
 
 	def emit(self, customer: ERPCustomer, status: str, **kwargs) -> Outcome:
 		outcome = Outcome(CUSTOMER, customer.id, status, **kwargs)
@@ -118,6 +120,7 @@ class CustomerSync:
 		to_match: list[ERPCustomer] = []
 		for customer in customers:
 			relinked = self.follow_merge(customer, linked) if customer.qbo_id else None
+			relinked = relinked or self.find_own_record(customer, linked)
 			if relinked:
 				outcomes.append(relinked)
 			else:
@@ -156,6 +159,29 @@ class CustomerSync:
 			qbo_id="",
 			message=message or f"Needs review: {decision.reason}",
 			extra={"match_status": "Needs Review", "decision": decision},
+		)
+
+	def find_own_record(self, customer: ERPCustomer, linked: dict[str, str]) -> Outcome | None:
+		"""The active QBO customer this app created for this ERPNext customer (its Notes say so), e.g. by a
+		run killed before it could save the link: linked as Created, never sent to review or made twice."""
+		if self.own is None:
+			self.own = {}
+			for record in self.by_id.values():
+				if record.active and record.notes.startswith(ORIGIN):
+					self.own.setdefault(record.notes[len(ORIGIN) :], record)
+		record = self.own.get(customer.id)
+		if record is None or linked.get(record.id, customer.id) != customer.id:
+			return None
+		if customer.qbo_id == record.id:
+			return None  # already linked to it: the matcher re-checks the link as usual
+		linked[record.id] = customer.id
+		reason = f"QuickBooks customer {record.id} was created by this app for {customer.id}"
+		return self.emit(
+			customer,
+			SYNCED,
+			qbo_id=record.id,
+			qbo_sync_token=record.sync_token,
+			extra={"match_status": "Created", "display_name": record.display_name, "reason": reason},
 		)
 
 	# -- merges ---------------------------------------------------------------------------------

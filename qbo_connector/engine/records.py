@@ -64,6 +64,7 @@ class QBOCustomer:
 	entity_type: str = "Customer"  # Customer / Vendor / Employee
 	sync_token: str = "0"
 	tax_id: str = ""  # PrimaryTaxIdentifier / BusinessNumber / GSTIN when known (matching evidence)
+	notes: str = ""  # Notes; names the ERPNext customer a record was created for by this app
 
 	@classmethod
 	def from_qbo(cls, obj: dict, entity_type: str = "Customer") -> QBOCustomer:
@@ -86,6 +87,7 @@ class QBOCustomer:
 			currency=(obj.get("CurrencyRef") or {}).get("value", "") or "",
 			entity_type=entity_type,
 			sync_token=str(obj.get("SyncToken", "0")),
+			notes=obj.get("Notes", "") or "",
 		)
 
 

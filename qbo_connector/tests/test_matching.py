@@ -120,7 +120,8 @@ class TestMatching(QBOTestCase):
 
 		# unique per run: earlier runs' customers stay unlinked on the site and would compete for it
 		token = frappe.generate_hash(length=10)
-		name, email = f"Zephyrine{token} Aviaries", f"birds@{token}.example"
+		# the token is the whole first word: earlier runs' "Zephyrine<token>" names read as one name with typos
+		name, email = f"{token.upper()} Aviaries", f"birds@{token}.example"
 		get_client().create(
 			"Customer",
 			{"DisplayName": name, "PrimaryEmailAddr": {"Address": email}},

@@ -30,11 +30,21 @@ def test_links_creates_and_never_duplicates(sandbox, client):
 	assert outcomes["C1"].status == SYNCED and outcomes["C1"].extra["match_status"] == "Linked"
 	assert outcomes["C2"].status == SYNCED and outcomes["C2"].extra["match_status"] == "Created"
 	assert outcomes["C3"].extra["display_name"] == "Brosnahan Insurance Agency (Customer)"
-	again = run_sync(client, customers)  # a rerun finds what the first run created, never creates again
-	assert again["C1"].extra["match_status"] == again["C2"].extra["match_status"] == "Linked"
-	assert again["C2"].qbo_id == outcomes["C2"].qbo_id
-	assert again["C3"].status in (SYNCED, NEEDS_REVIEW)  # a name alone: review (issue 12)
+	# a rerun that never saved the links (a killed run) finds what the first run created, by the Notes it
+	# wrote, and never creates again nor asks a person about its own records
+	again = run_sync(client, customers)
+	assert again["C1"].extra["match_status"] == "Linked"
+	assert again["C2"].extra["match_status"] == again["C3"].extra["match_status"] == "Created"
+	assert again["C2"].qbo_id == outcomes["C2"].qbo_id and again["C3"].qbo_id == outcomes["C3"].qbo_id
 	assert count_customers(sandbox, "Brand New Co") == 1
+
+
+def test_a_record_created_for_another_customer_is_not_taken():
+	"""Notes name the ERPNext customer exactly: a prefix of another id is no claim."""
+	directory = [QBOCustomer("7", "Brand New Co", notes="Created from ERPNext customer C20")]
+	outcomes = {}
+	sync = CustomerSync(None, CustomerSettings(), lambda o: outcomes.__setitem__(o.name, o), directory)
+	assert sync.find_own_record(ERPCustomer("C2", "Brand New Co", "Company"), {}) is None
 
 
 def test_uncertain_match_goes_to_review_with_candidates(client):
