@@ -145,12 +145,7 @@ def reconcile_by_doc_number(exporter, works: list[Work], clash: QBOError | None 
 		except ReconnectRequired:
 			raise
 		except QBOError as error:
-			for work in group:
-				if error.transient and work.attempts < exporter.max_attempts:
-					work.attempts += 1
-					exporter.later(work, reconcile=True)
-				else:
-					exporter.record_error(work, error)
+			lookup_failed(exporter, group, error)
 			continue
 		for work in group:
 			work.reconcile = False
@@ -165,6 +160,16 @@ def reconcile_by_doc_number(exporter, works: list[Work], clash: QBOError | None 
 			else:
 				to_send.append(work)
 	return to_send
+
+
+def lookup_failed(exporter, group: list[Work], error: QBOError) -> None:
+	"""A reconciliation query failed: transient trouble retries the lookup later, anything else fails."""
+	for work in group:
+		if error.transient and work.attempts < exporter.max_attempts:
+			work.attempts += 1
+			exporter.later(work, reconcile=True)
+		else:
+			exporter.record_error(work, error)
 
 
 def adopt(exporter, work: Work, row: dict, to_send: list[Work]) -> None:
