@@ -362,10 +362,28 @@ class QBOClient:
 		return result.get(entity, result)
 
 	def void_invoice(self, invoice_id: str, sync_token: str, request_id: str | None = None) -> dict:
-		body = json.dumps({"Id": invoice_id, "SyncToken": sync_token})
+		return self.void("Invoice", invoice_id, sync_token, request_id)
+
+	def void(self, entity: str, entity_id: str, sync_token: str, request_id: str | None = None) -> dict:
+		"""Invoice and CreditMemo: `?operation=void`. Payment: a sparse update with `include=void` (Intuit's
+		Payment reference, "Void a payment"; python-quickbooks' Payment.void sends the same)."""
+		body: dict = {"Id": entity_id, "SyncToken": sync_token}
 		params = {"operation": "void"}
-		result = self._call(self.qb.post, self._url("invoice"), body, params=params, request_id=request_id)
-		return result.get("Invoice", result)
+		if entity == "Payment":
+			body["sparse"] = True
+			params = {"operation": "update", "include": "void"}
+		url = self._url(entity.lower())
+		result = self._call(self.qb.post, url, json.dumps(body), params=params, request_id=request_id)
+		return result.get(entity, result)
+
+	def delete(self, entity: str, entity_id: str, sync_token: str, request_id: str | None = None) -> dict:
+		"""`?operation=delete` with Id and SyncToken; QuickBooks answers {"status": "Deleted", "Id": ...}."""
+		body = json.dumps({"Id": entity_id, "SyncToken": sync_token})
+		params = {"operation": "delete"}
+		result = self._call(
+			self.qb.post, self._url(entity.lower()), body, params=params, request_id=request_id
+		)
+		return result.get(entity, result)
 
 	def batch(self, items: list[dict], request_id: str | None = None) -> dict[str, dict | QBOError]:
 		"""One batch request of at most 30 items, each {"bId", "operation", Entity: payload} or

@@ -10,6 +10,7 @@ import re
 from qbo_connector.engine.records import FAILED, HELD, NEEDS_REVIEW, QUEUED, SYNCED
 
 ID_IN_DETAIL = re.compile(r"Id=(\d+)")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class QBOError(Exception):
@@ -112,6 +113,42 @@ class MissingReference(QBOError):
 		return self.user_template.format(what=what, message=self.detail or self.message)
 
 
+class PeriodClosed(QBOError):
+	"""6210 Account Period Closed: the transaction is dated on or before QuickBooks' closing date. Held (a person
+	must act), never retried on its own: a new run re-checks it only after the record is retried or changed."""
+
+	status = HELD
+	user_template = (
+		"The accounting period is closed in QuickBooks{up_to}, so this transaction can't be sent. Ask your "
+		"accountant to move the closing date (QuickBooks: Settings > Account and settings > Advanced > Close the "
+		"books) or change the posting date to an open period, then click Retry."
+	)
+
+	def user_message(self) -> str:
+		found = ISO_DATE.search(f"{self.detail} {self.message}")
+		return self.user_template.format(up_to=f" up to {found.group(0)}" if found else "")
+
+
+class RenameClash(QBOError):
+	"""6240 on an edit of a linked customer: the new DisplayName is taken. The record fails with the words."""
+
+	user_template = (
+		"QuickBooks refused the new name: a customer, vendor or employee there already uses it (QuickBooks id "
+		"{existing_id}). Rename one of them, then click Retry."
+	)
+
+	def user_message(self) -> str:
+		found = ID_IN_DETAIL.search(f"{self.detail} {self.message}")
+		return self.user_template.format(existing_id=found.group(1) if found else "unknown")
+
+
+def for_rename(error: QBOError) -> QBOError:
+	"""A 6240 answering an edit (not a create) is a per-record error, not a match to review."""
+	if isinstance(error, NameClash):
+		return RenameClash(error.message, error.code, error.detail, error.element)
+	return error
+
+
 class ValidationFailed(QBOError):
 	"""Other 2000/6000-range business validation errors: permanent, shown in QBO's words."""
 
@@ -161,6 +198,8 @@ def error_from_code(
 		cls = DuplicateDocNumber
 	elif code == 5010:
 		cls = StaleObject
+	elif code == 6210:
+		cls = PeriodClosed
 	elif code in (610, 2500):
 		cls = MissingReference
 	elif 500 <= code <= 599:
@@ -183,12 +222,15 @@ __all__ = [
 	"MissingReference",
 	"NameClash",
 	"NotConnected",
+	"PeriodClosed",
 	"QBOError",
 	"ReconnectRequired",
+	"RenameClash",
 	"StaleObject",
 	"Throttled",
 	"Transient",
 	"ValidationFailed",
 	"error_from_code",
 	"error_from_fault",
+	"for_rename",
 ]

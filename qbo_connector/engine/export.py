@@ -44,10 +44,12 @@ from qbo_connector.engine.export_ops import (
 	Work,
 	find_by_doc_numbers,
 	handle_update_failure,
+	plan_send,
 	plan_work,
 	reconcile_by_doc_number,
 	refetch,
 	send_void,
+	void_work,
 )
 from qbo_connector.engine.invoice_amounts import qbo_total
 from qbo_connector.engine.invoices import (
@@ -113,6 +115,12 @@ def preview_next_batch(
 
 
 class Exporter:
+	"""The send loop and lifecycle for sales transactions; payments.py reuses it through the hooks below
+	(`doctype`, `noun`, `entity_of`, `void_work`, `plan_send`, `reconcile`, `void`, `void_refused`)."""
+
+	doctype = DOCTYPE
+	noun = "invoice"
+
 	def __init__(
 		self,
 		client: QBOClient,
@@ -141,7 +149,7 @@ class Exporter:
 	# -- outcomes ----------------------------------------------------------------------------------
 	def record(self, work: Work, status: str, message: str = "", **fields) -> None:
 		fields.setdefault("doc_number", work.doc_number)
-		outcome = Outcome(DOCTYPE, work.name, status, message=message, **fields)
+		outcome = Outcome(self.doctype, work.name, status, message=message, **fields)
 		outcome.extra.setdefault("entity", work.entity)
 		work.done = True
 		work.body = {}  # a finished work keeps no payload: memory stays flat on long runs
@@ -157,10 +165,11 @@ class Exporter:
 		"""A cancelled original is carried by its amendment's successful update, or voided: never left live.
 		An amendment that will be retried keeps its original waiting with it."""
 		if status == SYNCED:
-			message = f"Amended: QuickBooks invoice {self.superseded[amendment.amended_from].inv.qbo_id} now "
+			original = self.superseded[amendment.amended_from].inv.qbo_id
+			message = f"Amended: QuickBooks {self.noun} {original} now "
 			self.resolve_original(amendment, SYNCED, message + f"carries {amendment.name}.", superseded=True)
 		elif status == QUEUED:
-			message = f"Waiting for its amendment {amendment.name} to update the QuickBooks invoice."
+			message = f"Waiting for its amendment {amendment.name} to update the QuickBooks {self.noun}."
 			self.resolve_original(amendment, QUEUED, message)
 		else:
 			self.voids.append(self.superseded.pop(amendment.amended_from))
@@ -243,7 +252,7 @@ class Exporter:
 			self.send_batches()
 			for work in self.voids:
 				if not work.done:
-					send_void(self, work)
+					self.void(work)
 		except ReconnectRequired as stop:
 			self.report.stopped = stop.user_message()
 			for work in [*self.open_works.values(), *self.voids, *self.stream]:
@@ -340,6 +349,23 @@ class Exporter:
 			self.record(work, QUEUED, answer.user_message(), error_code=str(answer.code or ""))
 		elif not handle_update_failure(self, work, answer):
 			self.record_error(work, answer)
+
+	# -- hooks (payments.py overrides them) --------------------------------------------------------
+	def entity_of(self, inv: ERPInvoice) -> str:
+		return entity_for(inv)
+
+	def void_work(self, inv: ERPInvoice) -> Work:
+		return void_work(inv)
+
+	def plan_send(self, inv: ERPInvoice, entity: str, originals, in_flight, numbers) -> Work | None:
+		return plan_send(self, inv, entity, originals, in_flight, numbers)
+
+	def void(self, work: Work) -> None:
+		send_void(self, work)
+
+	def void_refused(self, work: Work, error: QBOError) -> None:
+		"""QuickBooks refused a void that is not done yet: the record fails with QuickBooks' words."""
+		self.record_error(work, error)
 
 	def later(self, work: Work, reconcile: bool = False) -> None:
 		"""Retry with exponential backoff; an ambiguous create is looked up by DocNumber first."""

@@ -73,20 +73,20 @@ def plan_work(exporter, invoices: list[ERPInvoice], in_flight: set[str], origina
 	for inv in invoices:  # first: an amendment's outcome may be known before its original is met
 		if by_update and inv.docstatus == 2 and inv.name in amended and inv.qbo_id:
 			# carried by its amendment's update, or voided once the amendment cannot carry it
-			exporter.superseded[inv.name] = void_work(inv)
+			exporter.superseded[inv.name] = exporter.void_work(inv)
 	for inv in sorted(invoices, key=lambda i: i.name not in in_flight) if in_flight else invoices:
 		if inv.docstatus == 2:
 			if not (by_update and inv.name in amended and inv.qbo_id):  # else: superseded, above
-				yield void_work(inv)
+				yield exporter.void_work(inv)
 			continue
-		entity = entity_for(inv)
+		entity = exporter.entity_of(inv)
 		if inv.docstatus != 1:
-			exporter.record(Work(inv, "create", entity, {}), HELD, "The invoice is not submitted.")
+			exporter.record(Work(inv, "create", entity, {}), HELD, f"The {exporter.noun} is not submitted.")
 			continue
 		if inv.qbo_id:
 			exporter.report.skipped += 1
 			continue
-		work = plan_send(exporter, inv, entity, originals, in_flight, numbers)
+		work = exporter.plan_send(inv, entity, originals, in_flight, numbers)
 		if work:
 			yield work
 
@@ -145,12 +145,7 @@ def reconcile_by_doc_number(exporter, works: list[Work], clash: QBOError | None 
 		except ReconnectRequired:
 			raise
 		except QBOError as error:
-			for work in group:
-				if error.transient and work.attempts < exporter.max_attempts:
-					work.attempts += 1
-					exporter.later(work, reconcile=True)
-				else:
-					exporter.record_error(work, error)
+			lookup_failed(exporter, group, error)
 			continue
 		for work in group:
 			work.reconcile = False
@@ -165,6 +160,16 @@ def reconcile_by_doc_number(exporter, works: list[Work], clash: QBOError | None 
 			else:
 				to_send.append(work)
 	return to_send
+
+
+def lookup_failed(exporter, group: list[Work], error: QBOError) -> None:
+	"""A reconciliation query failed: transient trouble retries the lookup later, anything else fails."""
+	for work in group:
+		if error.transient and work.attempts < exporter.max_attempts:
+			work.attempts += 1
+			exporter.later(work, reconcile=True)
+		else:
+			exporter.record_error(work, error)
 
 
 def adopt(exporter, work: Work, row: dict, to_send: list[Work]) -> None:
@@ -229,12 +234,13 @@ def handle_update_failure(exporter, work: Work, error: QBOError) -> bool:
 		exporter.record(work, QUEUED, read_error.user_message(), error_code=str(read_error.code or ""))
 		return True
 	if original is None or is_voided(original):
-		exporter.resolve_original(work.inv, VOIDED, f"QuickBooks invoice {work.amends} was already voided.")
+		message = f"QuickBooks {exporter.noun} {work.amends} was already voided."
+		exporter.resolve_original(work.inv, VOIDED, message)
 		work.op, work.amends, work.body = "create", "", work.prepared.payload
 		exporter.later(work, reconcile=True)
 		return True
 	message = (
-		f"QuickBooks refused to update invoice {work.amends} (the original, {work.inv.amended_from}) with "
+		f"QuickBooks refused to update {exporter.noun} {work.amends} (the original, {work.inv.amended_from}) with "
 		f"this amendment: {error.user_message()} Nothing new was created in QuickBooks."
 	)
 	exporter.record(work, FAILED, message, error_code=str(error.code or ""), detail=str(error)[:500])
@@ -254,7 +260,9 @@ def send_void(exporter, work: Work) -> None:
 	while not work.done:
 		work.attempts += 1
 		try:
-			obj = exporter.client.void_invoice(work.body["Id"], work.body["SyncToken"], void_request_id(work))
+			obj = exporter.client.void(
+				work.entity, work.body["Id"], work.body["SyncToken"], void_request_id(work)
+			)
 		except ReconnectRequired:
 			raise
 		except QBOError as error:
@@ -280,7 +288,7 @@ def record_void_failure(exporter, work: Work, error: QBOError) -> None:
 	if obj and is_voided(obj):
 		exporter.record_success(work, obj)
 	else:
-		exporter.record_error(work, error)
+		exporter.void_refused(work, error)
 
 
 def void_request_id(work: Work) -> str:

@@ -14,6 +14,12 @@ WAITING = "Waiting for Customer"
 HELD = "Held"
 FAILED = "Failed"
 VOIDED = "Voided"
+WAITING_FOR_INVOICE = "Waiting for Invoice"  # a payment whose invoice is not in QuickBooks yet
+
+STATUS_WORDS = {
+	WAITING_FOR_INVOICE: "Waiting for invoice {invoice} to reach QuickBooks; the payment is sent in the same "
+	"run as the invoice, or in the run after."
+}
 
 # Matcher decisions.
 LINK = "link"
@@ -40,6 +46,8 @@ class ERPCustomer:
 	currency: str = ""
 	qbo_id: str = ""  # existing link, if any
 	revision: str = ""  # the caller's count of definitive answers stored for it (request_ids.py)
+	qbo_sync_token: str = ""  # for edits of a linked customer (customer_edits.py)
+	shipping: dict[str, str] = field(default_factory=dict)  # line1, line2, city, state, pincode, country
 
 
 @dataclass
@@ -167,6 +175,40 @@ class ERPInvoice:
 	qbo_id: str = ""
 	qbo_sync_token: str = ""
 	qbo_doc_number: str = ""
+	revision: str = ""  # the caller's count of definitive answers stored for it (request_ids.py)
+
+
+@dataclass
+class PaymentReference:
+	"""One invoice a Payment Entry pays: ERPNext's allocated amount and the invoice's QBO link."""
+
+	invoice: str
+	allocated: Decimal
+	qbo_id: str = ""  # the invoice's QBO id, when it is in QuickBooks
+	entity: str = "Invoice"  # or "CreditMemo" (a credit used up by the payment)
+
+
+@dataclass
+class ERPPayment:
+	"""A submitted (or cancelled) ERPNext Payment Entry of type Receive, or a credit note's application
+	(payments.credit_application)."""
+
+	name: str
+	customer: str
+	posting_date: str
+	paid_amount: Decimal
+	customer_qbo_id: str = ""
+	currency: str = ""
+	exchange_rate: Decimal = Decimal("1")  # home-currency units per 1 unit of `currency`
+	reference_no: str = ""
+	mode_of_payment: str = ""
+	paid_to: str = ""  # ERPNext account the money went to
+	references: list[PaymentReference] = field(default_factory=list)
+	docstatus: int = 1
+	amended_from: str = ""
+	qbo_id: str = ""
+	qbo_sync_token: str = ""
+	qbo_doc_number: str = ""  # the PaymentRefNum sent
 	revision: str = ""  # the caller's count of definitive answers stored for it (request_ids.py)
 
 

@@ -149,6 +149,17 @@ def business(detail: str, element: str = "", code: int = 6000) -> Fault:
 	)
 
 
+def period_closed() -> Fault:
+	"""6210, as integrators report it (see txns.check_books_open for the sources)."""
+	return Fault(
+		6210,
+		"Account Period Closed",
+		"The account period has closed and the account books cannot be updated through the QBO Services API. "
+		"Please use the QBO website to make these changes.",
+		"TxnDate",
+	)
+
+
 def parse_error(detail: str) -> Fault:
 	return Fault(4000, "Error parsing query", f"QueryParserError: {detail}")
 

@@ -141,6 +141,7 @@ def delete(realm: Realm, entity: str, body: dict) -> dict:
 	if not spec.deletable:
 		raise faults.unsupported(f"delete for entity {entity}")
 	existing = current(realm, entity, body)
+	txns.check_books_open(realm, None, existing)
 	if entity != "Payment" and existing.get("LinkedTxn"):
 		raise faults.business("This transaction has payments applied; unlink them or void it instead.")
 	realm.remove(entity, existing["Id"])
@@ -157,6 +158,7 @@ def void(realm: Realm, entity: str, body: dict) -> dict:
 	if not spec.voidable:
 		raise faults.unsupported(f"void for entity {entity}")
 	existing = current(realm, entity, body)
+	txns.check_books_open(realm, None, existing)
 	if (entity, existing["Id"]) in realm.voided:
 		raise faults.business("This transaction is already voided.")
 	if existing.get("LinkedTxn") and entity == "Invoice":

@@ -82,6 +82,11 @@ class Realm:
 		return bool(self.preferences["SalesFormsPrefs"].get("AllowDiscount"))
 
 	@property
+	def book_close_date(self) -> str:
+		"""Preferences.AccountingInfoPrefs.BookCloseDate (yyyy-MM-dd), empty when the books were never closed."""
+		return str((self.preferences.get("AccountingInfoPrefs") or {}).get("BookCloseDate") or "")[:10]
+
+	@property
 	def custom_txn_numbers(self) -> bool:
 		return bool(self.preferences["SalesFormsPrefs"].get("CustomTxnNumbers"))
 

@@ -55,3 +55,11 @@ def test_missing_reference_names_the_kind_in_plain_words():
 
 def test_reconnect_required_sentence():
 	assert "Reconnect" in errors.ReconnectRequired("x").user_message()
+
+
+def test_closed_period_is_held_with_words_and_not_transient():
+	from qbo_connector.engine.errors import HELD, PeriodClosed, error_from_code
+
+	error = error_from_code(6210, "Account Period Closed", "The account period has closed ...")
+	assert isinstance(error, PeriodClosed) and error.status == HELD and not error.transient
+	assert "closed in QuickBooks" in error.user_message() and "Retry" in error.user_message()

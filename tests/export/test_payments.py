@@ -1,0 +1,267 @@
+"""Payments ERPNext -> QBO and credit notes applied, against the sandbox. Balances are read back from the
+sandbox, which recomputes them from the payments' LinkedTxn (sandbox/txns.py, Intuit's Payment reference):
+the engine's own arithmetic decides nothing here."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from qbo_connector.engine.payments import PaymentExporter, PaymentSettings, credit_application, invoice_links
+from qbo_connector.engine.records import (
+	HELD,
+	SYNCED,
+	VOIDED,
+	WAITING_FOR_INVOICE,
+	ERPPayment,
+	PaymentReference,
+)
+
+from .conftest import INTL_REALM, US_REALM, Ledger, exporter_for, intl_settings, make_client, us_settings
+from .factories import invoice, line
+
+
+def payment(name="PE-0001", refs=(("SINV-0001", "40"),), paid=None, **kw) -> ERPPayment:
+	references = [PaymentReference(inv, D(amount), kw.pop("invoice_id", "")) for inv, amount in refs]
+	paid = D(paid) if paid is not None else sum((r.allocated for r in references), D(0))
+	kw.setdefault("customer_qbo_id", "1")
+	kw.setdefault("posting_date", "2026-02-01")
+	return ERPPayment(name=name, customer="Acme", paid_amount=paid, references=references, **kw)
+
+
+def send_invoices(sb, realm, invoices, cfg=None):
+	ledger = Ledger()
+	report = exporter_for(make_client(sb, realm), cfg or us_settings(), ledger).export(invoices)
+	ledger.write_back(invoices)
+	return report
+
+
+def send_payments(sb, realm, payments, ledger, settings=None, **kw):
+	client = make_client(sb, realm)
+	exporter = PaymentExporter(
+		client,
+		settings or PaymentSettings(),
+		on_outcome=ledger.on_outcome,
+		on_in_flight=ledger.on_in_flight,
+		backoff=0.05,
+		doctype=kw.pop("doctype", "Payment Entry"),
+	)
+	report = exporter.export(payments, **kw)
+	ledger.write_back(payments)
+	return report
+
+
+def link(payments, invoices):
+	"""What the Frappe layer does when it loads a payment: each reference carries its invoice's QBO id."""
+	ids = {inv.name: inv.qbo_id for inv in invoices}
+	for pay in payments:
+		for ref in pay.references:
+			ref.qbo_id = ids.get(ref.invoice, ref.qbo_id)
+
+
+def rows(sb, realm, entity):
+	return {row["Id"]: row for row in sb.dump(realm)[entity]}
+
+
+def balance(sb, realm, inv) -> float:
+	return rows(sb, realm, "Invoice")[inv.qbo_id]["Balance"]
+
+
+def test_partial_payment_leaves_the_rest_open(us):
+	inv = invoice()
+	send_invoices(us, US_REALM, [inv])
+	pay = payment(reference_no="CHQ-12345", mode_of_payment="Cheque", paid_to="Bank - C")
+	link([pay], [inv])
+	check = {"Name": "Check", "Type": "NON_CREDIT_CARD"}
+	method = make_client(us, US_REALM).create("PaymentMethod", check, "pm-check")["Id"]
+	ledger = Ledger()
+	send_payments(us, US_REALM, [pay], ledger, PaymentSettings(method_map={"Cheque": method}))
+	[row] = us.dump(US_REALM)["Payment"]
+	assert ledger.status(pay.name) == SYNCED and pay.qbo_id == row["Id"]
+	assert balance(us, US_REALM, inv) == 60
+	assert row["PaymentRefNum"] == "CHQ-12345" and row["PaymentMethodRef"]["value"] == method
+	assert row["DepositToAccountRef"]["name"] == "Undeposited Funds"  # QuickBooks' default, not ours
+	assert row["PrivateNote"] == "ERPNext Payment Entry PE-0001"
+
+
+def test_one_payment_for_two_invoices_with_an_unallocated_remainder(us):
+	first, second = invoice("SINV-0001"), invoice("SINV-0002", lines=[line(rate="50")])
+	send_invoices(us, US_REALM, [first, second])
+	pay = payment(refs=(("SINV-0001", "100"), ("SINV-0002", "50")), paid="175", paid_to="Bank - C")
+	link([pay], [first, second])
+	ledger = Ledger()
+	send_payments(us, US_REALM, [pay], ledger, PaymentSettings(account_map={"Bank - C": "4"}))
+	[row] = us.dump(US_REALM)["Payment"]
+	assert balance(us, US_REALM, first) == 0 and balance(us, US_REALM, second) == 0
+	assert row["UnappliedAmt"] == 25 and len(row["Line"]) == 2
+	assert rows(us, US_REALM, "Customer")["1"]["Balance"] == -25  # unapplied credit on the customer
+
+
+def test_a_long_reference_is_cut_to_21_and_kept_in_the_note(us):
+	inv = invoice()
+	send_invoices(us, US_REALM, [inv])
+	pay = payment(reference_no="TRANSFER-2026-000000012345")
+	link([pay], [inv])
+	send_payments(us, US_REALM, [pay], Ledger())
+	[row] = us.dump(US_REALM)["Payment"]
+	assert row["PaymentRefNum"] == "TRANSFER-2026-0000000" and "000000012345" in row["PrivateNote"]
+
+
+def test_foreign_currency_payment(intl):
+	inv = invoice(customer_qbo_id="2", currency="EUR", conversion_rate=D("0.85"))
+	send_invoices(intl, INTL_REALM, [inv], intl_settings())
+	pay = payment(refs=(("SINV-0001", "100"),), customer_qbo_id="2", currency="EUR", exchange_rate=D("0.86"))
+	link([pay], [inv])
+	ledger = Ledger()
+	send_payments(intl, INTL_REALM, [pay], ledger, PaymentSettings(home_currency="GBP", multicurrency=True))
+	[row] = intl.dump(INTL_REALM)["Payment"]
+	assert ledger.status(pay.name) == SYNCED and balance(intl, INTL_REALM, inv) == 0
+	assert row["CurrencyRef"]["value"] == "EUR" and row["ExchangeRate"] == 0.86 and row["HomeTotalAmt"] == 86
+
+
+def test_cancel_voids_the_payment_and_reopens_the_invoice(us):
+	inv = invoice()
+	send_invoices(us, US_REALM, [inv])
+	pay = payment(refs=(("SINV-0001", "100"),))
+	link([pay], [inv])
+	ledger = Ledger()
+	send_payments(us, US_REALM, [pay], ledger)
+	assert balance(us, US_REALM, inv) == 0
+	pay.docstatus = 2
+	send_payments(us, US_REALM, [pay], ledger)
+	[row] = us.dump(US_REALM)["Payment"]
+	assert ledger.status(pay.name) == VOIDED and row["PrivateNote"].startswith("Voided")
+	assert balance(us, US_REALM, inv) == 100
+
+
+def amend(us, settings=None):
+	"""Pay 40, then cancel and amend the Payment Entry to 60, in one run."""
+	inv = invoice()
+	send_invoices(us, US_REALM, [inv])
+	original = payment()
+	link([original], [inv])
+	ledger = Ledger()
+	send_payments(us, US_REALM, [original], ledger)
+	original.docstatus = 2
+	amended = payment("PE-0001-1", refs=(("SINV-0001", "60"),), amended_from="PE-0001", invoice_id=inv.qbo_id)
+	send_payments(us, US_REALM, [original, amended], ledger, settings)
+	live = [r for r in us.dump(US_REALM)["Payment"] if not r.get("PrivateNote", "").startswith("Voided")]
+	assert len(live) == 1 and live[0]["TotalAmt"] == 60  # never two live payments for one Payment Entry
+	assert balance(us, US_REALM, inv) == 40 and ledger.status(amended.name) == SYNCED
+	return ledger.outcomes[original.name], len(us.dump(US_REALM)["Payment"])
+
+
+def test_amendment_updates_the_original_payment(us):
+	original, count = amend(us)
+	assert original.extra.get("superseded") and count == 1
+
+
+def test_amendment_by_void_and_create(us):
+	original, count = amend(us, PaymentSettings(amend_policy="void_and_create"))
+	assert original.status == VOIDED and count == 2
+
+
+def test_payment_waits_for_its_invoice_then_goes_in_the_same_run(us):
+	inv = invoice()
+	pay = payment()
+	ledger = Ledger()
+	send_payments(us, US_REALM, [pay], ledger)
+	assert ledger.status(pay.name) == WAITING_FOR_INVOICE and "SINV-0001" in ledger.outcomes[pay.name].message
+	assert not us.dump(US_REALM)["Payment"]
+	report = send_invoices(us, US_REALM, [inv])  # one run: invoices first, then payments
+	send_payments(us, US_REALM, [pay], ledger, invoices=invoice_links(report.outcomes))
+	assert ledger.status(pay.name) == SYNCED and balance(us, US_REALM, inv) == 60
+
+
+class Killed(BaseException):
+	"""The worker dies: nothing after the answer is written back."""
+
+
+def crash_after_send(monkeypatch, us, pay, ledger):
+	"""QuickBooks creates the payment; the process dies before its answer is written back."""
+	real_send = PaymentExporter.send
+
+	def send_then_die(self, batch):
+		real_send(self, batch)
+		raise Killed()
+
+	monkeypatch.setattr(PaymentExporter, "send", send_then_die)
+	with pytest.raises(Killed):
+		send_payments(us, US_REALM, [pay], ledger)
+	monkeypatch.undo()
+	assert pay.name in ledger.in_flight and not pay.qbo_id and len(us.dump(US_REALM)["Payment"]) == 1
+
+
+def test_crash_after_the_answer_does_not_duplicate_on_rerun(us, monkeypatch):
+	inv = invoice()
+	send_invoices(us, US_REALM, [inv])
+	pay = payment()
+	link([pay], [inv])
+	ledger = Ledger()
+	crash_after_send(monkeypatch, us, pay, ledger)
+	send_payments(us, US_REALM, [pay], ledger, in_flight=set(ledger.in_flight))
+	[row] = us.dump(US_REALM)["Payment"]
+	assert ledger.status(pay.name) == SYNCED and ledger.outcomes[pay.name].extra.get("adopted")
+	assert pay.qbo_id == row["Id"] and balance(us, US_REALM, inv) == 60
+
+
+def test_cancel_of_a_payment_lost_in_flight_finds_and_voids_it(us, monkeypatch):
+	inv = invoice()
+	send_invoices(us, US_REALM, [inv])
+	pay = payment(reference_no="WIRE-7")
+	link([pay], [inv])
+	ledger = Ledger()
+	crash_after_send(monkeypatch, us, pay, ledger)
+	pay.docstatus = 2
+	send_payments(us, US_REALM, [pay], ledger)
+	[row] = us.dump(US_REALM)["Payment"]
+	assert ledger.status(pay.name) == VOIDED and row["PrivateNote"].startswith("Voided")
+	assert balance(us, US_REALM, inv) == 100
+
+
+def test_credit_note_is_applied_to_its_original(us):
+	original = invoice(name="SINV-0001", lines=[line("SVC", "2", "50")])
+	ret = invoice(
+		name="SINV-RET-0001",
+		lines=[line("SVC", "-1", "30", amount="-30")],
+		is_return=True,
+		return_against="SINV-0001",
+	)
+	orphan = invoice(name="SINV-RET-0002", lines=[line("SVC", "-1", "20", amount="-20")], is_return=True)
+	send_invoices(us, US_REALM, [original])
+	send_invoices(us, US_REALM, [ret, orphan])
+	ledger = Ledger()
+	application = credit_application(ret, original.qbo_id)
+	send_payments(us, US_REALM, [application], ledger, doctype="Sales Invoice")
+	memos = rows(us, US_REALM, "CreditMemo")
+	[row] = us.dump(US_REALM)["Payment"]
+	assert ledger.status(ret.name) == SYNCED and ledger.outcomes[ret.name].doctype == "Sales Invoice"
+	assert row["TotalAmt"] == 0 and balance(us, US_REALM, original) == 70
+	assert memos[ret.qbo_id]["RemainingCredit"] == 0
+	assert memos[orphan.qbo_id]["RemainingCredit"] == 20  # no original: stays unapplied credit
+
+
+def test_closed_period_holds_with_words_and_is_not_retried(us):
+	inv = invoice(posting_date="2026-01-15")
+	send_invoices(us, US_REALM, [inv])
+	client = make_client(us, US_REALM)
+	prefs = client.preferences()
+	client.update(
+		"Preferences",
+		{
+			"Id": prefs["Id"],
+			"SyncToken": prefs["SyncToken"],
+			"AccountingInfoPrefs": {"BookCloseDate": "2026-01-31"},
+		},
+	)
+	pay = payment(posting_date="2026-01-20")
+	link([pay], [inv])
+	ledger = Ledger()
+	report = send_payments(us, US_REALM, [pay], ledger)
+	outcome = ledger.outcomes[pay.name]
+	assert outcome.status == HELD and outcome.error_code == "6210" and report.batches == 1
+	assert "closed in QuickBooks" in outcome.message and "Retry" in outcome.message
+	assert not us.dump(US_REALM)["Payment"] and balance(us, US_REALM, inv) == 100
+	late = invoice("SINV-0002", posting_date="2026-02-03")
+	assert send_invoices(us, US_REALM, [late]).count(SYNCED) == 1  # after the closing date: open
