@@ -30,6 +30,14 @@ from qbo_connector.engine.invoice_amounts import (
 	money,
 	qty_and_price,
 )
+from qbo_connector.engine.invoice_tax import (
+	US_NON,
+	US_TAX,
+	is_taxable,
+	map_taxes,
+	resolve_tax_code,
+	rounding_tax_code,
+)
 from qbo_connector.engine.records import HELD, WAITING, ERPInvoice, InvoiceLine
 
 DOC_NUMBER_MAX = 21
@@ -37,7 +45,6 @@ MAX_TAXABLE_LINES = 750
 DESCRIPTION_MAX = 4000
 PRIVATE_NOTE_MAX = 4000
 ADDRESS_LINE_MAX = 500
-US_TAX, US_NON = "TAX", "NON"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _TAGS = re.compile(r"<br\s*/?>|</p>|</div>", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[^>]+>")
@@ -174,61 +181,6 @@ def resolve_item(line: InvoiceLine, settings: ExportSettings, facts: QBOFacts, r
 	return item_id
 
 
-def resolve_tax_code(inv: ERPInvoice, line: InvoiceLine, settings: ExportSettings, reasons: list[str]) -> str:
-	"""The line's TaxCode: its own, its item tax template's, the invoice template's, the tax account's.
-	US companies use the pseudo codes TAX/NON on lines."""
-	tax_map = settings.tax_map
-	if line.qbo_tax_code:
-		return line.qbo_tax_code
-	if settings.us_company:
-		return US_NON if not inv.taxes or tax_map.get(line.item_tax_template) == US_NON else US_TAX
-	if line.item_tax_template:
-		if line.item_tax_template in tax_map:
-			return tax_map[line.item_tax_template]
-		reasons.append(f"Item tax template '{line.item_tax_template}' has no QuickBooks tax code.")
-		return ""
-	if not inv.taxes:
-		if not settings.zero_tax_code:
-			reasons.append(no_zero_code_reason("The invoice has no taxes", settings))
-		return settings.zero_tax_code
-	keys = [inv.taxes_and_charges] + [t.account_head for t in inv.taxes]
-	code = next((tax_map[k] for k in keys if k and k in tax_map), settings.default_tax_code)
-	if not code:
-		template = inv.taxes_and_charges or inv.taxes[0].account_head
-		reasons.append(f"Tax template '{template}' has no QuickBooks tax code.")
-	return code
-
-
-def no_zero_code_reason(what: str, settings: ExportSettings) -> str:
-	"""Never the standard code with no tax: QuickBooks would charge its rate (or report the sale under it)."""
-	exempt = (
-		f" QuickBooks has an exempt code (id {settings.exempt_tax_code}): map it in Tax Mappings if these "
-		"sales are exempt."
-		if settings.exempt_tax_code
-		else ""
-	)
-	return (
-		f"{what}, but no zero-rated QuickBooks tax code (a code whose rates are all 0%) was found or mapped; "
-		f"add one in QuickBooks or map one in Tax Mappings.{exempt}"
-	)
-
-
-def rounding_tax_code(settings: ExportSettings, reasons: list[str]) -> str:
-	"""The rounding line's code: NON in the US; elsewhere a no-VAT code, else the zero-rated one."""
-	if settings.us_company:
-		return US_NON
-	code = settings.rounding_tax_code or settings.zero_tax_code
-	if not code:
-		reasons.append(no_zero_code_reason("The invoice has a rounding adjustment", settings))
-	return code
-
-
-def is_taxable(code: str, settings: ExportSettings) -> bool:
-	if settings.us_company:
-		return code != US_NON
-	return bool(code) and code != settings.zero_tax_code and code not in settings.zero_tax_codes
-
-
 def describe_line(line: InvoiceLine, fallback: bool) -> str:
 	parts = [f"{line.item_code}: {line.item_name}" if line.item_name else str(line.item_code)]
 	if line.description and clean_text(line.description, 200) not in (line.item_name, line.item_code):
@@ -281,23 +233,6 @@ def map_lines(inv: ERPInvoice, items: list[str], codes: list[str], amounts: Amou
 	for number, line in enumerate(lines, 1):
 		line["LineNum"] = number
 	return lines
-
-
-def map_taxes(inv: ERPInvoice, settings: ExportSettings, amounts: Amounts, reasons: list[str]) -> dict:
-	"""US: TxnTaxDetail with the sales tax code (or an AST override). Non-US: GlobalTaxCalculation."""
-	detail: dict = {"TotalTax": float(amounts.tax_total)}
-	if settings.us_company:
-		if amounts.tax_total and not settings.automated_sales_tax:
-			code = settings.tax_map.get(inv.taxes_and_charges) or settings.default_tax_code
-			if code and code not in (US_TAX, US_NON):
-				detail["TxnTaxCodeRef"] = {"value": code}
-			else:
-				reasons.append(
-					f"Sales tax '{inv.taxes_and_charges or 'on this invoice'}' has no QuickBooks tax rate code."
-				)
-		return {"TxnTaxDetail": detail}
-	mode = "TaxInclusive" if amounts.inclusive else "TaxExcluded"
-	return {"GlobalTaxCalculation": mode, "TxnTaxDetail": detail}
 
 
 def resolve_customer(inv: ERPInvoice, settings: ExportSettings, facts: QBOFacts) -> tuple[str, str, str]:
