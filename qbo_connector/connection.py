@@ -301,8 +301,8 @@ def check_realm_free(company: str, realm_id: str) -> None:
 	"""One QuickBooks company serves one ERPNext company: its links would otherwise mix two ledgers."""
 	other = frappe.get_all(
 		c.QBO_COMPANY,
-		filters={"name": ("!=", company), "realm_id": realm_id},
-		or_filters={"linked_realm_id": realm_id},
+		filters={"name": ("!=", company)},
+		or_filters=[["realm_id", "=", realm_id], ["linked_realm_id", "=", realm_id]],
 		pluck="name",
 		limit=1,
 	)
