@@ -47,10 +47,18 @@ custom_fields() {
 	bench --site "$SITE" mariadb -s -N -e \
 		"select count(*) from \`tabCustom Field\` where dt in ('Customer','Sales Invoice') and fieldname like 'qbo%'"
 }
+leftovers() {
+	bench --site "$SITE" mariadb -s -N -e \
+		"select (select count(*) from \`__Auth\` where doctype like 'QuickBooks%')
+		+ (select count(*) from information_schema.tables where table_schema = database()
+			and table_name like 'tabQuickBooks%')
+		+ (select count(*) from \`tabSingles\` where doctype like 'QuickBooks%')"
+}
 if installed; then
 	bench --site "$SITE" uninstall-app qbo_connector --yes --no-backup --force
 	[ "$(custom_fields)" = "0" ] || { echo "uninstall left custom fields behind"; exit 1; }
-	echo "uninstall-app: no custom fields left"
+	[ "$(leftovers)" = "0" ] || { echo "uninstall left QuickBooks tables, tokens or settings behind"; exit 1; }
+	echo "uninstall-app: no custom fields, QuickBooks tables, tokens or settings left"
 fi
 bench --site "$SITE" install-app qbo_connector
 bench --site "$SITE" migrate

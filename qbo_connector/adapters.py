@@ -8,6 +8,7 @@ from decimal import Decimal
 import frappe
 
 from qbo_connector import constants as c
+from qbo_connector import links
 from qbo_connector.engine.records import ERPCustomer, ERPInvoice, InvoiceLine, InvoiceTax
 
 CUSTOMER_FIELDS = [
@@ -19,7 +20,6 @@ CUSTOMER_FIELDS = [
 	"tax_id",
 	"default_currency",
 	"customer_primary_address",
-	c.CUSTOMER_QBO_ID,
 ]
 ADDRESS_FIELDS = ["name", "address_line1", "address_line2", "city", "state", "pincode", "country"]
 INVOICE_FIELDS = [
@@ -45,9 +45,6 @@ INVOICE_FIELDS = [
 	"shipping_address",
 	"payment_terms_template",
 	"remarks",
-	c.INVOICE_QBO_ID,
-	c.INVOICE_SYNC_TOKEN,
-	c.INVOICE_DOC_NUMBER,
 ]
 ITEM_FIELDS = [
 	"parent",
@@ -78,7 +75,8 @@ def _dec(value) -> Decimal:
 	return Decimal(str(value or 0))
 
 
-def load_customers(names: list[str]) -> list[ERPCustomer]:
+def load_customers(names: list[str], realm_id: str = "") -> list[ERPCustomer]:
+	"""Customers with their link in the realm (the default company's realm when empty)."""
 	if not names:
 		return []
 	rows = frappe.get_all(
@@ -98,10 +96,16 @@ def load_customers(names: list[str]) -> list[ERPCustomer]:
 		if address_names
 		else {}
 	)
-	return [to_erp_customer(row, addresses.get(row.customer_primary_address)) for row in rows]
+	ids = links.qbo_ids(c.CUSTOMER, names, realm_id or default_realm())
+	return [to_erp_customer(row, addresses.get(row.customer_primary_address), ids) for row in rows]
 
 
-def to_erp_customer(row, address=None) -> ERPCustomer:
+def default_realm() -> str:
+	company = links.default_company()
+	return (frappe.db.get_value(c.QBO_COMPANY, company, "realm_id") if company else "") or ""
+
+
+def to_erp_customer(row, address=None, ids: dict | None = None) -> ERPCustomer:
 	address = address or frappe._dict()
 	return ERPCustomer(
 		id=row.name,
@@ -117,31 +121,28 @@ def to_erp_customer(row, address=None) -> ERPCustomer:
 		pincode=address.get("pincode") or "",
 		country=address.get("country") or "",
 		currency=row.default_currency or "",
-		qbo_id=row.get(c.CUSTOMER_QBO_ID) or "",
+		qbo_id=(ids or {}).get(row.name, ""),
 	)
 
 
-def load_invoices(names: list[str]) -> list[ERPInvoice]:
+def load_invoices(names: list[str], realm_id: str = "") -> list[ERPInvoice]:
+	"""Invoices with their links, and their customers' links, in the realm (the default company's
+	realm when empty)."""
 	if not names:
 		return []
+	realm_id = realm_id or default_realm()
 	rows = frappe.get_all(
 		c.SALES_INVOICE, filters={"name": ("in", names)}, fields=INVOICE_FIELDS, limit=len(names)
 	)
 	items = _children("Sales Invoice Item", names, ITEM_FIELDS)
 	taxes = _children("Sales Taxes and Charges", names, TAX_FIELDS)
-	customer_ids = (
-		{
-			r.name: r.get(c.CUSTOMER_QBO_ID) or ""
-			for r in frappe.get_all(
-				c.CUSTOMER,
-				filters={"name": ("in", list({row.customer for row in rows}))},
-				fields=["name", c.CUSTOMER_QBO_ID],
-				limit=len(rows),
-			)
-		}
-		if rows
-		else {}
-	)
+	customer_ids = links.qbo_ids(c.CUSTOMER, list({row.customer for row in rows}), realm_id)
+	invoice_links = links.get_links(c.SALES_INVOICE, names, realm_id)
+	for row in rows:
+		link = invoice_links.get(row.name) or {}
+		row.qbo_id = link.get("qbo_id") or ""
+		row.qbo_sync_token = link.get("sync_token") or ""
+		row.qbo_doc_number = link.get("doc_number") or ""
 	company_currency = {
 		r.name: r.default_currency
 		for r in frappe.get_all("Company", fields=["name", "default_currency"], limit=1000)
@@ -215,7 +216,7 @@ def to_erp_invoice(row, items, taxes, customer_ids, company_currency) -> ERPInvo
 		payment_terms=row.payment_terms_template or "",
 		remarks=row.remarks or "",
 		customer_qbo_id=customer_ids.get(row.customer, ""),
-		qbo_id=row.get(c.INVOICE_QBO_ID) or "",
-		qbo_sync_token=row.get(c.INVOICE_SYNC_TOKEN) or "",
-		qbo_doc_number=row.get(c.INVOICE_DOC_NUMBER) or "",
+		qbo_id=row.get("qbo_id") or "",
+		qbo_sync_token=row.get("qbo_sync_token") or "",
+		qbo_doc_number=row.get("qbo_doc_number") or "",
 	)

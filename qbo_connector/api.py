@@ -6,13 +6,13 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
-from qbo_connector import adapters
+from qbo_connector import adapters, links
 from qbo_connector import constants as c
-from qbo_connector.connection import get_client
+from qbo_connector.connection import default_company, get_client
 from qbo_connector.engine.client import quote_value
 from qbo_connector.engine.errors import QBOError
 from qbo_connector.engine.records import NEEDS_REVIEW, SYNCED, QBOCustomer
-from qbo_connector.jobs import enqueue_sync, retry_records
+from qbo_connector.jobs import enqueue_sync, record_companies, retry_records
 from qbo_connector.permissions import require_roles
 from qbo_connector.queue import queue_name
 from qbo_connector.writeback import release_waiting_invoices
@@ -56,17 +56,20 @@ def retry_logs(names: str | list) -> str:
 
 
 @frappe.whitelist(methods=["POST"])
-def sync_record_now(doctype: str, name: str) -> str:
-	"""Sync Now on a form: queue this record and start a run."""
+def sync_record_now(doctype: str, name: str, company: str | None = None) -> str:
+	"""Sync Now on a form: queue this record and start a run of its company's realm only (an invoice's
+	own company; a customer's `company`, or each company it is queued or linked in)."""
 	require_roles(*USER_ROLES)
 	_check_doctype(doctype)
-	retry_records(doctype, [name])
-	enqueue_sync()
+	companies = {co for _name, co in record_companies(doctype, [name], company)}
+	if retry_records(doctype, [name], company):
+		for target in sorted(companies):
+			enqueue_sync(target)
 	return _("Queued; the status updates when the sync finishes.")
 
 
 @frappe.whitelist()
-def search_qbo_customers(txt: str = "") -> list[dict]:
+def search_qbo_customers(txt: str = "", company: str | None = None) -> list[dict]:
 	"""For the "Link to QuickBooks Customer" dialog: active and inactive customers by name."""
 	require_roles(*USER_ROLES)
 	txt = (txt or "").strip().replace("%", "")
@@ -74,7 +77,11 @@ def search_qbo_customers(txt: str = "") -> list[dict]:
 	if txt:
 		where += f" AND DisplayName LIKE {quote_value('%' + txt + '%')}"
 	try:
-		rows = get_client().query(f"SELECT * FROM Customer WHERE {where} MAXRESULTS 20").get("Customer", [])
+		rows = (
+			get_client(company)
+			.query(f"SELECT * FROM Customer WHERE {where} MAXRESULTS 20")
+			.get("Customer", [])
+		)
 	except QBOError as exc:
 		frappe.throw(exc.user_message())
 	return [
@@ -89,15 +96,20 @@ def search_qbo_customers(txt: str = "") -> list[dict]:
 
 
 @frappe.whitelist(methods=["POST"])
-def link_customer(customer: str, qbo_customer_id: str, reactivate: bool = False) -> str:
-	"""Manual link; refuses a QBO customer already linked to another customer, and an inactive one
-	unless `reactivate` asks to make it active again in QuickBooks first."""
+def link_customer(
+	customer: str, qbo_customer_id: str, reactivate: bool = False, company: str | None = None
+) -> str:
+	"""Manual link in a company's realm (the default company's); refuses a QBO customer already linked
+	to another customer there, and an inactive one unless `reactivate` asks to make it active again in
+	QuickBooks first."""
 	require_roles(*USER_ROLES)
 	frappe.get_doc(c.CUSTOMER, customer).check_permission("write")
-	other = frappe.db.get_value(c.CUSTOMER, {c.CUSTOMER_QBO_ID: qbo_customer_id, "name": ("!=", customer)})
+	company = company or default_company()
+	realm_id = frappe.db.get_value(c.QBO_COMPANY, company, "realm_id") or ""
+	other = links.linked_by_qbo_id(c.CUSTOMER, realm_id, exclude=[customer]).get(qbo_customer_id)
 	if other:
 		frappe.throw(_("QuickBooks customer {0} is already linked to {1}").format(qbo_customer_id, other))
-	client = get_client()
+	client = get_client(company)
 	try:
 		record = QBOCustomer.from_qbo(client.read("Customer", qbo_customer_id))
 	except QBOError as exc:
@@ -111,44 +123,40 @@ def link_customer(customer: str, qbo_customer_id: str, reactivate: bool = False)
 			client.update("Customer", {"Id": record.id, "SyncToken": record.sync_token, "Active": True})
 		except QBOError as exc:
 			frappe.throw(exc.user_message())
-	frappe.db.set_value(
+	links.set_link(
 		c.CUSTOMER,
 		customer,
-		{
-			c.CUSTOMER_QBO_ID: record.id,
-			c.CUSTOMER_MATCH_STATUS: c.MATCH_LINKED,
-			c.CUSTOMER_SYNC_STATUS: SYNCED,
-			c.CUSTOMER_LAST_ERROR: "",
-		},
-		update_modified=False,
+		realm_id,
+		company,
+		{"qbo_id": record.id, "match_status": c.MATCH_LINKED, "status": SYNCED, "last_error": ""},
 	)
-	frappe.db.delete(c.SYNC_QUEUE, {"name": queue_name(c.CUSTOMER, customer)})
-	close_reviews(customer, c.REVIEW_LINKED, record.id)
-	release_waiting_invoices(customer)
+	frappe.db.delete(c.SYNC_QUEUE, {"name": queue_name(c.CUSTOMER, customer, company)})
+	close_reviews(customer, c.REVIEW_LINKED, record.id, company)
+	release_waiting_invoices(customer, company)
 	return _("Linked to QuickBooks customer {0}").format(record.display_name)
 
 
 @frappe.whitelist(methods=["POST"])
-def unlink_customer(customer: str) -> str:
+def unlink_customer(customer: str, company: str | None = None) -> str:
 	require_roles(*USER_ROLES)
 	frappe.get_doc(c.CUSTOMER, customer).check_permission("write")
-	frappe.db.set_value(
+	company = company or default_company()
+	realm_id = frappe.db.get_value(c.QBO_COMPANY, company, "realm_id") or ""
+	links.set_link(
 		c.CUSTOMER,
 		customer,
-		{
-			c.CUSTOMER_QBO_ID: "",
-			c.CUSTOMER_MATCH_STATUS: "",
-			c.CUSTOMER_SYNC_STATUS: "",
-			c.CUSTOMER_LAST_ERROR: "",
-		},
-		update_modified=False,
+		realm_id,
+		company,
+		{"qbo_id": "", "match_status": "", "status": "", "last_error": "", "match_score": 0},
 	)
 	return _("Unlinked from QuickBooks; the next sync matches this customer again")
 
 
-def close_reviews(customer: str, status: str, qbo_id: str = "") -> None:
+def close_reviews(customer: str, status: str, qbo_id: str = "", company: str | None = None) -> None:
 	for name in frappe.get_all(
-		c.CUSTOMER_MATCH, filters={"customer": customer, "status": c.REVIEW_OPEN}, pluck="name"
+		c.CUSTOMER_MATCH,
+		filters={"customer": customer, "status": c.REVIEW_OPEN, "company": company or default_company()},
+		pluck="name",
 	):
 		frappe.db.set_value(
 			c.CUSTOMER_MATCH,
@@ -163,24 +171,28 @@ def close_reviews(customer: str, status: str, qbo_id: str = "") -> None:
 
 
 @frappe.whitelist()
-def preview_matches(limit: int = 500) -> list[dict]:
-	"""Settings > Preview Matches: what the matcher would decide for unlinked customers; writes nothing."""
+def preview_matches(limit: int = 500, company: str | None = None) -> list[dict]:
+	"""Settings > Preview Matches: what the matcher would decide for customers not linked in the
+	company's realm (the default company's); writes nothing."""
 	require_roles(c.ADMIN_ROLE)
 	from qbo_connector.engine.customers import load_directory
 	from qbo_connector.engine.matching import Matcher
 
-	names = frappe.get_all(
-		c.CUSTOMER,
-		filters={c.CUSTOMER_QBO_ID: ("is", "not set"), "disabled": 0},
-		pluck="name",
-		order_by="modified desc",
-		limit=int(limit),
-	)
+	company = company or default_company()
+	realm_id = frappe.db.get_value(c.QBO_COMPANY, company, "realm_id") or ""
+	linked = set(links.names_linked_to(c.CUSTOMER, realm_id))
+	names = [
+		n
+		for n in frappe.get_all(
+			c.CUSTOMER, filters={"disabled": 0}, pluck="name", order_by="modified desc", limit=0
+		)
+		if n not in linked
+	][: int(limit)]
 	try:
-		directory = load_directory(get_client())
+		directory = load_directory(get_client(company))
 	except QBOError as exc:
 		frappe.throw(exc.user_message())
-	decisions = Matcher(directory).decide(adapters.load_customers(names))
+	decisions = Matcher(directory).decide(adapters.load_customers(names, realm_id))
 	return [
 		{
 			"customer": d.erpnext_id,
@@ -201,6 +213,8 @@ def get_status() -> dict:
 
 
 def collect_status() -> dict:
+	"""The default company's connection (mirrored on Settings) and site-wide counts, plus one line per
+	QuickBooks Company."""
 	settings = frappe.get_single(c.SETTINGS)
 
 	def count(doctype, field, value):
@@ -222,4 +236,10 @@ def collect_status() -> dict:
 			c.SYNC_QUEUE, {"status": ("in", [NEEDS_REVIEW, "Waiting for Customer"])}
 		)
 		+ frappe.db.count(c.CUSTOMER_MATCH, {"status": c.REVIEW_OPEN}),
+		"companies": frappe.get_all(
+			c.QBO_COMPANY,
+			fields=["company", "realm_id", "qbo_company_name", "connection_status", "last_sync_status"],
+			order_by="company asc",
+			limit=100,
+		),
 	}

@@ -7,14 +7,14 @@ import click
 from frappe.commands import get_site, pass_context
 
 
-def run_on_site(context, method: str):
+def run_on_site(context, method: str, **kwargs):
 	"""Connect to the command's site, call `module.function`, commit, and return its result."""
 	import frappe
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
 	try:
-		result = frappe.get_attr(method)()
+		result = frappe.get_attr(method)(**kwargs)
 		frappe.db.commit()
 		return result
 	finally:
@@ -27,10 +27,11 @@ def qbo():
 
 
 @qbo.command("sync")
+@click.option("--company", default=None, help="ERPNext company to sync (default: the settings' company)")
 @pass_context
-def sync(context):
-	"""Run a QuickBooks sync now, in this process, and print its report."""
-	report = run_on_site(context, "qbo_connector.jobs.run_sync")
+def sync(context, company=None):
+	"""Run a QuickBooks sync of one company now, in this process, and print its report."""
+	report = run_on_site(context, "qbo_connector.jobs.run_sync", company=company)
 	click.echo(json.dumps(report, indent=1, default=str))
 	if report.get("status") not in ("done", "skipped"):
 		raise SystemExit(1)

@@ -32,13 +32,55 @@ def get_settings():
 	return frappe.get_single(c.SETTINGS)
 
 
-def build_config(settings=None) -> qbo.ClientConfig:
+def default_company() -> str:
+	"""The ERPNext company chosen on QuickBooks Settings: Connect there connects this one."""
+	return frappe.db.get_single_value(c.SETTINGS, "company") or ""
+
+
+def get_company_doc(company: str | None = None):
+	"""The QuickBooks Company row of an ERPNext company (the default one when None); created empty
+	(Not Connected) when missing."""
+	company = company or default_company()
+	if not company:
+		frappe.throw(_("Choose the ERPNext Company that is synced to QuickBooks"))
+	if not frappe.db.exists(c.QBO_COMPANY, company):
+		frappe.get_doc(
+			{"doctype": c.QBO_COMPANY, "company": company, "connection_status": c.NOT_CONNECTED}
+		).insert(ignore_permissions=True)
+	return frappe.get_doc(c.QBO_COMPANY, company)
+
+
+def company_of_realm(realm_id: str) -> str:
+	return frappe.db.get_value(c.QBO_COMPANY, {"realm_id": realm_id}, "name") or ""
+
+
+def connected_companies() -> list[str]:
+	return frappe.get_all(
+		c.QBO_COMPANY, filters={"connection_status": c.CONNECTED}, pluck="name", order_by="name asc", limit=0
+	)
+
+
+def update_company(company: str, values: dict) -> None:
+	"""Plain column update of a QuickBooks Company row, mirrored onto Settings for the default company."""
+	frappe.db.set_value(c.QBO_COMPANY, company, values, update_modified=False)
+	mirror_settings(company, values)
+
+
+def mirror_settings(company: str, values: dict) -> None:
+	"""QuickBooks Settings shows the default company's connection (read-only), as before companies."""
+	mirrored = {k: v for k, v in values.items() if k in c.MIRRORED_FIELDS}
+	if mirrored and company == default_company():
+		frappe.db.set_single_value(c.SETTINGS, mirrored)
+
+
+def build_config(settings=None, realm_id: str | None = None) -> qbo.ClientConfig:
+	"""The Intuit app (Settings) and, when given, the realm of one company."""
 	settings = settings or get_settings()
 	return qbo.ClientConfig(
 		client_id=settings.client_id or "",
 		client_secret=settings.get_password("client_secret", raise_exception=False) or "",
 		redirect_uri=settings.redirect_uri or get_redirect_uri(),
-		realm_id=settings.realm_id or "",
+		realm_id=realm_id if realm_id is not None else (settings.get("realm_id") or ""),
 		environment=(settings.environment or "Sandbox").lower(),
 		base_url=settings.base_url or "",
 	)
@@ -57,26 +99,27 @@ def _datetime(epoch: float):
 	return datetime.fromtimestamp(epoch, tz=ZoneInfo(get_system_timezone())).replace(tzinfo=None)
 
 
-class SettingsTokenStore:
-	"""Tokens live in QuickBooks Settings' Password fields; saves commit at once, because a rotated
-	refresh token that is not persisted is a lost connection. The lock is a Redis lock shared by
-	every worker of the site."""
+class CompanyTokenStore:
+	"""Tokens live in the company's QuickBooks Company Password fields; saves commit at once, because a
+	rotated refresh token that is not persisted is a lost connection. The lock is a Redis lock per
+	realm shared by every worker of the site."""
 
-	def __init__(self, realm_id: str):
+	def __init__(self, realm_id: str, company: str | None = None):
 		self.realm_id = realm_id
+		self.company = company or company_of_realm(realm_id) or default_company()
 
 	def load(self) -> TokenSet:
-		settings = get_settings()
+		doc = get_company_doc(self.company)
 		return TokenSet(
-			access_token=settings.get_password("access_token", raise_exception=False) or "",
-			refresh_token=settings.get_password("refresh_token", raise_exception=False) or "",
-			access_expires_at=_epoch(settings.access_token_expires_on),
-			refresh_expires_at=_epoch(settings.refresh_token_expires_on),
-			hard_expires_at=_epoch(settings.refresh_token_hard_expires_on),
+			access_token=doc.get_password("access_token", raise_exception=False) or "",
+			refresh_token=doc.get_password("refresh_token", raise_exception=False) or "",
+			access_expires_at=_epoch(doc.access_token_expires_on),
+			refresh_expires_at=_epoch(doc.refresh_token_expires_on),
+			hard_expires_at=_epoch(doc.refresh_token_hard_expires_on),
 		)
 
 	def save(self, tokens: TokenSet) -> None:
-		save_tokens(tokens)
+		save_tokens(tokens, company=self.company)
 		frappe.db.commit()  # nosemgrep: the rotated refresh token must survive a later rollback
 
 	@contextmanager
@@ -88,25 +131,27 @@ class SettingsTokenStore:
 			yield
 
 
+SettingsTokenStore = CompanyTokenStore  # the name before companies
+
+
 def refresh_busy() -> Transient:
 	return Transient(_("Another process is renewing the QuickBooks connection; the sync will try again."))
 
 
-def save_tokens(tokens: TokenSet, **extra) -> None:
-	"""Write tokens and expiries to the Single without running its validation (no user action)."""
-	settings = get_settings()
+def save_tokens(tokens: TokenSet, company: str | None = None, **extra) -> None:
+	"""Write tokens and expiries to the company's row without running its validation (no user action)."""
+	doc = get_company_doc(company)
 	for field in TOKEN_FIELDS:
-		settings.set(field, getattr(tokens, field))
-	settings.access_token_expires_on = _datetime(tokens.access_expires_at)
+		doc.set(field, getattr(tokens, field))
+	doc.access_token_expires_on = _datetime(tokens.access_expires_at)
 	refresh_expiry = tokens.refresh_expiry()
-	settings.refresh_token_expires_on = _datetime(refresh_expiry) if refresh_expiry else None
-	settings.refresh_token_hard_expires_on = (
-		_datetime(tokens.hard_expires_at) if tokens.hard_expires_at else None
-	)
-	settings.update(extra)
-	settings.flags.ignore_validate = True
-	settings.flags.ignore_permissions = True
-	settings.save()
+	doc.refresh_token_expires_on = _datetime(refresh_expiry) if refresh_expiry else None
+	doc.refresh_token_hard_expires_on = _datetime(tokens.hard_expires_at) if tokens.hard_expires_at else None
+	doc.update(extra)
+	doc.flags.ignore_validate = True
+	doc.flags.ignore_permissions = True
+	doc.save()
+	mirror_settings(doc.name, {f: doc.get(f) for f in c.MIRRORED_FIELDS})
 
 
 def build_limiter(realm_id: str) -> RateLimiter:
@@ -115,26 +160,30 @@ def build_limiter(realm_id: str) -> RateLimiter:
 	return RateLimiter(realm_id, backend=RedisWindows())
 
 
-def get_client():
-	"""An engine client for the connected realm; raises ReconnectRequired when there is none."""
-	settings = get_settings()
-	if settings.connection_status != c.CONNECTED or not settings.realm_id:
+def get_client(company: str | None = None):
+	"""An engine client for the company's realm (the default company when None); raises NotConnected
+	when it has none, ReconnectRequired (and marks the company) when Intuit refuses its tokens."""
+	company = company or default_company()
+	row = frappe.db.get_value(c.QBO_COMPANY, company, ["connection_status", "realm_id"], as_dict=True)
+	if not row or row.connection_status != c.CONNECTED or not row.realm_id:
 		raise NotConnected(_("QuickBooks is not connected"), detail="not connected")
-	config = build_config(settings)
+	config = build_config(get_settings(), row.realm_id)
 	try:
 		return qbo.QBOClient(
-			config, SettingsTokenStore(config.realm_id), limiter=build_limiter(config.realm_id)
+			config, CompanyTokenStore(config.realm_id, company), limiter=build_limiter(config.realm_id)
 		)
 	except ReconnectRequired:
-		mark_reconnect_required()
+		mark_reconnect_required(company)
 		raise
 
 
-def mark_reconnect_required() -> None:
-	"""invalid_grant: pause syncing, keep everything queued, tell the System Managers once."""
-	if frappe.db.get_single_value(c.SETTINGS, "connection_status") == c.RECONNECT_REQUIRED:
+def mark_reconnect_required(company: str | None = None) -> None:
+	"""invalid_grant: pause this company's syncing (others go on), keep everything queued, tell the
+	System Managers once."""
+	company = company or default_company()
+	if frappe.db.get_value(c.QBO_COMPANY, company, "connection_status") == c.RECONNECT_REQUIRED:
 		return
-	frappe.db.set_single_value(c.SETTINGS, "connection_status", c.RECONNECT_REQUIRED)
+	update_company(company, {"connection_status": c.RECONNECT_REQUIRED})
 	recipients = [
 		u
 		for u in frappe.get_all(
@@ -142,17 +191,21 @@ def mark_reconnect_required() -> None:
 		)
 		if u not in ("Administrator", "Guest")
 	] or ["Administrator"]
+	is_default = company == default_company()
 	for user in sorted(set(recipients)):
 		frappe.get_doc(
 			{
 				"doctype": "Notification Log",
 				"for_user": user,
 				"type": "Alert",
-				"document_type": c.SETTINGS,
-				"document_name": c.SETTINGS,
-				"subject": _("QuickBooks disconnected: click Reconnect in QuickBooks Settings"),
+				"document_type": c.SETTINGS if is_default else c.QBO_COMPANY,
+				"document_name": c.SETTINGS if is_default else company,
+				"subject": _(
+					"QuickBooks disconnected for {0}: click Reconnect in QuickBooks Settings"
+				).format(company),
 				"email_content": _(
-					"QuickBooks refused the stored refresh token. Syncing is paused and nothing queued is lost."
+					"QuickBooks refused the stored refresh token. Syncing is paused for this company and "
+					"nothing queued is lost."
 				),
 			}
 		).insert(ignore_permissions=True)
@@ -161,18 +214,25 @@ def mark_reconnect_required() -> None:
 
 # -- OAuth ---------------------------------------------------------------------------------------
 @frappe.whitelist(methods=["POST"])
-def get_authorization_url() -> str:
-	"""Start Connect: a single-use state for this user, valid ten minutes."""
+def get_authorization_url(company: str | None = None) -> str:
+	"""Start Connect for a company (the default one when None): a single-use state for this user, valid
+	ten minutes, remembering which company is being connected."""
 	require_roles(c.ADMIN_ROLE)
 	settings = get_settings()
 	if not settings.client_id or not settings.get_password("client_secret", raise_exception=False):
 		frappe.throw(_("Enter the Client ID and Client Secret and save before connecting"))
+	company = company or default_company()
+	if not company or not frappe.db.exists("Company", company):
+		frappe.throw(_("Choose the ERPNext Company that is synced to QuickBooks"))
 	state = secrets.token_urlsafe(32)
 	frappe.cache.set_value(
 		c.OAUTH_STATE_KEY, state, user=frappe.session.user, expires_in_sec=c.OAUTH_STATE_TTL
 	)
+	frappe.cache.set_value(
+		c.OAUTH_COMPANY_KEY, company, user=frappe.session.user, expires_in_sec=c.OAUTH_STATE_TTL
+	)
 	try:
-		return qbo.authorization_url(build_config(settings), state)
+		return qbo.authorization_url(build_config(settings, ""), state)
 	except QBOError as exc:
 		frappe.throw(exc.user_message())
 
@@ -186,11 +246,13 @@ def callback(
 	**kwargs,
 ) -> None:
 	"""Intuit redirects here. Login required (Guests are refused by the whitelist), right role,
-	single-use state, Intuit's error parameter, then tokens into Password fields and a commit
-	(Frappe rolls back GET requests)."""
+	single-use state, Intuit's error parameter, then tokens into the company's Password fields and a
+	commit (Frappe rolls back GET requests)."""
 	require_roles(c.ADMIN_ROLE)
 	expected = frappe.cache.get_value(c.OAUTH_STATE_KEY, user=frappe.session.user)
+	company = frappe.cache.get_value(c.OAUTH_COMPANY_KEY, user=frappe.session.user) or default_company()
 	frappe.cache.delete_value(c.OAUTH_STATE_KEY, user=frappe.session.user)
+	frappe.cache.delete_value(c.OAUTH_COMPANY_KEY, user=frappe.session.user)
 	if not state or not expected or not secrets.compare_digest(str(state), str(expected)):
 		frappe.throw(
 			_("This QuickBooks authorization link is invalid or was already used. Click Connect again.")
@@ -199,22 +261,29 @@ def callback(
 		frappe.throw(_("QuickBooks did not authorize the connection: {0}").format(error))
 	if not code or not realmId:
 		frappe.throw(_("QuickBooks did not send an authorization code"))
-	complete_connection(code, realmId)
+	complete_connection(code, realmId, company)
 	frappe.db.commit()  # nosemgrep: GET requests are rolled back by default
 	frappe.local.response["type"] = "redirect"
-	frappe.local.response["location"] = get_url_to_form(c.SETTINGS, c.SETTINGS)
+	frappe.local.response["location"] = (
+		get_url_to_form(c.SETTINGS, c.SETTINGS)
+		if company == default_company()
+		else get_url_to_form(c.QBO_COMPANY, company)
+	)
 
 
-def complete_connection(code: str, realm_id: str) -> None:
-	settings = get_settings()
-	check_same_company(settings, realm_id)
-	config = build_config(settings)
+def complete_connection(code: str, realm_id: str, company: str | None = None) -> None:
+	company = company or default_company()
+	doc = get_company_doc(company)
+	check_realm_free(company, realm_id)
+	check_same_company(doc, realm_id)
+	config = build_config(get_settings(), realm_id)
 	try:
 		tokens = qbo.exchange_code(config, code, realm_id)
 	except QBOError as exc:
 		frappe.throw(exc.user_message())
 	save_tokens(
 		tokens,
+		company=company,
 		realm_id=realm_id,
 		linked_realm_id=realm_id,
 		connection_status=c.CONNECTED,
@@ -222,112 +291,127 @@ def complete_connection(code: str, realm_id: str) -> None:
 		connected_on=now_datetime(),
 	)
 	try:
-		company = get_client().company_info()
-		frappe.db.set_single_value(c.SETTINGS, "qbo_company_name", company.get("CompanyName", ""))
+		info = get_client(company).company_info()
+		update_company(company, {"qbo_company_name": info.get("CompanyName", "")})
 	except QBOError:
-		frappe.db.set_single_value(c.SETTINGS, "qbo_company_name", "")
+		update_company(company, {"qbo_company_name": ""})
 
 
-def link_counts() -> dict[str, int]:
-	return {
-		"customers": frappe.db.count(c.CUSTOMER, {c.CUSTOMER_QBO_ID: ("is", "set")}),
-		"invoices": frappe.db.count(c.SALES_INVOICE, {c.INVOICE_QBO_ID: ("is", "set")}),
-	}
+def check_realm_free(company: str, realm_id: str) -> None:
+	"""One QuickBooks company serves one ERPNext company: its links would otherwise mix two ledgers."""
+	other = frappe.get_all(
+		c.QBO_COMPANY,
+		filters={"name": ("!=", company)},
+		or_filters=[["realm_id", "=", realm_id], ["linked_realm_id", "=", realm_id]],
+		pluck="name",
+		limit=1,
+	)
+	other = other or frappe.get_all(
+		c.LINK, filters={"realm_id": realm_id, "company": ("!=", company)}, pluck="company", limit=1
+	)
+	if other:
+		frappe.throw(
+			_(
+				"QuickBooks company {0} is already connected to ERPNext company {1}; one QuickBooks "
+				"company can be synced to one ERPNext company only."
+			).format(realm_id, other[0]),
+			title=_("QuickBooks company in use"),
+		)
 
 
-def check_same_company(settings, realm_id: str) -> None:
+def link_counts(company: str | None = None) -> dict[str, int]:
+	from qbo_connector.links import count_links
+
+	return count_links(company or default_company())
+
+
+def check_same_company(doc, realm_id: str) -> None:
 	"""Stored customer and invoice ids are small sequential numbers that mean other records in another
-	QuickBooks company: refuse a different company while any link exists."""
-	linked = settings.linked_realm_id or settings.realm_id
+	QuickBooks company: refuse a different realm for a company while any of its links exists."""
+	linked = doc.linked_realm_id or doc.realm_id
 	if not linked or linked == realm_id:
 		return
-	counts = link_counts()
+	counts = link_counts(doc.name)
 	if not counts["customers"] and not counts["invoices"]:
 		return
 	frappe.throw(
 		_(
-			"This site is linked to QuickBooks company {0} ({1} customers and {2} invoices carry its ids); "
+			"{4} is linked to QuickBooks company {0} ({1} customers and {2} invoices carry its ids); "
 			"connecting to company {3} would reuse those ids there and post invoices to the wrong "
 			"customers. Connect to company {0} again, or first reset every link with Tools > Reset "
-			"QuickBooks Links in QuickBooks Settings."
-		).format(linked, counts["customers"], counts["invoices"], realm_id),
+			"QuickBooks Links."
+		).format(linked, counts["customers"], counts["invoices"], realm_id, doc.name),
 		title=_("A different QuickBooks company"),
 	)
 
 
 @frappe.whitelist(methods=["GET"])
-def get_link_counts() -> dict:
+def get_link_counts(company: str | None = None) -> dict:
 	require_roles(c.ADMIN_ROLE)
-	return {**link_counts(), "realm_id": frappe.db.get_single_value(c.SETTINGS, "linked_realm_id") or ""}
+	company = company or default_company()
+	realm = frappe.db.get_value(c.QBO_COMPANY, company, "linked_realm_id") if company else ""
+	return {**link_counts(company), "realm_id": realm or ""}
 
 
 @frappe.whitelist(methods=["POST"])
-def reset_links(confirm: str = "") -> str:
-	"""Forget every link to the current QuickBooks company, so that another one can be connected:
-	customer and invoice ids, sync states, the queue and open match reviews are cleared, the connection is
-	revoked. QuickBooks itself is not touched. `confirm` must be "RESET"."""
+def reset_links(confirm: str = "", company: str | None = None) -> str:
+	"""Forget every link of one ERPNext company (the default one when None) to its QuickBooks company, so
+	that another one can be connected: its links (and their view on the documents), its queue rows and
+	open match reviews are cleared, its connection is revoked. QuickBooks itself is not touched and other
+	companies are left alone. `confirm` must be "RESET"."""
+	from qbo_connector.links import delete_links
+
 	require_roles(c.ADMIN_ROLE)
 	if confirm != "RESET":
 		frappe.throw(_("Type RESET to confirm that every QuickBooks link is to be forgotten"))
-	counts = link_counts()
-	clear_columns(
-		c.CUSTOMER,
-		(c.CUSTOMER_QBO_ID, c.CUSTOMER_SYNC_STATUS, c.CUSTOMER_MATCH_STATUS, c.CUSTOMER_LAST_ERROR),
-	)
-	clear_columns(
-		c.SALES_INVOICE,
-		(
-			c.INVOICE_QBO_ID,
-			c.INVOICE_DOC_NUMBER,
-			c.INVOICE_SYNC_STATUS,
-			c.INVOICE_SYNC_TOKEN,
-			c.INVOICE_LAST_SYNCED,
-			c.INVOICE_LAST_ERROR,
-		),
-	)
-	frappe.db.delete(c.SYNC_QUEUE)
-	frappe.db.delete(c.CUSTOMER_MATCH, {"status": c.REVIEW_OPEN})
-	if get_settings().connection_status != c.NOT_CONNECTED:
-		disconnect()
-	frappe.db.set_single_value(
-		c.SETTINGS,
-		{"realm_id": "", "linked_realm_id": "", "qbo_company_name": "", "last_sync_on": None},
-	)
+	company = company or default_company()
+	counts = link_counts(company)
+	delete_links(company)
+	frappe.db.delete(c.SYNC_QUEUE, {"company": company})
+	frappe.db.delete(c.CUSTOMER_MATCH, {"status": c.REVIEW_OPEN, "company": company})
+	if frappe.db.get_value(c.QBO_COMPANY, company, "connection_status") not in (None, c.NOT_CONNECTED):
+		disconnect(company)
+	if frappe.db.exists(c.QBO_COMPANY, company):
+		update_company(
+			company,
+			{
+				"realm_id": "",
+				"linked_realm_id": "",
+				"qbo_company_name": "",
+				"last_sync_on": None,
+				"cdc_cursor": "",
+			},
+		)
 	return _("Forgot {0} customer and {1} invoice links: connect to the new QuickBooks company.").format(
 		counts["customers"], counts["invoices"]
 	)
 
 
-def clear_columns(doctype: str, fields: tuple[str, ...]) -> None:
-	"""One UPDATE: null the QBO columns of the rows that have an id or a status (fields[0], fields[2])."""
-	table = frappe.qb.DocType(doctype)
-	query = frappe.qb.update(table)
-	for field in fields:
-		query = query.set(table[field], None)
-	query.where(table[fields[0]].isnotnull() | table[fields[2]].isnotnull()).run()
-
-
 @frappe.whitelist(methods=["POST"])
-def disconnect() -> None:
-	"""Revoke the refresh token at Intuit and forget the tokens; queued work stays queued."""
+def disconnect(company: str | None = None) -> None:
+	"""Revoke the company's refresh token at Intuit and forget its tokens; queued work stays queued and
+	other companies go on. The integration is switched off only when no company is left connected."""
 	require_roles(c.ADMIN_ROLE)
-	settings = get_settings()
-	token = settings.get_password("refresh_token", raise_exception=False)
+	doc = get_company_doc(company)
+	token = doc.get_password("refresh_token", raise_exception=False)
 	if token:
 		try:
-			qbo.revoke_token(build_config(settings), token)
+			qbo.revoke_token(build_config(get_settings(), doc.realm_id or ""), token)
 		except QBOError as exc:
 			frappe.msgprint(_("QuickBooks did not confirm the revocation: {0}").format(exc.user_message()))
-	save_tokens(TokenSet(), connection_status=c.NOT_CONNECTED, enabled=0)
+	save_tokens(TokenSet(), company=doc.name, connection_status=c.NOT_CONNECTED)
+	if not connected_companies():
+		frappe.db.set_single_value(c.SETTINGS, "enabled", 0)
 
 
 @frappe.whitelist(methods=["POST"])
-def test_connection() -> dict:
+def test_connection(company: str | None = None) -> dict:
 	require_roles(c.ADMIN_ROLE)
+	company = company or default_company()
 	try:
-		company = get_client().company_info()
+		info = get_client(company).company_info()
 	except QBOError as exc:
 		frappe.throw(exc.user_message())
-	name = company.get("CompanyName", "")
-	frappe.db.set_single_value(c.SETTINGS, "qbo_company_name", name)
-	return {"company_name": name, "country": company.get("Country", "")}
+	name = info.get("CompanyName", "")
+	update_company(company, {"qbo_company_name": name})
+	return {"company_name": name, "country": info.get("Country", "")}

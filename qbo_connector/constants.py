@@ -4,6 +4,8 @@ SETTINGS = "QuickBooks Settings"
 SYNC_QUEUE = "QuickBooks Sync Queue"
 SYNC_LOG = "QuickBooks Sync Log"
 CUSTOMER_MATCH = "QuickBooks Customer Match"
+LINK = "QuickBooks Link"
+QBO_COMPANY = "QuickBooks Company"
 
 CUSTOMER = "Customer"
 SALES_INVOICE = "Sales Invoice"
@@ -48,8 +50,42 @@ ADMIN_ROLE = "System Manager"
 
 OAUTH_STATE_KEY = "qbo_oauth_state"
 OAUTH_STATE_TTL = 600
+OAUTH_COMPANY_KEY = "qbo_oauth_company"  # the company being connected, next to the state
 # The run lock's lease (seconds), renewed every third of it while the run lives
 SYNC_LOCK_LEASE = 300  # seconds; renewed by the run as it makes progress
 
 # Queue statuses a run loads (and so may be sending right now)
 RUNNABLE_STATUSES = ("Queued", "Waiting for Customer", "Held")
+
+# QuickBooks Company fields mirrored onto QuickBooks Settings for the default company (read-only there),
+# so that with one company the settings form looks and works as before
+MIRRORED_FIELDS = (
+	"realm_id",
+	"linked_realm_id",
+	"qbo_company_name",
+	"connection_status",
+	"connected_by",
+	"connected_on",
+	"access_token_expires_on",
+	"refresh_token_expires_on",
+	"refresh_token_hard_expires_on",
+	"last_sync_on",
+	"last_sync_status",
+	"cdc_cursor",
+)
+
+# QuickBooks Link fields -> the read-only view of the link on the document (custom fields)
+CUSTOMER_VIEW = {
+	"qbo_id": CUSTOMER_QBO_ID,
+	"status": CUSTOMER_SYNC_STATUS,
+	"match_status": CUSTOMER_MATCH_STATUS,
+	"last_error": CUSTOMER_LAST_ERROR,
+}
+INVOICE_VIEW = {
+	"qbo_id": INVOICE_QBO_ID,
+	"status": INVOICE_SYNC_STATUS,
+	"doc_number": INVOICE_DOC_NUMBER,
+	"sync_token": INVOICE_SYNC_TOKEN,
+	"last_synced_on": INVOICE_LAST_SYNCED,
+	"last_error": INVOICE_LAST_ERROR,
+}

@@ -134,7 +134,13 @@ def setup_custom_fields() -> None:
 
 def before_uninstall() -> None:
 	delete_custom_fields()
-	click.secho("QBO Connector: custom fields removed", fg="yellow")
+	delete_stored_secrets()
+	click.secho("QBO Connector: custom fields and stored tokens removed", fg="yellow")
+
+
+def delete_stored_secrets() -> None:
+	"""Password fields live in __Auth, which dropping the doctypes' tables does not clear."""
+	frappe.db.delete("__Auth", {"doctype": ("in", [c.SETTINGS, c.QBO_COMPANY])})
 
 
 def delete_custom_fields() -> None:

@@ -7,9 +7,9 @@ import frappe
 from frappe import _
 from frappe.utils import getdate
 
-from qbo_connector import adapters, writeback
+from qbo_connector import adapters, links, writeback
 from qbo_connector import constants as c
-from qbo_connector.connection import build_config, get_client, get_settings
+from qbo_connector.connection import build_config, default_company, get_client, get_settings
 from qbo_connector.engine.client import QBOClient
 from qbo_connector.engine.customers import add_currency_facts
 from qbo_connector.engine.discovery import ExportChoices, discover_export_settings
@@ -44,46 +44,32 @@ def build_export_settings(settings, client: QBOClient) -> tuple[ExportSettings, 
 	return discover_export_settings(client, choices)
 
 
-def originals_of(invoices) -> dict[str, tuple[str, str]]:
+def originals_of(invoices, realm_id: str = "") -> dict[str, tuple[str, str]]:
 	"""QBO id and SyncToken of the invoices that amendments and returns refer to. An original already
 	voided in QuickBooks is not offered: its amendment is created anew (a voided invoice cannot carry it)."""
 	names = {inv.amended_from for inv in invoices if inv.amended_from}
 	names |= {inv.return_against for inv in invoices if inv.return_against}
 	if not names:
 		return {}
-	rows = frappe.get_all(
-		c.SALES_INVOICE,
-		filters={"name": ("in", list(names)), c.INVOICE_QBO_ID: ("is", "set")},
-		fields=["name", c.INVOICE_QBO_ID, c.INVOICE_SYNC_TOKEN, c.INVOICE_SYNC_STATUS],
-		limit=len(names),
-	)
+	realm_id = realm_id or adapters.default_realm()
 	return {
-		r.name: (r[c.INVOICE_QBO_ID], r[c.INVOICE_SYNC_TOKEN] or "0")
-		for r in rows
-		if r[c.INVOICE_SYNC_STATUS] != VOIDED
+		name: (r.qbo_id, r.sync_token or "0")
+		for name, r in links.get_links(c.SALES_INVOICE, list(names), realm_id).items()
+		if r.qbo_id and r.status != VOIDED
 	}
 
 
-def customer_blocks(invoices) -> dict[str, tuple[str, str]]:
-	"""Invoices whose customer is under review or ignored wait with that reason."""
+def customer_blocks(invoices, realm_id: str) -> dict[str, tuple[str, str]]:
+	"""Invoices whose customer is under review or ignored in this realm wait with that reason."""
 	customers = list({inv.customer for inv in invoices if not inv.customer_qbo_id})
 	if not customers:
 		return {}
-	rows = frappe.get_all(
-		c.CUSTOMER,
-		filters={"name": ("in", customers)},
-		fields=["name", c.CUSTOMER_MATCH_STATUS, c.CUSTOMER_LAST_ERROR],
-		limit=len(customers),
-	)
 	blocks = {}
-	for row in rows:
-		if row[c.CUSTOMER_MATCH_STATUS] == c.MATCH_REVIEW:
-			blocks[row.name] = (
-				NEEDS_REVIEW,
-				_("Customer {0} needs a QuickBooks match decision").format(row.name),
-			)
-		elif row[c.CUSTOMER_MATCH_STATUS] == c.MATCH_IGNORED:
-			blocks[row.name] = (HELD, _("Customer {0} is ignored for QuickBooks").format(row.name))
+	for name, link in links.get_links(c.CUSTOMER, customers, realm_id).items():
+		if link.match_status == c.MATCH_REVIEW:
+			blocks[name] = (NEEDS_REVIEW, _("Customer {0} needs a QuickBooks match decision").format(name))
+		elif link.match_status == c.MATCH_IGNORED:
+			blocks[name] = (HELD, _("Customer {0} is ignored for QuickBooks").format(name))
 	return blocks
 
 
@@ -98,12 +84,13 @@ def mark_in_flight(names: list[str]) -> None:
 
 def export_invoices(run, rows) -> None:
 	names = [r.reference_name for r in rows]
-	foreign = other_company_invoices(names)
-	for name, company in foreign.items():  # never exported: a per-record error
-		run.record(Outcome(c.SALES_INVOICE, name, FAILED, message=other_company_message(company)), "invoice")
+	foreign = other_company_invoices(names, run.company)
+	for name, company in foreign.items():  # never exported here: a per-record error
+		message = other_company_message(company, run.company)
+		run.record(Outcome(c.SALES_INVOICE, name, FAILED, message=message), "invoice")
 	names = [name for name in names if name not in foreign]
-	invoices = run.revise(c.SALES_INVOICE, adapters.load_invoices(names))
-	blocks = customer_blocks(invoices)
+	invoices = run.revise(c.SALES_INVOICE, adapters.load_invoices(names, run.realm_id))
+	blocks = customer_blocks(invoices, run.realm_id)
 	ready = []
 	for inv in invoices:
 		if inv.customer in blocks and inv.docstatus == 1 and not inv.qbo_id:
@@ -133,34 +120,43 @@ def export_invoices(run, rows) -> None:
 	if edited:  # edits allowed after submit (due date, memo): a sparse update of the same QBO invoice
 		exporter.update_after_submit(edited)
 	rest = [inv for inv in ready if inv not in edited]
-	report = exporter.export(rest, in_flight=in_flight, originals=originals_of(rest)) if rest else None
+	report = (
+		exporter.export(rest, in_flight=in_flight, originals=originals_of(rest, run.realm_id))
+		if rest
+		else None
+	)
 	if report and report.stopped:
 		run.counts["stopped"] = 1
 
 
-def other_company_invoices(names: list[str]) -> dict[str, str]:
-	"""Invoice -> its company, for the invoices not of the configured company (one query)."""
+def other_company_invoices(names: list[str], company: str | None = None) -> dict[str, str]:
+	"""Invoice -> its company, for the invoices a run of `company` must not send: of another company,
+	or (company None: Retry, Sync Now) of a company without a QuickBooks company. One query."""
 	if not names:
 		return {}
-	company = frappe.db.get_single_value(c.SETTINGS, "company") or ""
 	rows = frappe.get_all(
-		c.SALES_INVOICE,
-		filters={"name": ("in", names), "company": ("!=", company)},
-		fields=["name", "company"],
-		limit=len(names),
+		c.SALES_INVOICE, filters={"name": ("in", names)}, fields=["name", "company"], limit=len(names)
 	)
-	return {r.name: r.company for r in rows}
+	if company is not None:
+		return {r.name: r.company for r in rows if r.company != company}
+	configured = set(frappe.get_all(c.QBO_COMPANY, pluck="name", limit=0))
+	return {r.name: r.company for r in rows if r.company not in configured}
 
 
-def other_company_message(invoice_company: str) -> str:
-	company = frappe.db.get_single_value(c.SETTINGS, "company") or ""
+def other_company_message(invoice_company: str, company: str | None = None) -> str:
+	if company:
+		return _(
+			"This invoice belongs to company {0}; only invoices of {1} are sent to this QuickBooks company."
+		).format(invoice_company, company)
 	return _(
-		"This invoice belongs to company {0}; only invoices of {1} are sent to this QuickBooks company."
-	).format(invoice_company, company)
+		"This invoice belongs to company {0}, which is not connected to a QuickBooks company; connect it "
+		"in QuickBooks Settings > Companies."
+	).format(invoice_company)
 
 
 def refuse_other_company(names: list[str]) -> dict[str, str]:
-	"""Mark invoices of another company Failed with the reason, without queueing them."""
+	"""Mark invoices of companies without a QuickBooks company Failed with the reason, without queueing
+	them."""
 	foreign = other_company_invoices(names)
 	for name, company in foreign.items():
 		message = other_company_message(company)
@@ -176,18 +172,20 @@ def refuse_other_company(names: list[str]) -> dict[str, str]:
 
 # -- desk tools -----------------------------------------------------------------------------------
 @frappe.whitelist()
-def preview_next_batch() -> list[dict]:
-	"""What the next run would send, and what is blocked and why; sends nothing."""
+def preview_next_batch(company: str | None = None) -> list[dict]:
+	"""What the next run of a company (the default one) would send, and what is blocked and why."""
 	require_roles(c.ADMIN_ROLE, "Accounts Manager")
+	company = company or default_company()
 	names = frappe.get_all(
 		c.SYNC_QUEUE,
-		filters={"reference_doctype": c.SALES_INVOICE, "status": ("!=", "Failed")},
+		filters={"reference_doctype": c.SALES_INVOICE, "status": ("!=", "Failed"), "company": company},
 		pluck="reference_name",
 		limit=500,
 	)
-	invoices = adapters.load_invoices(names)
+	realm_id = frappe.db.get_value(c.QBO_COMPANY, company, "realm_id") or ""
+	invoices = adapters.load_invoices(names, realm_id)
 	try:
-		client = get_client()
+		client = get_client(company)
 		export_settings, facts = build_export_settings(get_settings(), client)
 	except QBOError as exc:
 		frappe.throw(exc.user_message())
@@ -198,27 +196,34 @@ def preview_next_batch() -> list[dict]:
 
 
 @frappe.whitelist()
-def get_qbo_link(doctype: str, name: str) -> str:
+def get_qbo_link(doctype: str, name: str, company: str | None = None) -> str:
+	"""The QuickBooks page of the document in its company's realm (a customer: `company`'s, or the
+	default company's)."""
 	require_roles(c.ADMIN_ROLE, "Accounts Manager", "Accounts User")
 	if doctype == c.SALES_INVOICE:
-		qbo_id, is_return = frappe.db.get_value(doctype, name, [c.INVOICE_QBO_ID, "is_return"])
+		company, is_return = frappe.db.get_value(doctype, name, ["company", "is_return"])
 		entity = "CreditMemo" if is_return else "Invoice"
 	elif doctype == c.CUSTOMER:
-		qbo_id, entity = frappe.db.get_value(doctype, name, c.CUSTOMER_QBO_ID), "Customer"
+		entity = "Customer"
+		company = company or default_company()
 	else:
 		frappe.throw(_("No QuickBooks record for {0}").format(doctype))
-	if not qbo_id:
+	realm_id = frappe.db.get_value(c.QBO_COMPANY, company, "realm_id") or ""
+	link = links.get_link(doctype, name, realm_id)
+	if not link or not link.qbo_id:
 		frappe.throw(_("{0} {1} is not in QuickBooks yet").format(doctype, name))
-	return QBOClient.entity_url(build_config(), entity, qbo_id)
+	return QBOClient.entity_url(build_config(None, realm_id), entity, link.qbo_id)
 
 
 @frappe.whitelist(methods=["POST"])
-def start_backfill(since: str) -> str:
+def start_backfill(since: str, company: str | None = None) -> str:
 	require_roles(c.ADMIN_ROLE)
+	company = company or default_company()
 	frappe.enqueue(
 		"qbo_connector.invoice_sync.backfill_invoices",
 		queue="long",
-		job_id="qbo_backfill",
+		job_id=f"qbo_backfill::{company}",
+		company=company,
 		deduplicate=True,
 		enqueue_after_commit=True,
 		since=str(getdate(since)),
@@ -227,12 +232,12 @@ def start_backfill(since: str) -> str:
 	return _("Backfill started; progress shows here.")
 
 
-def backfill_invoices(since: str, user: str) -> dict:
+def backfill_invoices(since: str, user: str, company: str | None = None) -> dict:
 	"""Queue every submitted invoice of the company since a date that is not in QBO, then run a sync
 	(the same pre-flight) with realtime progress for the user who started it."""
 	from qbo_connector.jobs import run_sync
 
-	company = frappe.db.get_single_value(c.SETTINGS, "company")
+	company = company or default_company()
 	names = frappe.get_all(
 		c.SALES_INVOICE,
 		filters={
@@ -246,11 +251,13 @@ def backfill_invoices(since: str, user: str) -> dict:
 		limit=0,
 	)
 	for index, name in enumerate(names, start=1):
-		enqueue_record(c.SALES_INVOICE, name)
+		enqueue_record(c.SALES_INVOICE, name, company=company)
 		if index % 200 == 0:
 			publish_progress(user, index, len(names) * 2, _("Queued {0} invoices").format(index))
 	frappe.db.commit()  # nosemgrep: long job; the queue rows must exist before the run reads them
-	report = run_sync(progress=lambda done: publish_progress(user, len(names) + done, len(names) * 2, ""))
+	report = run_sync(
+		progress=lambda done: publish_progress(user, len(names) + done, len(names) * 2, ""), company=company
+	)
 	publish_progress(user, 1, 1, _("Done"))
 	return report
 

@@ -10,9 +10,16 @@ import frappe
 from frappe import _
 from frappe.utils import add_to_date, get_datetime, get_time, now_datetime
 
-from qbo_connector import adapters, writeback
+from qbo_connector import adapters, links, writeback
 from qbo_connector import constants as c
-from qbo_connector.connection import get_client, get_settings, mark_reconnect_required
+from qbo_connector.connection import (
+	connected_companies,
+	default_company,
+	get_client,
+	get_settings,
+	mark_reconnect_required,
+	update_company,
+)
 from qbo_connector.engine.change_feed import gone_customer_ids, iso, parse_iso
 from qbo_connector.engine.customers import CustomerSettings, CustomerSync
 from qbo_connector.engine.errors import QBOError, ReconnectRequired
@@ -39,64 +46,95 @@ def need_to_run(settings, now=None) -> bool:
 
 
 def tick() -> None:
-	"""Scheduler entry point; cheap when nothing is due."""
+	"""Scheduler entry point; cheap when nothing is due. One deduplicated job per connected company
+	whose frequency says a run is due (each company keeps its own last run)."""
 	settings = get_settings()
-	if settings.enabled and settings.connection_status == c.CONNECTED and need_to_run(settings):
-		enqueue_sync()
+	if not settings.enabled:
+		return
+	for company in connected_companies():
+		row = frappe.db.get_value(c.QBO_COMPANY, company, ["last_sync_on"], as_dict=True)
+		probe = frappe._dict(
+			sync_frequency=settings.sync_frequency,
+			sync_time=settings.sync_time,
+			sync_interval=settings.sync_interval,
+			last_sync_on=row.last_sync_on,
+		)
+		if need_to_run(probe):
+			enqueue_sync(company)
 
 
-def enqueue_sync() -> None:
-	realm = frappe.db.get_single_value(c.SETTINGS, "realm_id") or "none"
+def enqueue_sync(company: str | None = None) -> None:
+	"""One run for one company's realm (the default company when None); deduplicated per realm."""
+	company = company or default_company()
+	realm = frappe.db.get_value(c.QBO_COMPANY, company, "realm_id") if company else None
 	frappe.enqueue(
 		"qbo_connector.jobs.run_sync",
 		queue="long",
-		job_id=f"qbo_sync::{realm}",
+		job_id=f"qbo_sync::{realm or 'none'}",
 		deduplicate=True,
 		enqueue_after_commit=True,
+		company=company,
 	)
 
 
 @frappe.whitelist(methods=["POST"])
-def sync_now() -> str:
+def sync_now(company: str | None = None) -> str:
+	"""Settings (default company) or a QuickBooks Company form: a run of that company's realm."""
 	require_roles(c.ADMIN_ROLE)
-	check_ready(get_settings())
-	enqueue_sync()
+	company = company or default_company()
+	check_ready(get_settings(), company)
+	enqueue_sync(company)
 	return _("QuickBooks sync queued; results appear on the documents as they arrive.")
 
 
-def check_ready(settings) -> None:
+def check_ready(settings, company: str | None = None) -> None:
 	if not settings.enabled:
 		frappe.throw(_("Enable the QuickBooks integration first"))
-	if settings.connection_status != c.CONNECTED:
-		frappe.throw(_("QuickBooks is not connected: click Connect to QuickBooks"))
-	if not settings.company:
+	if not company:
 		frappe.throw(_("Choose the ERPNext Company that is synced to this QuickBooks company"))
+	if frappe.db.get_value(c.QBO_COMPANY, company, "connection_status") != c.CONNECTED:
+		frappe.throw(_("QuickBooks is not connected for {0}: click Connect to QuickBooks").format(company))
 
 
-def run_sync(progress=None) -> dict:
-	"""One run per realm at a time (a Redis lock); returns the report. `progress(done)` is called
-	after each record's outcome (the backfill's realtime progress bar)."""
+def run_context(company: str, settings=None) -> frappe._dict:
+	"""What a run of one company reads: the Settings (app, defaults, mappings) overlaid with the
+	company's QuickBooks Company row (realm, connection, cursor)."""
+	settings = settings or get_settings()
+	context = frappe._dict(settings.as_dict())
+	row = frappe.db.get_value(
+		c.QBO_COMPANY, company, ["realm_id", "connection_status", "cdc_cursor", "last_sync_on"], as_dict=True
+	)
+	context.update(row or {"realm_id": "", "connection_status": c.NOT_CONNECTED, "cdc_cursor": ""})
+	context.company = company
+	context.is_run_context = True
+	return context
+
+
+def run_sync(progress=None, company: str | None = None) -> dict:
+	"""One run of one company's realm (the default company when None), one per realm at a time (a
+	Redis lease); returns the report. `progress(done)` is called after each record's outcome (the
+	backfill's realtime progress bar). Another company's state never stops this one."""
 	settings = get_settings()
+	company = company or settings.company
 	report = {"status": "skipped", "reason": ""}
-	if not settings.enabled or settings.connection_status != c.CONNECTED:
-		report["reason"] = "integration disabled or not connected"
-		return report
-	if not settings.company:
+	if not company:
 		report["reason"] = "no ERPNext company configured"
+		return report
+	context = run_context(company, settings)
+	if not settings.enabled or context.connection_status != c.CONNECTED:
+		report["reason"] = "integration disabled or not connected"
 		return report
 	# A lease renewed while this run lives; a killed run's lock is taken over at once on this host
 	# (its process is gone) and lapses within one lease elsewhere.
-	lock = RunLock(frappe.cache, frappe.cache.make_key(f"qbo:sync:{settings.realm_id}"), c.SYNC_LOCK_LEASE)
+	lock = RunLock(frappe.cache, frappe.cache.make_key(f"qbo:sync:{context.realm_id}"), c.SYNC_LOCK_LEASE)
 	if not lock.acquire():
 		report["reason"] = "another sync is running for this QuickBooks company"
 		return report
 	try:
-		report = SyncRun(settings, progress, lock).execute()
+		report = SyncRun(context, progress, lock).execute()
 	finally:
 		lock.release()
-	frappe.db.set_single_value(
-		c.SETTINGS, {"last_sync_on": now_datetime(), "last_sync_status": summarize(report)}
-	)
+	update_company(company, {"last_sync_on": now_datetime(), "last_sync_status": summarize(report)})
 	frappe.db.commit()  # nosemgrep: long job; the report belongs to this run even if the caller rolls back
 	return report
 
@@ -108,11 +146,17 @@ def summarize(report: dict) -> str:
 	return ("Done: " + ", ".join(parts))[:140] if parts else "Done: nothing to do"
 
 
-def load_due_rows() -> list:
+def load_due_rows(company: str) -> list:
+	"""The company's due rows; the default company's run also takes rows without a company (left by an
+	earlier version), and refuses those of other companies' invoices."""
 	now = now_datetime()
+	or_filters = [["company", "=", company]]
+	if company == default_company():
+		or_filters.append(["company", "is", "not set"])
 	rows = frappe.get_all(
 		c.SYNC_QUEUE,
 		filters={"status": ("in", RUNNABLE)},
+		or_filters=or_filters,
 		fields=[
 			"name",
 			"reference_doctype",
@@ -132,7 +176,11 @@ def load_due_rows() -> list:
 
 class SyncRun:
 	def __init__(self, settings, progress=None, lock: RunLock | None = None):
+		if not settings.get("is_run_context"):  # QuickBooks Settings itself: its default company
+			settings = run_context(settings.company, settings)
 		self.settings = settings
+		self.company = settings.company
+		self.realm_id = settings.realm_id
 		self.progress = progress
 		self.lock = lock
 		self.done = 0
@@ -153,7 +201,7 @@ class SyncRun:
 		"""Give each engine record its queue row's revision: the row's identity and its count of stored
 		answers (engine/request_ids.py). A record without a row of its own gets none."""
 		for record in records:
-			key = queue_name(doctype, record.id if doctype == c.CUSTOMER else record.name)
+			key = queue_name(doctype, record.id if doctype == c.CUSTOMER else record.name, self.company)
 			record.revision = self.revisions.get(key, "")
 		return records
 
@@ -163,14 +211,18 @@ class SyncRun:
 		self.remember(
 			frappe.get_all(
 				c.SYNC_QUEUE,
-				filters={"reference_doctype": doctype, "reference_name": ("in", names)},
+				filters={
+					"reference_doctype": doctype,
+					"reference_name": ("in", names),
+					"company": self.company,
+				},
 				fields=["name", "version", "creation", "answers"],
 				limit=len(names),
 			)
 		)
 
 	def record(self, outcome: Outcome, operation: str = "") -> None:
-		writeback.apply_outcome(outcome, self.run_id, operation, self.loaded)
+		writeback.apply_outcome(outcome, self.run_id, operation, self.loaded, self.company, self.realm_id)
 		self.heartbeat()
 		key = f"{outcome.doctype.lower().replace(' ', '_')}s_{outcome.status.lower().replace(' ', '_')}"
 		self.counts[key] = self.counts.get(key, 0) + 1
@@ -185,15 +237,15 @@ class SyncRun:
 
 	def execute(self) -> dict:
 		try:
-			self.client = get_client()
-			rows = self.remember(load_due_rows())
+			self.client = get_client(self.company)
+			rows = self.remember(load_due_rows(self.company))
 			self.sync_customers(rows)
-			frappe.db.set_single_value(c.SETTINGS, "cdc_cursor", iso(self.started_at))
+			update_company(self.company, {"cdc_cursor": iso(self.started_at)})
 			frappe.db.commit()  # nosemgrep: persist customer links before invoices use them
 			# reload: invoices released by phase 1 (their customer just got linked) go out in this run
-			self.sync_invoices(self.remember(load_due_rows()))
+			self.sync_invoices(self.remember(load_due_rows(self.company)))
 		except ReconnectRequired as exc:
-			mark_reconnect_required()
+			mark_reconnect_required(self.company)
 			return {"status": "paused", "reason": exc.user_message(), **self.counts}
 		except QBOError as exc:
 			frappe.log_error(title="QuickBooks sync stopped", message=str(exc))
@@ -211,7 +263,7 @@ class SyncRun:
 		under_review = set(
 			frappe.get_all(
 				c.CUSTOMER_MATCH,
-				filters={"status": ("in", [c.REVIEW_OPEN, c.REVIEW_IGNORED])},
+				filters={"status": ("in", [c.REVIEW_OPEN, c.REVIEW_IGNORED]), "company": self.company},
 				pluck="customer",
 				limit=0,
 			)
@@ -226,16 +278,15 @@ class SyncRun:
 		gone = gone_customer_ids(self.client, parse_iso(self.settings.get("cdc_cursor") or ""), time.time())
 		if gone == []:
 			return []
-		filters = {c.CUSTOMER_QBO_ID: ("is", "set")} if gone is None else {c.CUSTOMER_QBO_ID: ("in", gone)}
-		return frappe.get_all(c.CUSTOMER, filters=filters, pluck="name", limit=0)
+		return links.names_linked_to(c.CUSTOMER, self.realm_id, None if gone is None else gone)
 
 	def invoice_customers(self, invoice_names: list[str]) -> list[str]:
-		"""Customers of the queued invoices of the configured company (others are never exported)."""
+		"""Customers of the queued invoices of this run's company (others are never exported here)."""
 		return list(
 			set(
 				frappe.get_all(
 					c.SALES_INVOICE,
-					filters={"name": ("in", invoice_names), "company": self.settings.company},
+					filters={"name": ("in", invoice_names), "company": self.company},
 					pluck="customer",
 					limit=0,
 				)
@@ -247,24 +298,16 @@ class SyncRun:
 		if not names:
 			return
 		self.remember_rows_of(c.CUSTOMER, names)
-		customers = self.revise(c.CUSTOMER, adapters.load_customers(names))
+		customers = self.revise(c.CUSTOMER, adapters.load_customers(names, self.realm_id))
 		force_create = set(
 			frappe.get_all(
 				c.CUSTOMER_MATCH,
-				filters={"status": c.REVIEW_CREATE, "customer": ("in", names)},
+				filters={"status": c.REVIEW_CREATE, "customer": ("in", names), "company": self.company},
 				pluck="customer",
 				limit=0,
 			)
 		)
-		linked = {
-			r[c.CUSTOMER_QBO_ID]: r.name
-			for r in frappe.get_all(
-				c.CUSTOMER,
-				filters={c.CUSTOMER_QBO_ID: ("is", "set"), "name": ("not in", names)},
-				fields=["name", c.CUSTOMER_QBO_ID],
-				limit=0,
-			)
-		}
+		linked = links.linked_by_qbo_id(c.CUSTOMER, self.realm_id, exclude=names)
 		policy = CustomerSettings(
 			uncertain_policy=self.settings.uncertain_match_policy or "Hold for review",
 			clash_suffix=self.settings.clash_suffix or " (Customer)",
@@ -288,19 +331,50 @@ class SyncRun:
 			export_invoices(self, invoice_rows)
 
 
-def retry_records(doctype: str, names: list[str]) -> int:
-	"""Put records back in the queue (Failed/Held/anything) for the next run. An invoice of another
-	ERPNext company than the configured one is never queued: it gets a per-record error instead."""
+def retry_records(doctype: str, names: list[str], company: str | None = None) -> int:
+	"""Put records back in the queue (Failed/Held/anything) for the next run of their company. An
+	invoice goes to its own company's run; one of a company without a QuickBooks company is never
+	queued: it gets a per-record error instead. A customer is queued for `company`, or else for every
+	company it is queued or linked in (the default company when none)."""
 	from qbo_connector.invoice_sync import refuse_other_company
 
 	names = list(names)
 	if doctype == c.SALES_INVOICE:
 		names = [name for name in names if name not in refuse_other_company(names)]
-	for name in names:
+	for name, target in record_companies(doctype, names, company):
 		action = c.ACTION_SYNC
 		if doctype == c.SALES_INVOICE and frappe.db.get_value(doctype, name, "docstatus") == 2:
 			action = c.ACTION_VOID
-		enqueue_record(doctype, name, action)
+		enqueue_record(doctype, name, action, target)
+		links.set_status(doctype, [name], target, QUEUED)
 		field = c.CUSTOMER_SYNC_STATUS if doctype == c.CUSTOMER else c.INVOICE_SYNC_STATUS
 		frappe.db.set_value(doctype, name, field, QUEUED, update_modified=False)
 	return len(names)
+
+
+def record_companies(doctype: str, names: list[str], company: str | None = None) -> list[tuple[str, str]]:
+	"""(record, company) pairs a retry or Sync Now queues."""
+	if not names:
+		return []
+	if doctype == c.SALES_INVOICE:
+		rows = frappe.get_all(
+			c.SALES_INVOICE, filters={"name": ("in", names)}, fields=["name", "company"], limit=len(names)
+		)
+		return [(r.name, r.company) for r in rows]
+	if company:
+		return [(name, company) for name in names]
+	known = frappe.get_all(
+		c.SYNC_QUEUE,
+		filters={"reference_doctype": c.CUSTOMER, "reference_name": ("in", names)},
+		fields=["reference_name", "company"],
+		limit=0,
+	) + frappe.get_all(
+		c.LINK,
+		filters={"reference_doctype": c.CUSTOMER, "reference_name": ("in", names)},
+		fields=["reference_name", "company"],
+		limit=0,
+	)
+	pairs = list(dict.fromkeys((r.reference_name, r.company) for r in known if r.company))
+	seen = {name for name, _company in pairs}
+	default = default_company()
+	return pairs + [(name, default) for name in names if name not in seen]

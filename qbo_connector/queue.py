@@ -13,22 +13,49 @@ from qbo_connector import constants as c
 QUEUE_STATUS_QUEUED = "Queued"
 
 
-def queue_name(doctype: str, name: str) -> str:
-	key = f"{doctype}::{name}"
-	return key if len(key) <= 140 else f"{doctype}::{hashlib.sha1(name.encode()).hexdigest()}"
+def queue_name(doctype: str, name: str, company: str = "") -> str:
+	"""A Sales Invoice has one company: one row. A Customer may go to several QuickBooks companies: one
+	row per ERPNext company."""
+	suffix = f"::{company}" if doctype == c.CUSTOMER and company else ""
+	key = f"{doctype}::{name}{suffix}"
+	if len(key) <= 140:
+		return key
+	return f"{doctype}::{hashlib.sha1((name + suffix).encode()).hexdigest()}"
 
 
 def get_sync_settings() -> tuple[bool, str]:
-	"""(enabled, company) from the cached Single; cheap on every save."""
+	"""(enabled, default company) from the cached Single; cheap on every save."""
 	settings = frappe.get_cached_doc(c.SETTINGS)
 	return bool(settings.enabled), settings.company or ""
 
 
-def enqueue_record(doctype: str, name: str, action: str = c.ACTION_SYNC) -> None:
-	"""Insert or refresh the queue row for a document; idempotent and deduplicated by its name. Every
-	call raises the row's version, so a run that loaded the row before leaves it queued (write-back is
-	compare-and-set on the version)."""
-	row_name = queue_name(doctype, name)
+def is_configured(company: str) -> bool:
+	"""Whether the ERPNext company has a QuickBooks Company (connected or waiting for a reconnect)."""
+	return bool(company) and bool(frappe.db.exists(c.QBO_COMPANY, company))
+
+
+def customer_companies(customer: str) -> list[str]:
+	"""The companies a saved customer is queued for: the default company, and every company it is
+	linked in already. Other companies get the customer when one of their invoices needs it."""
+	_enabled, default = get_sync_settings()
+	companies = frappe.get_all(
+		c.LINK,
+		filters={"reference_doctype": c.CUSTOMER, "reference_name": customer},
+		pluck="company",
+		limit=0,
+	)
+	return [co for co in dict.fromkeys([default, *companies]) if is_configured(co)]
+
+
+def enqueue_record(doctype: str, name: str, action: str = c.ACTION_SYNC, company: str = "") -> None:
+	"""Insert or refresh the queue row for a document (and company); idempotent and deduplicated by its
+	name. Every call raises the row's version, so a run that loaded the row before leaves it queued
+	(write-back is compare-and-set on the version). An invoice's company is its own."""
+	if doctype == c.SALES_INVOICE and not company:
+		company = frappe.db.get_value(c.SALES_INVOICE, name, "company") or ""
+	if doctype == c.CUSTOMER and not company:
+		company = get_sync_settings()[1]
+	row_name = queue_name(doctype, name, company)
 	existing = frappe.db.get_value(c.SYNC_QUEUE, row_name, ["action", "status"], as_dict=True)
 	if existing:
 		# A pending Void wins over a Sync; anything else is reset to Queued with the new action.
@@ -51,6 +78,7 @@ def enqueue_record(doctype: str, name: str, action: str = c.ACTION_SYNC) -> None
 			"name": row_name,
 			"reference_doctype": doctype,
 			"reference_name": name,
+			"company": company,
 			"action": action,
 			"status": QUEUE_STATUS_QUEUED,
 			"version": 1,
@@ -65,14 +93,16 @@ def on_customer_change(doc, method=None) -> None:
 	enabled, _company = get_sync_settings()
 	if not enabled:
 		return
-	enqueue_record(c.CUSTOMER, doc.name)
+	for company in customer_companies(doc.name):
+		enqueue_record(c.CUSTOMER, doc.name, company=company)
+		set_link_status(c.CUSTOMER, doc.name, company)
 	set_fields(doc, {c.CUSTOMER_SYNC_STATUS: "Queued"})
 
 
 def on_invoice_submit(doc, method=None) -> None:
 	if not _should_queue_invoice(doc):
 		return
-	enqueue_record(c.SALES_INVOICE, doc.name, c.ACTION_SYNC)
+	enqueue_record(c.SALES_INVOICE, doc.name, c.ACTION_SYNC, doc.company)
 	# A document being submitted was never exported. The desk's Amend copies no_copy fields too, so an
 	# amendment arrives carrying its original's QBO id: forget it (the exporter finds the original).
 	set_fields(
@@ -91,7 +121,7 @@ def on_invoice_submit(doc, method=None) -> None:
 def on_invoice_update_after_submit(doc, method=None) -> None:
 	# Only invoices already in QuickBooks need a sparse update; others are still queued for create.
 	if _should_queue_invoice(doc) and doc.get(c.INVOICE_QBO_ID):
-		enqueue_record(c.SALES_INVOICE, doc.name, c.ACTION_UPDATE)
+		enqueue_record(c.SALES_INVOICE, doc.name, c.ACTION_UPDATE, doc.company)
 		_mark_invoice_queued(doc)
 
 
@@ -101,11 +131,12 @@ def on_invoice_cancel(doc, method=None) -> None:
 	if doc.get(c.INVOICE_QBO_ID) or _possibly_in_flight(doc.name):
 		# Not known in QuickBooks yet but a run may be sending it right now: queue a Void. The exporter
 		# looks a Void without QBO id up by DocNumber and voids what it finds (or nothing).
-		enqueue_record(c.SALES_INVOICE, doc.name, c.ACTION_VOID)
+		enqueue_record(c.SALES_INVOICE, doc.name, c.ACTION_VOID, doc.company)
 		_mark_invoice_queued(doc)
 	else:
 		# Never exported and never going out: nothing to void, just drop any pending row.
 		frappe.db.delete(c.SYNC_QUEUE, {"name": queue_name(c.SALES_INVOICE, doc.name)})
+		set_link_status(c.SALES_INVOICE, doc.name, doc.company, "")
 		set_fields(doc, {c.INVOICE_SYNC_STATUS: ""})
 
 
@@ -118,12 +149,27 @@ def _possibly_in_flight(name: str) -> bool:
 
 
 def _should_queue_invoice(doc) -> bool:
-	enabled, company = get_sync_settings()
-	return enabled and bool(company) and doc.company == company
+	"""Enabled, and the invoice's company is connected to a QuickBooks company (or was: a Reconnect
+	Required company keeps collecting work)."""
+	enabled, _default = get_sync_settings()
+	return enabled and is_configured(doc.company)
 
 
 def _mark_invoice_queued(doc) -> None:
+	set_link_status(c.SALES_INVOICE, doc.name, doc.company)
 	set_fields(doc, {c.INVOICE_SYNC_STATUS: "Queued"})
+
+
+def set_link_status(doctype: str, name: str, company: str, status: str = "Queued") -> None:
+	"""The link (if any) says Queued too; one UPDATE, no read."""
+	table = frappe.qb.DocType(c.LINK)
+	(
+		frappe.qb.update(table)
+		.set(table.status, status)
+		.where(
+			(table.reference_doctype == doctype) & (table.reference_name == name) & (table.company == company)
+		)
+	).run()
 
 
 def set_fields(doc, values: dict) -> None:

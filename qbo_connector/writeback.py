@@ -7,6 +7,7 @@ import frappe
 from frappe.utils import now_datetime
 
 from qbo_connector import constants as c
+from qbo_connector import links
 from qbo_connector.engine.records import (
 	FAILED,
 	HELD,
@@ -34,68 +35,80 @@ ANSWERS = (HELD, FAILED, NEEDS_REVIEW, WAITING)
 
 
 def apply_outcome(
-	outcome: Outcome, run_id: str, operation: str = "", loaded: dict[str, int] | None = None
+	outcome: Outcome,
+	run_id: str,
+	operation: str = "",
+	loaded: dict[str, int] | None = None,
+	company: str = "",
+	realm_id: str = "",
 ) -> None:
 	"""`loaded`: queue row name -> the version the run loaded it with (compare-and-set: a row changed
-	since, by a user's edit, cancel or retry, stays queued for the next run)."""
-	changed = update_queue_row(outcome, (loaded or {}).get(queue_name(outcome.doctype, outcome.name)))
+	since, by a user's edit, cancel or retry, stays queued for the next run). The outcome belongs to
+	`company`'s run against `realm_id` (the default company's when empty): its link is that realm's."""
+	if not company:
+		company = links.default_company()
+		realm_id = frappe.db.get_value(c.QBO_COMPANY, company, "realm_id") or ""
+	row = queue_name(outcome.doctype, outcome.name, company)
+	changed = update_queue_row(outcome, (loaded or {}).get(row), row)
 	if outcome.doctype == c.CUSTOMER:
-		apply_customer_outcome(outcome, changed)
+		apply_customer_outcome(outcome, changed, company, realm_id)
 	else:
-		apply_invoice_outcome(outcome, changed)
+		apply_invoice_outcome(outcome, changed, company, realm_id)
 	write_log(outcome, run_id, operation)
 
 
-def apply_customer_outcome(outcome: Outcome, changed: bool = False) -> None:
+def apply_customer_outcome(outcome: Outcome, changed: bool, company: str, realm_id: str) -> None:
 	status = QUEUED if changed else outcome.status
-	values = {c.CUSTOMER_SYNC_STATUS: status, c.CUSTOMER_LAST_ERROR: outcome.message or ""}
+	values = {"status": status, "last_error": outcome.message or ""}
 	match_status = outcome.extra.get("match_status")
 	if outcome.qbo_id:
-		values[c.CUSTOMER_QBO_ID] = outcome.qbo_id
+		values["qbo_id"] = outcome.qbo_id
 	if match_status:
-		values[c.CUSTOMER_MATCH_STATUS] = match_status
+		values["match_status"] = match_status
+	decision = outcome.extra.get("decision")
+	if isinstance(decision, MatchDecision) and decision.score is not None:
+		values["match_score"] = decision.score
 	if match_status == c.MATCH_LINKED:
 		# a re-check of a link we created keeps saying "Created"
-		current = frappe.db.get_value(
-			c.CUSTOMER, outcome.name, [c.CUSTOMER_QBO_ID, c.CUSTOMER_MATCH_STATUS], as_dict=True
-		)
-		if current and current[c.CUSTOMER_QBO_ID] == outcome.qbo_id:
-			values[c.CUSTOMER_MATCH_STATUS] = current[c.CUSTOMER_MATCH_STATUS] or match_status
-	frappe.db.set_value(c.CUSTOMER, outcome.name, values, update_modified=False)
-	decision = outcome.extra.get("decision")
-	if outcome.status == NEEDS_REVIEW and isinstance(decision, MatchDecision):
-		open_review(outcome.name, decision, outcome.message)
+		current = links.get_link(c.CUSTOMER, outcome.name, realm_id)
+		if current and current.qbo_id == outcome.qbo_id:
+			values["match_status"] = current.match_status or match_status
 	if outcome.status == SYNCED:
-		release_waiting_invoices(outcome.name)
+		values["last_synced_on"] = now_datetime()
+	links.set_link(c.CUSTOMER, outcome.name, realm_id, company, values)
+	if outcome.status == NEEDS_REVIEW and isinstance(decision, MatchDecision):
+		open_review(outcome.name, decision, outcome.message, company)
+	if outcome.status == SYNCED:
+		release_waiting_invoices(outcome.name, company)
 
 
-def apply_invoice_outcome(outcome: Outcome, changed: bool = False) -> None:
+def apply_invoice_outcome(outcome: Outcome, changed: bool, company: str, realm_id: str) -> None:
 	"""The QBO id, SyncToken and number are always kept (a cancel queued meanwhile needs them); the
 	status says Queued when the row changed during the run. A create that landed for an invoice
 	cancelled meanwhile leaves a Void queued."""
 	if outcome.status == SYNCED and not outcome.extra.get("superseded"):
 		if frappe.db.get_value(c.SALES_INVOICE, outcome.name, "docstatus") == 2:
-			enqueue_record(c.SALES_INVOICE, outcome.name, c.ACTION_VOID)
+			enqueue_record(c.SALES_INVOICE, outcome.name, c.ACTION_VOID, company)
 			changed = True
 	status = QUEUED if changed else outcome.status
-	values = {c.INVOICE_SYNC_STATUS: status, c.INVOICE_LAST_ERROR: outcome.message or ""}
+	values = {"status": status, "last_error": outcome.message or ""}
 	if outcome.qbo_id:
-		values[c.INVOICE_QBO_ID] = outcome.qbo_id
+		values["qbo_id"] = outcome.qbo_id
 	if outcome.qbo_sync_token:
-		values[c.INVOICE_SYNC_TOKEN] = outcome.qbo_sync_token
+		values["sync_token"] = outcome.qbo_sync_token
 	if outcome.doc_number:
-		values[c.INVOICE_DOC_NUMBER] = outcome.doc_number
+		values["doc_number"] = outcome.doc_number
 	if outcome.status in (SYNCED, VOIDED):
-		values[c.INVOICE_LAST_SYNCED] = now_datetime()
-	frappe.db.set_value(c.SALES_INVOICE, outcome.name, values, update_modified=False)
+		values["last_synced_on"] = now_datetime()
+	links.set_link(c.SALES_INVOICE, outcome.name, realm_id, company, values)
 
 
-def update_queue_row(outcome: Outcome, loaded_version: int | None) -> bool:
+def update_queue_row(outcome: Outcome, loaded_version: int | None, row: str | None = None) -> bool:
 	"""Compare-and-set on the row's version, under a row lock: done -> the row goes; transient -> it
 	stays Queued with a later attempt; else it keeps the outcome's state. A row that changed since the
 	run loaded it (or appeared during the run) is left queued, only its in-flight mark is cleared.
 	Returns whether the row changed."""
-	row = queue_name(outcome.doctype, outcome.name)
+	row = row or queue_name(outcome.doctype, outcome.name)
 	current = frappe.db.get_value(
 		c.SYNC_QUEUE, row, ["version", "attempts", "answers"], as_dict=True, for_update=True
 	)
@@ -159,11 +172,15 @@ def write_log(outcome: Outcome, run_id: str, operation: str = "") -> None:
 	).db_insert()
 
 
-def open_review(customer: str, decision: MatchDecision, message: str) -> None:
-	"""One open review per customer, refreshed with the latest candidates."""
-	existing = frappe.db.get_value(c.CUSTOMER_MATCH, {"customer": customer, "status": c.REVIEW_OPEN})
+def open_review(customer: str, decision: MatchDecision, message: str, company: str = "") -> None:
+	"""One open review per customer and company, refreshed with the latest candidates."""
+	company = company or links.default_company()
+	existing = frappe.db.get_value(
+		c.CUSTOMER_MATCH, {"customer": customer, "status": c.REVIEW_OPEN, "company": company}
+	)
 	doc = frappe.get_doc(c.CUSTOMER_MATCH, existing) if existing else frappe.new_doc(c.CUSTOMER_MATCH)
 	doc.customer = customer
+	doc.company = company
 	doc.status = c.REVIEW_OPEN
 	doc.best_qbo_customer_id = decision.qbo_id
 	doc.best_score = decision.score
@@ -184,15 +201,21 @@ def open_review(customer: str, decision: MatchDecision, message: str) -> None:
 	doc.save()
 
 
-def release_waiting_invoices(customer: str) -> None:
-	"""A customer got linked: its waiting invoices go out on this or the next run."""
+def release_waiting_invoices(customer: str, company: str = "") -> None:
+	"""A customer got linked (or decided) in a company's realm: its waiting invoices of that company go
+	out on this or the next run."""
+	company = company or links.default_company()
 	names = frappe.get_all(
 		c.SALES_INVOICE,
-		filters={"customer": customer, c.INVOICE_SYNC_STATUS: ("in", [WAITING, NEEDS_REVIEW])},
+		filters={
+			"customer": customer,
+			"company": company,
+			c.INVOICE_SYNC_STATUS: ("in", [WAITING, NEEDS_REVIEW]),
+		},
 		pluck="name",
 		limit=10000,
 	)
 	for name in names:
 		row = queue_name(c.SALES_INVOICE, name)
 		frappe.db.set_value(c.SYNC_QUEUE, row, {"status": QUEUED, "next_attempt_on": None})
-		frappe.db.set_value(c.SALES_INVOICE, name, c.INVOICE_SYNC_STATUS, QUEUED, update_modified=False)
+		links.set_status(c.SALES_INVOICE, [name], company, QUEUED)

@@ -5,7 +5,7 @@ import frappe
 from qbo_connector import constants as c
 from qbo_connector.connection import callback, get_authorization_url
 from qbo_connector.jobs import run_sync
-from qbo_connector.tests.utils import QBOTestCase, approve_consent
+from qbo_connector.tests.utils import QBOTestCase, approve_consent, company_doc, expire_stored_access_token
 
 
 class TestConnection(QBOTestCase):
@@ -17,10 +17,13 @@ class TestConnection(QBOTestCase):
 		self.assertTrue(settings.qbo_company_name)
 		self.assertEqual(settings.connected_by, "Administrator")
 		self.assertTrue(settings.access_token_expires_on and settings.refresh_token_hard_expires_on)
-		self.assertTrue(settings.get_password("refresh_token"))
+		# the tokens live in the company's QuickBooks Company row (Password fields), not on Settings
+		row = company_doc()
+		self.assertTrue(row.get_password("refresh_token"))
+		self.assertFalse(settings.get_password("refresh_token", raise_exception=False))
 		# Password fields keep only asterisks in the row itself
-		raw = frappe.db.get_single_value(c.SETTINGS, "refresh_token")
-		self.assertNotEqual(raw, settings.get_password("refresh_token"))
+		raw = frappe.db.get_value(c.QBO_COMPANY, row.name, "refresh_token")
+		self.assertNotEqual(raw, row.get_password("refresh_token"))
 		self.assertEqual(frappe.local.response.get("type"), "redirect")
 
 	def test_callback_refuses_reused_foreign_or_missing_state(self):
@@ -61,7 +64,7 @@ class TestConnection(QBOTestCase):
 		frappe.db.commit()
 		self.sandbox.revoke_refresh_tokens()
 		self.sandbox.expire_access_tokens()
-		frappe.db.set_single_value(c.SETTINGS, "access_token_expires_on", "2000-01-01 00:00:00")
+		expire_stored_access_token()
 		report = run_sync()
 		self.assertEqual(report["status"], "paused")
 		self.assertEqual(frappe.db.get_single_value(c.SETTINGS, "connection_status"), c.RECONNECT_REQUIRED)
@@ -80,12 +83,12 @@ class TestConnection(QBOTestCase):
 
 		self.connect_and_enable()
 		self.assertTrue(test_connection()["company_name"])
-		refresh_token = frappe.get_single(c.SETTINGS).get_password("refresh_token")
+		refresh_token = company_doc().get_password("refresh_token")
 		disconnect()
 		settings = frappe.get_single(c.SETTINGS)
 		self.assertEqual(settings.connection_status, c.NOT_CONNECTED)
 		self.assertFalse(settings.enabled)
-		self.assertFalse(settings.get_password("refresh_token", raise_exception=False))
+		self.assertFalse(company_doc().get_password("refresh_token", raise_exception=False))
 		# the revoked refresh token no longer works at Intuit (the sandbox)
 		from qbo_connector.connection import build_config
 		from qbo_connector.engine.client import refresh_tokens

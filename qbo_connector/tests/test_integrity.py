@@ -23,11 +23,13 @@ from qbo_connector.connection import (
 	get_authorization_url,
 	get_client,
 	save_tokens,
+	update_company,
 )
 from qbo_connector.engine.change_feed import iso
 from qbo_connector.engine.client import QBOClient
 from qbo_connector.engine.tokens import TokenSet
 from qbo_connector.jobs import SyncRun, retry_records, run_sync
+from qbo_connector.links import set_link
 from qbo_connector.queue import enqueue_record
 from qbo_connector.sandbox.seed import read_seed
 from qbo_connector.tests.test_security import SALES_USER, ensure_sales_user
@@ -272,7 +274,7 @@ class TestAnotherQuickBooksCompany(QBOTestCase):
 		first = self.sandbox.realm_ids[0]
 		self.connect_to(first)
 		customer = self.make_customer("Realm Bound Partners")
-		frappe.db.set_value("Customer", customer, c.CUSTOMER_QBO_ID, "58", update_modified=False)
+		set_link("Customer", customer, first, self.company, {"qbo_id": "58", "status": "Synced"})
 		with self.assertRaisesRegex(frappe.ValidationError, "wrong customers"):
 			self.connect_to(SECOND_REALM)
 		settings = frappe.get_single(c.SETTINGS)
@@ -333,7 +335,10 @@ class TestOtherCompanyInvoices(QBOTestCase):
 		self.assertEqual(status, "Failed")
 		self.assertIn(self.other, error)
 
-		enqueue_record(c.SALES_INVOICE, foreign.name)  # a row left by an earlier version: the run refuses
+		enqueue_record(c.SALES_INVOICE, foreign.name)  # a row left by an earlier version (no company):
+		frappe.db.set_value(
+			c.SYNC_QUEUE, f"Sales Invoice::{foreign.name}", "company", None
+		)  # the run refuses
 		frappe.db.commit()
 		self.assertEqual(run_sync()["status"], "done")
 		self.assertNotIn(foreign.name, [i.get("DocNumber") for i in self.qbo_rows("Invoice")])
@@ -426,9 +431,8 @@ class TestChangeFeed(QBOTestCase):
 	def test_a_gap_over_thirty_days_checks_every_linked_customer(self):
 		customer, _qbo_id = self.linked_customer("Long Gap Logistics")
 		forty_days_ago = frappe.utils.add_days(frappe.utils.now_datetime(), -40)
-		frappe.db.set_single_value(
-			c.SETTINGS,
-			{"last_sync_on": forty_days_ago, "cdc_cursor": iso(time.time() - 40 * 86400)},
+		update_company(
+			self.company, {"last_sync_on": forty_days_ago, "cdc_cursor": iso(time.time() - 40 * 86400)}
 		)
 		self.assertIn(customer, self.changed_now(), "a 40-day gap was silently skipped")
 

@@ -4,7 +4,7 @@ import frappe
 
 from qbo_connector import constants as c
 from qbo_connector.jobs import run_sync
-from qbo_connector.tests.utils import QBOTestCase
+from qbo_connector.tests.utils import QBOTestCase, company_doc, expire_stored_access_token
 
 ADMIN_METHODS = [
 	"qbo_connector.connection.get_authorization_url",
@@ -81,12 +81,12 @@ class TestSecurity(QBOTestCase):
 		run_sync()
 		self.sandbox.revoke_refresh_tokens()
 		self.sandbox.expire_access_tokens()
-		frappe.db.set_single_value(c.SETTINGS, "access_token_expires_on", "2000-01-01 00:00:00")
+		expire_stored_access_token()
 		run_sync()
 		settings = frappe.get_single(c.SETTINGS)
-		secrets = [
-			settings.get_password(f, raise_exception=False)
-			for f in ("client_secret", "access_token", "refresh_token")
+		row = company_doc()
+		secrets = [settings.get_password("client_secret", raise_exception=False)] + [
+			row.get_password(f, raise_exception=False) for f in ("access_token", "refresh_token")
 		]
 		secrets = [s for s in secrets if s]
 		self.assertTrue(secrets)

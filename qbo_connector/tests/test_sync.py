@@ -4,6 +4,7 @@ import frappe
 
 from qbo_connector import constants as c
 from qbo_connector.jobs import need_to_run, retry_records, run_sync
+from qbo_connector.queue import queue_name
 from qbo_connector.tests.utils import QBOTestCase
 
 
@@ -13,7 +14,7 @@ class TestSync(QBOTestCase):
 
 	def test_hooks_queue_only_when_enabled_and_for_the_configured_company(self):
 		customer = self.make_customer("QBO Hook Customer")
-		self.assertTrue(frappe.db.exists(c.SYNC_QUEUE, f"Customer::{customer}"))
+		self.assertTrue(frappe.db.exists(c.SYNC_QUEUE, queue_name(c.CUSTOMER, customer, self.company)))
 		invoice = self.make_invoice(customer)
 		self.assertTrue(frappe.db.exists(c.SYNC_QUEUE, f"Sales Invoice::{invoice.name}"))
 		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, c.INVOICE_SYNC_STATUS), "Queued")

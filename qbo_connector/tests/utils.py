@@ -58,8 +58,18 @@ def forget_links() -> None:
 	for field in (c.CUSTOMER_QBO_ID, c.CUSTOMER_MATCH_STATUS, c.CUSTOMER_SYNC_STATUS):
 		query = query.set(table[field], None)
 	query.where(table[c.CUSTOMER_QBO_ID].isnotnull()).run()
-	for doctype in (c.SYNC_QUEUE, c.SYNC_LOG, c.CUSTOMER_MATCH):
+	for doctype in (c.SYNC_QUEUE, c.SYNC_LOG, c.CUSTOMER_MATCH, c.LINK, c.QBO_COMPANY):
 		frappe.db.delete(doctype)
+
+
+def company_doc(company: str | None = None):
+	"""The QuickBooks Company row holding the connection (the default company's when None)."""
+	return frappe.get_doc(c.QBO_COMPANY, company or frappe.db.get_single_value(c.SETTINGS, "company"))
+
+
+def expire_stored_access_token(company: str | None = None) -> None:
+	company = company or frappe.db.get_single_value(c.SETTINGS, "company")
+	frappe.db.set_value(c.QBO_COMPANY, company, "access_token_expires_on", "2000-01-01 00:00:00")
 
 
 def approve_consent(authorization_url: str) -> dict:
@@ -97,6 +107,8 @@ class QBOTestCase(FrappeTestCase):
 				"connection_status": c.NOT_CONNECTED,
 				"realm_id": "",
 				"default_item": "Services",
+				# committed by test_random_lifecycle; a later run of the suite on the same site reads it
+				"amend_policy": "Update the same QuickBooks invoice",
 			}
 		)
 		settings.save(ignore_permissions=True)

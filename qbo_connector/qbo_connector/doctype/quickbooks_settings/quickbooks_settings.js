@@ -40,6 +40,7 @@ frappe.ui.form.on("QuickBooks Settings", {
 			frm.add_custom_button(__("Preview Next Batch"), () => preview_next_batch(), __("Tools"));
 			frm.add_custom_button(__("Export Invoices Since…"), () => backfill(), __("Tools"));
 		}
+		frm.add_custom_button(__("Companies"), () => frappe.set_route("List", "QuickBooks Company"), __("Tools"));
 		if (frm.doc.linked_realm_id || frm.doc.realm_id) {
 			frm.add_custom_button(__("Reset QuickBooks Links…"), () => reset_links(frm), __("Tools"));
 		}

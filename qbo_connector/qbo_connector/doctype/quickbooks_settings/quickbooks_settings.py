@@ -16,7 +16,7 @@ class QuickBooksSettings(Document):
 			frappe.throw(_("The Custom environment needs a base URL such as http://127.0.0.1:8765"))
 		if not self.client_id or not self.get_password("client_secret", raise_exception=False):
 			frappe.throw(_("Enter the Client ID and Client Secret of your Intuit app"))
-		if self.enabled and self.connection_status != c.CONNECTED:
+		if self.enabled and self.connection_status != c.CONNECTED and not self.other_connected_companies():
 			frappe.throw(_("Connect to QuickBooks before enabling the integration"))
 		if self.enabled and not self.company:
 			frappe.throw(_("Choose the ERPNext Company that is synced to this QuickBooks company"))
@@ -24,8 +24,16 @@ class QuickBooksSettings(Document):
 			frappe.throw(_("Sync every N minutes needs N of at least 5"))
 		self.clear_connection_if_app_changed()
 
+	def other_connected_companies(self) -> list[str]:
+		return frappe.get_all(
+			c.QBO_COMPANY,
+			filters={"connection_status": c.CONNECTED, "name": ("!=", self.company or "")},
+			pluck="name",
+			limit=1,
+		)
+
 	def clear_connection_if_app_changed(self):
-		"""Tokens belong to one Intuit app and environment: changing either disconnects."""
+		"""Tokens belong to one Intuit app and environment: changing either disconnects every company."""
 		before = self.get_doc_before_save()
 		if not before or self.connection_status == c.NOT_CONNECTED:
 			return
@@ -36,6 +44,17 @@ class QuickBooksSettings(Document):
 		):
 			self.connection_status = c.NOT_CONNECTED
 			self.enabled = 0
-			for field in ("access_token", "refresh_token", "realm_id", "qbo_company_name"):
+			for field in ("realm_id", "qbo_company_name"):
 				self.set(field, "")
+			for company in frappe.get_all(c.QBO_COMPANY, pluck="name", limit=0):
+				doc = frappe.get_doc(c.QBO_COMPANY, company)
+				doc.update(
+					{
+						"connection_status": c.NOT_CONNECTED,
+						"access_token": "",
+						"refresh_token": "",
+						"realm_id": "",
+					}
+				)
+				doc.save(ignore_permissions=True)
 			frappe.msgprint(_("The Intuit app or environment changed: connect to QuickBooks again"))

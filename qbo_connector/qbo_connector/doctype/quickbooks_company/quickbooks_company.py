@@ -1,0 +1,10 @@
+# Copyright (c) 2026, qbo_connector contributors and contributors
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+
+
+class QuickBooksCompany(Document):
+	"""The QuickBooks company (realm) one ERPNext company is synced to: its tokens, its connection state,
+	its change-feed cursor and its last run. Connect / Disconnect / Test Connection are in connection.py,
+	parameterised by the company."""
