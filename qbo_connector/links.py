@@ -97,7 +97,7 @@ def set_link(doctype: str, name: str, realm_id: str, company: str, values: dict)
 				"company": company,
 				"realm_id": realm_id,
 				"qbo_entity": "Customer" if doctype == c.CUSTOMER else "Invoice",
-				**values,
+				**values,  # an invoice's outcome names its entity (CreditMemo for a return)
 			}
 		).db_insert()
 	update_view(doctype, name, company, values)

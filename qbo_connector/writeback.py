@@ -98,6 +98,8 @@ def apply_invoice_outcome(outcome: Outcome, changed: bool, company: str, realm_i
 		values["sync_token"] = outcome.qbo_sync_token
 	if outcome.doc_number:
 		values["doc_number"] = outcome.doc_number
+	if outcome.qbo_id and outcome.extra.get("entity"):
+		values["qbo_entity"] = outcome.extra["entity"]  # Invoice, or CreditMemo for a return
 	if outcome.status in (SYNCED, VOIDED):
 		values["last_synced_on"] = now_datetime()
 	links.set_link(c.SALES_INVOICE, outcome.name, realm_id, company, values)
