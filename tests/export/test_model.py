@@ -489,7 +489,7 @@ MIRROR_OF = {
 	"invoice_sync.py:mark_in_flight": "25b082fe075d",
 	"invoice_sync.py:export_invoices": "7e11c4b198a0",
 	"invoice_sync.py:originals_of": "4d848eeea20f",
-	"writeback.py:apply_invoice_outcome": "846693ae9d34",
+	"writeback.py:apply_invoice_outcome": "819471f22f13",
 	"writeback.py:update_queue_row": "19222d2222f7",
 }
 
