@@ -162,7 +162,9 @@ def get_custom_fields() -> dict[str, list[dict]]:
 
 def after_install() -> None:
 	setup_custom_fields()
-	click.secho("QBO Connector: custom fields created on Customer, Sales Invoice and Payment Entry", fg="green")
+	click.secho(
+		"QBO Connector: custom fields created on Customer, Sales Invoice and Payment Entry", fg="green"
+	)
 
 
 def setup_custom_fields() -> None:
