@@ -52,6 +52,9 @@ class TestPayments(QBOTestCase):
 		qbo_id = frappe.db.get_value("Sales Invoice", invoice.name, c.INVOICE_QBO_ID)
 		return float(next(i for i in self.qbo_rows("Invoice") if i["Id"] == qbo_id)["Balance"])
 
+	def outstanding(self, invoice) -> float:
+		return float(frappe.db.get_value("Sales Invoice", invoice.name, "outstanding_amount"))
+
 	def qbo_payment(self, entry) -> dict:
 		qbo_id = frappe.db.get_value("Payment Entry", entry.name, c.PAYMENT_QBO_ID)
 		self.assertTrue(qbo_id, frappe.db.get_value("Payment Entry", entry.name, c.PAYMENT_LAST_ERROR))
@@ -78,6 +81,7 @@ class TestPayments(QBOTestCase):
 		self.assertEqual(payment["PaymentRefNum"], "CHQ-1001")
 		self.assertEqual(payment["Line"][0]["LinkedTxn"][0], {"TxnId": invoice_id, "TxnType": "Invoice"})
 		self.assertEqual(self.balance(invoice), 120.0)
+		self.assertEqual(self.outstanding(invoice), 120.0)  # QuickBooks' balance = ERPNext's outstanding
 		link = frappe.get_all(
 			c.LINK,
 			filters={"reference_doctype": c.PAYMENT_ENTRY, "reference_name": entry.name},
@@ -127,6 +131,34 @@ class TestPayments(QBOTestCase):
 		self.assertEqual(float(voided["TotalAmt"]), 0.0)
 		self.assertTrue(voided.get("PrivateNote", "").startswith("Voided"))
 		self.assertEqual(self.balance(invoice), 200.0)
+		self.assertEqual(self.outstanding(invoice), 200.0)
+
+	def test_amended_payment_updates_the_same_quickbooks_payment(self):
+		customer = self.make_customer("Second Thoughts Trading")
+		invoice = self.make_invoice(customer, rate=100, qty=1)
+		self.sync()
+		original = self.pay(invoice, amount=40)
+		self.sync()
+		payment_id = self.qbo_payment(original)["Id"]
+		count = len(self.qbo_rows("Payment"))
+		original.reload()
+		original.cancel()
+		amended = frappe.copy_doc(original)  # copies the no_copy QuickBooks fields, as the desk's Amend does
+		amended.amended_from = original.name
+		amended.docstatus = 0
+		amended.paid_amount = amended.received_amount = 60
+		amended.base_paid_amount = amended.base_received_amount = 60
+		amended.references[0].allocated_amount = 60
+		amended.insert(ignore_permissions=True)
+		amended.submit()
+		self.assertFalse(frappe.db.get_value("Payment Entry", amended.name, c.PAYMENT_QBO_ID))
+		self.sync()
+		self.assertEqual(self.status(amended), "Synced")
+		self.assertEqual(self.qbo_payment(amended)["Id"], payment_id)  # the same QuickBooks payment
+		self.assertEqual(len(self.qbo_rows("Payment")), count)  # never two live payments for one entry
+		self.assertEqual(float(self.qbo_payment(amended)["TotalAmt"]), 60.0)
+		self.assertEqual(self.balance(invoice), 40.0)
+		self.assertEqual(self.outstanding(invoice), 40.0)
 
 	def test_cancel_of_a_payment_never_sent_leaves_nothing_queued(self):
 		customer = self.make_customer("Quiet Cancel Co")
@@ -192,6 +224,7 @@ class TestPayments(QBOTestCase):
 
 		# a mapping to a name QuickBooks does not have holds the payment, never guesses another account
 		other = self.pay(self.make_invoice(customer, rate=10, qty=1), reference_no="CHQ-2002")
+		settings = frappe.get_single(c.SETTINGS)  # the run wrote its last sync on the form
 		settings.set("deposit_account_mappings", [{"account": entry.paid_to, "qbo_account": "No Such Bank"}])
 		settings.save(ignore_permissions=True)
 		self.sync()
