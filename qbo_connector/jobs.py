@@ -228,7 +228,12 @@ class SyncRun:
 		if outcome.doctype == c.SALES_INVOICE and outcome.status == SYNCED:
 			self.synced_invoices.append(outcome)
 		self.heartbeat()
-		key = f"{outcome.doctype.lower().replace(' ', '_')}s_{outcome.status.lower().replace(' ', '_')}"
+		noun = (
+			"payments"
+			if outcome.doctype == c.PAYMENT_ENTRY
+			else f"{outcome.doctype.lower().replace(' ', '_')}s"
+		)
+		key = f"{noun}_{outcome.status.lower().replace(' ', '_')}"
 		self.counts[key] = self.counts.get(key, 0) + 1
 		self.done += 1
 		if self.progress:

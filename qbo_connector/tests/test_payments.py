@@ -176,7 +176,8 @@ class TestPayments(QBOTestCase):
 		invoice = self.make_invoice(customer, rate=60, qty=1)
 		entry = self.pay(invoice, amount=25)
 		payments_before = len(self.qbo_rows("Payment"))
-		self.sync()  # one run: the customer, then the invoice, then the payment
+		report = self.sync()  # one run: the customer, then the invoice, then the payment
+		self.assertEqual(report.get("payments_synced"), 1, report)
 		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, c.INVOICE_SYNC_STATUS), "Synced")
 		self.assertEqual(self.status(entry), "Synced")
 		self.assertEqual(len(self.qbo_rows("Payment")), payments_before + 1)
