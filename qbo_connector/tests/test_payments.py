@@ -160,6 +160,35 @@ class TestPayments(QBOTestCase):
 		self.assertEqual(self.balance(invoice), 40.0)
 		self.assertEqual(self.outstanding(invoice), 40.0)
 
+	def test_cancel_during_the_run_is_not_lost(self):
+		"""The user cancels while the payment's batch is leaving: the run's Synced answer must not erase the
+		cancel (compare-and-set on the queue row), and the next run voids the payment."""
+		from unittest.mock import patch
+
+		from qbo_connector import payment_sync
+
+		customer = self.make_customer("Racing Cancellations")
+		invoice = self.make_invoice(customer, rate=70, qty=1)
+		self.sync()
+		entry = self.pay(invoice)
+		real_mark = payment_sync.mark_in_flight
+
+		def mark_then_cancel(names):
+			real_mark(names)
+			frappe.get_doc("Payment Entry", entry.name).cancel()
+
+		with patch.object(payment_sync, "mark_in_flight", mark_then_cancel):
+			self.sync()
+		self.assertEqual(self.status(entry), "Queued")
+		self.assertEqual(
+			frappe.db.get_value(c.SYNC_QUEUE, queue_name(c.PAYMENT_ENTRY, entry.name), "action"), "Void"
+		)
+		self.assertEqual(self.balance(invoice), 0.0)  # QuickBooks got the payment meanwhile
+		self.sync()
+		self.assertEqual(self.status(entry), "Voided")
+		self.assertEqual(self.balance(invoice), 70.0)
+		self.assertEqual(self.outstanding(invoice), 70.0)
+
 	def test_cancel_of_a_payment_never_sent_leaves_nothing_queued(self):
 		customer = self.make_customer("Quiet Cancel Co")
 		invoice = self.make_invoice(customer, rate=30, qty=1)
