@@ -12,7 +12,7 @@ from qbo_connector import adapters, links
 from qbo_connector import constants as c
 from qbo_connector.engine.discovery import PaymentChoices, discover_payment_settings, unresolved_reasons
 from qbo_connector.engine.payments import PaymentExporter, invoice_links
-from qbo_connector.engine.records import HELD, VOIDED, ERPPayment, Outcome
+from qbo_connector.engine.records import HELD, SYNCED, VOIDED, ERPPayment, Outcome
 from qbo_connector.queue import queue_name
 
 AMEND_POLICIES = {"Void and create a new one": "void_and_create"}
@@ -74,7 +74,11 @@ def export_payments(run, rows, synced_invoices: list[Outcome]) -> None:
 	ready = []
 	for payment in payments:
 		reasons = unresolved_reasons(payment, settings, unresolved) if payment.docstatus == 1 else []
-		if reasons and not payment.qbo_id:
+		if payment.docstatus == 1 and payment.qbo_id:
+			# already in QuickBooks (a Retry or Sync Now of a synced entry): nothing to send, the row goes
+			outcome = Outcome(c.PAYMENT_ENTRY, payment.name, SYNCED, qbo_id=payment.qbo_id)
+			run.record(outcome, "payment")
+		elif reasons and not payment.qbo_id:
 			run.record(Outcome(c.PAYMENT_ENTRY, payment.name, HELD, message=" ".join(reasons)), "payment")
 		else:
 			ready.append(payment)

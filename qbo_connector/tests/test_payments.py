@@ -97,6 +97,8 @@ class TestPayments(QBOTestCase):
 		self.sync()
 		self.assertEqual(len(self.qbo_rows("Payment")), count)
 		self.assertEqual(self.balance(invoice), 120.0)
+		self.assertEqual(self.status(entry), "Synced")
+		self.assertFalse(frappe.db.exists(c.SYNC_QUEUE, queue_name(c.PAYMENT_ENTRY, entry.name)))
 
 	def test_one_payment_for_two_invoices(self):
 		customer = self.make_customer("Twofold Settlements")
