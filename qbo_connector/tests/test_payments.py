@@ -268,6 +268,19 @@ class TestPayments(QBOTestCase):
 		frappe.db.delete("QuickBooks Payment Method Mapping", {"parent": c.SETTINGS})
 		frappe.db.commit()
 
+	def test_only_customer_receipts_of_a_connected_company_are_queued(self):
+		from qbo_connector.queue import should_queue_payment
+
+		def entry(**values):
+			return frappe._dict(
+				{"payment_type": "Receive", "party_type": "Customer", "company": self.company, **values}
+			)
+
+		self.assertTrue(should_queue_payment(entry()))
+		self.assertFalse(should_queue_payment(entry(payment_type="Pay")))
+		self.assertFalse(should_queue_payment(entry(party_type="Supplier")))
+		self.assertFalse(should_queue_payment(entry(company="No Such Company")))
+
 	def test_only_in_erpnext_is_available(self):
 		settings = frappe.get_single(c.SETTINGS)
 		settings.payments_recorded_in = c.PAYMENTS_IN_QUICKBOOKS
