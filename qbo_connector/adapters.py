@@ -9,7 +9,14 @@ import frappe
 
 from qbo_connector import constants as c
 from qbo_connector import links
-from qbo_connector.engine.records import ERPCustomer, ERPInvoice, InvoiceLine, InvoiceTax
+from qbo_connector.engine.records import (
+	ERPCustomer,
+	ERPInvoice,
+	ERPPayment,
+	InvoiceLine,
+	InvoiceTax,
+	PaymentReference,
+)
 
 CUSTOMER_FIELDS = [
 	"name",
@@ -69,6 +76,22 @@ TAX_FIELDS = [
 	"included_in_print_rate",
 	"description",
 ]
+
+PAYMENT_FIELDS = [
+	"name",
+	"party",
+	"company",
+	"posting_date",
+	"paid_amount",
+	"paid_from_account_currency",
+	"source_exchange_rate",
+	"reference_no",
+	"mode_of_payment",
+	"paid_to",
+	"docstatus",
+	"amended_from",
+]
+REFERENCE_FIELDS = ["parent", "idx", "reference_doctype", "reference_name", "allocated_amount"]
 
 
 def _dec(value) -> Decimal:
@@ -219,4 +242,64 @@ def to_erp_invoice(row, items, taxes, customer_ids, company_currency) -> ERPInvo
 		qbo_id=row.get("qbo_id") or "",
 		qbo_sync_token=row.get("qbo_sync_token") or "",
 		qbo_doc_number=row.get("qbo_doc_number") or "",
+	)
+
+
+def load_payments(names: list[str], realm_id: str) -> list[ERPPayment]:
+	"""Payment Entries with their Sales Invoice references, each carrying the invoice's QBO id and entity
+	(CreditMemo for a return) from its link in the realm, the customer's QBO id and the payment's own link.
+	Six queries whatever the number of payments. Other references (orders, journal entries) are left out:
+	what they hold stays unapplied credit in QuickBooks."""
+	if not names:
+		return []
+	rows = frappe.get_all(
+		c.PAYMENT_ENTRY, filters={"name": ("in", names)}, fields=PAYMENT_FIELDS, limit=len(names)
+	)
+	refs = frappe.get_all(
+		c.PAYMENT_REFERENCE,
+		filters={
+			"parent": ("in", names),
+			"parenttype": c.PAYMENT_ENTRY,
+			"reference_doctype": c.SALES_INVOICE,
+		},
+		fields=REFERENCE_FIELDS,
+		order_by="parent asc, idx asc",
+		limit=0,
+	)
+	invoice_links = links.get_links(c.SALES_INVOICE, list({r.reference_name for r in refs}), realm_id)
+	customer_ids = links.qbo_ids(c.CUSTOMER, list({r.party for r in rows}), realm_id)
+	payment_links = links.get_links(c.PAYMENT_ENTRY, names, realm_id)
+	grouped: dict[str, list[PaymentReference]] = {}
+	for ref in refs:
+		link = invoice_links.get(ref.reference_name) or frappe._dict()
+		allocated = _dec(ref.allocated_amount)
+		entity = link.qbo_entity or ("CreditMemo" if allocated < 0 else "Invoice")
+		grouped.setdefault(ref.parent, []).append(
+			PaymentReference(ref.reference_name, abs(allocated), link.qbo_id or "", entity)
+		)
+	return [
+		to_erp_payment(row, grouped.get(row.name, []), customer_ids, payment_links.get(row.name))
+		for row in rows
+	]
+
+
+def to_erp_payment(row, references, customer_ids, link=None) -> ERPPayment:
+	link = link or frappe._dict()
+	return ERPPayment(
+		name=row.name,
+		customer=row.party,
+		posting_date=str(row.posting_date or ""),
+		paid_amount=_dec(row.paid_amount),
+		customer_qbo_id=customer_ids.get(row.party, ""),
+		currency=row.paid_from_account_currency or "",
+		exchange_rate=_dec(row.source_exchange_rate or 1),
+		reference_no=row.reference_no or "",
+		mode_of_payment=row.mode_of_payment or "",
+		paid_to=row.paid_to or "",
+		references=references,
+		docstatus=int(row.docstatus or 0),
+		amended_from=row.amended_from or "",
+		qbo_id=link.qbo_id or "",
+		qbo_sync_token=link.sync_token or "",
+		qbo_doc_number=link.doc_number or "",
 	)

@@ -18,7 +18,7 @@ from qbo_connector.queue import queue_name
 from qbo_connector.writeback import release_waiting_invoices
 
 USER_ROLES = (c.ADMIN_ROLE, "Accounts Manager")
-SYNCABLE = (c.CUSTOMER, c.SALES_INVOICE)
+SYNCABLE = (c.CUSTOMER, c.SALES_INVOICE, c.PAYMENT_ENTRY)
 
 
 def _check_doctype(doctype: str) -> None:

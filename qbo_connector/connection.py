@@ -332,7 +332,7 @@ def check_same_company(doc, realm_id: str) -> None:
 	if not linked or linked == realm_id:
 		return
 	counts = link_counts(doc.name)
-	if not counts["customers"] and not counts["invoices"]:
+	if not counts["customers"] and not counts["invoices"] and not counts["payments"]:
 		return
 	frappe.throw(
 		_(

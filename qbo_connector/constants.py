@@ -9,6 +9,8 @@ QBO_COMPANY = "QuickBooks Company"
 
 CUSTOMER = "Customer"
 SALES_INVOICE = "Sales Invoice"
+PAYMENT_ENTRY = "Payment Entry"
+PAYMENT_REFERENCE = "Payment Entry Reference"
 
 # Custom fields on Customer
 CUSTOMER_QBO_ID = "qbo_customer_id"
@@ -23,6 +25,16 @@ INVOICE_SYNC_STATUS = "qbo_sync_status"
 INVOICE_SYNC_TOKEN = "qbo_sync_token"
 INVOICE_LAST_SYNCED = "qbo_last_synced_on"
 INVOICE_LAST_ERROR = "qbo_last_error"
+
+# Custom fields on Payment Entry
+PAYMENT_QBO_ID = "qbo_payment_id"
+PAYMENT_SYNC_STATUS = "qbo_sync_status"
+PAYMENT_LAST_ERROR = "qbo_last_error"
+
+# Where payments are recorded (QuickBooks Settings); only PAYMENTS_IN_ERPNEXT is implemented
+PAYMENTS_IN_ERPNEXT = "In ERPNext"
+PAYMENTS_IN_QUICKBOOKS = "In QuickBooks"
+PAYMENTS_IN_BOTH = "In both"
 
 # Queue actions
 ACTION_SYNC = "Sync"
@@ -55,7 +67,7 @@ OAUTH_COMPANY_KEY = "qbo_oauth_company"  # the company being connected, next to 
 SYNC_LOCK_LEASE = 300  # seconds; renewed by the run as it makes progress
 
 # Queue statuses a run loads (and so may be sending right now)
-RUNNABLE_STATUSES = ("Queued", "Waiting for Customer", "Held")
+RUNNABLE_STATUSES = ("Queued", "Waiting for Customer", "Held", "Waiting for Invoice")
 
 # QuickBooks Company fields mirrored onto QuickBooks Settings for the default company (read-only there),
 # so that with one company the settings form looks and works as before
@@ -88,4 +100,9 @@ INVOICE_VIEW = {
 	"sync_token": INVOICE_SYNC_TOKEN,
 	"last_synced_on": INVOICE_LAST_SYNCED,
 	"last_error": INVOICE_LAST_ERROR,
+}
+PAYMENT_VIEW = {
+	"qbo_id": PAYMENT_QBO_ID,
+	"status": PAYMENT_SYNC_STATUS,
+	"last_error": PAYMENT_LAST_ERROR,
 }

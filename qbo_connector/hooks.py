@@ -20,6 +20,10 @@ doc_events = {
 		"on_update_after_submit": "qbo_connector.queue.on_invoice_update_after_submit",
 		"on_cancel": "qbo_connector.queue.on_invoice_cancel",
 	},
+	"Payment Entry": {
+		"on_submit": "qbo_connector.queue.on_payment_submit",
+		"on_cancel": "qbo_connector.queue.on_payment_cancel",
+	},
 }
 
 # A frequent, cheap tick; jobs.need_to_run honours the configured frequency (Daily at a time, Hourly,
@@ -31,6 +35,7 @@ scheduler_events = {
 doctype_js = {
 	"Sales Invoice": "public/js/sales_invoice.js",
 	"Customer": "public/js/customer.js",
+	"Payment Entry": "public/js/payment_entry.js",
 }
 doctype_list_js = {"Sales Invoice": "public/js/sales_invoice_list.js"}
 

@@ -8,6 +8,7 @@ from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from qbo_connector import constants as c
 
 SYNC_STATUSES = "\nQueued\nSynced\nNeeds Review\nWaiting for Customer\nHeld\nFailed\nVoided"
+PAYMENT_STATUSES = "\nQueued\nSynced\nWaiting for Customer\nWaiting for Invoice\nHeld\nFailed\nVoided"
 
 
 def get_custom_fields() -> dict[str, list[dict]]:
@@ -120,12 +121,50 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				**hidden_id,
 			},
 		],
+		c.PAYMENT_ENTRY: [
+			{
+				"fieldname": "qbo_section",
+				"fieldtype": "Section Break",
+				"label": "QuickBooks",
+				"collapsible": 1,
+				"insert_after": "remarks",
+			},
+			{
+				"fieldname": c.PAYMENT_SYNC_STATUS,
+				"fieldtype": "Select",
+				"label": "QuickBooks Sync Status",
+				"options": PAYMENT_STATUSES,
+				"insert_after": "qbo_section",
+				"allow_on_submit": 1,
+				"in_standard_filter": 1,
+				**hidden_id,
+			},
+			{
+				"fieldname": c.PAYMENT_QBO_ID,
+				"fieldtype": "Data",
+				"label": "QuickBooks Payment Id",
+				"insert_after": c.PAYMENT_SYNC_STATUS,
+				"allow_on_submit": 1,
+				"search_index": 1,
+				**hidden_id,
+			},
+			{
+				"fieldname": c.PAYMENT_LAST_ERROR,
+				"fieldtype": "Small Text",
+				"label": "QuickBooks Last Error",
+				"insert_after": c.PAYMENT_QBO_ID,
+				"allow_on_submit": 1,
+				**hidden_id,
+			},
+		],
 	}
 
 
 def after_install() -> None:
 	setup_custom_fields()
-	click.secho("QBO Connector: custom fields created on Customer and Sales Invoice", fg="green")
+	click.secho(
+		"QBO Connector: custom fields created on Customer, Sales Invoice and Payment Entry", fg="green"
+	)
 
 
 def setup_custom_fields() -> None:

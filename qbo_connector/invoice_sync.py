@@ -203,6 +203,8 @@ def get_qbo_link(doctype: str, name: str, company: str | None = None) -> str:
 	if doctype == c.SALES_INVOICE:
 		company, is_return = frappe.db.get_value(doctype, name, ["company", "is_return"])
 		entity = "CreditMemo" if is_return else "Invoice"
+	elif doctype == c.PAYMENT_ENTRY:
+		company, entity = frappe.db.get_value(doctype, name, "company"), "Payment"
 	elif doctype == c.CUSTOMER:
 		entity = "Customer"
 		company = company or default_company()

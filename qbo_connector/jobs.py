@@ -23,7 +23,8 @@ from qbo_connector.connection import (
 from qbo_connector.engine.change_feed import gone_customer_ids, iso, parse_iso
 from qbo_connector.engine.customers import CustomerSettings, CustomerSync
 from qbo_connector.engine.errors import QBOError, ReconnectRequired
-from qbo_connector.engine.records import QUEUED, Outcome
+from qbo_connector.engine.records import QUEUED, SYNCED, Outcome
+from qbo_connector.payment_sync import export_payments, payment_customers
 from qbo_connector.permissions import require_roles
 from qbo_connector.queue import enqueue_record, queue_name
 from qbo_connector.run_lock import RunLock
@@ -190,6 +191,7 @@ class SyncRun:
 		self.started_at = time.time()  # the change feed's next cursor
 		self.loaded: dict[str, int] = {}  # queue row -> version when loaded (write-back compares)
 		self.revisions: dict[str, str] = {}  # queue row -> the record's revision for request ids
+		self.synced_invoices: list[Outcome] = []  # this run's, for payments of the same run
 
 	def remember(self, rows) -> list:
 		"""Note the version of each loaded queue row; returns the rows."""
@@ -223,8 +225,15 @@ class SyncRun:
 
 	def record(self, outcome: Outcome, operation: str = "") -> None:
 		writeback.apply_outcome(outcome, self.run_id, operation, self.loaded, self.company, self.realm_id)
+		if outcome.doctype == c.SALES_INVOICE and outcome.status == SYNCED:
+			self.synced_invoices.append(outcome)
 		self.heartbeat()
-		key = f"{outcome.doctype.lower().replace(' ', '_')}s_{outcome.status.lower().replace(' ', '_')}"
+		noun = (
+			"payments"
+			if outcome.doctype == c.PAYMENT_ENTRY
+			else f"{outcome.doctype.lower().replace(' ', '_')}s"
+		)
+		key = f"{noun}_{outcome.status.lower().replace(' ', '_')}"
 		self.counts[key] = self.counts.get(key, 0) + 1
 		self.done += 1
 		if self.progress:
@@ -243,7 +252,9 @@ class SyncRun:
 			update_company(self.company, {"cdc_cursor": iso(self.started_at)})
 			frappe.db.commit()  # nosemgrep: persist customer links before invoices use them
 			# reload: invoices released by phase 1 (their customer just got linked) go out in this run
-			self.sync_invoices(self.remember(load_due_rows(self.company)))
+			rows = self.remember(load_due_rows(self.company))
+			self.sync_invoices(rows)
+			self.sync_payments(rows)  # after the invoices: a payment goes in the same run as its invoice
 		except ReconnectRequired as exc:
 			mark_reconnect_required(self.company)
 			return {"status": "paused", "reason": exc.user_message(), **self.counts}
@@ -260,6 +271,8 @@ class SyncRun:
 		queued = [r.reference_name for r in rows if r.reference_doctype == c.CUSTOMER]
 		invoice_names = [r.reference_name for r in rows if r.reference_doctype == c.SALES_INVOICE]
 		of_invoices = self.invoice_customers(invoice_names) if invoice_names else []
+		payment_names = [r.reference_name for r in rows if r.reference_doctype == c.PAYMENT_ENTRY]
+		of_invoices += payment_customers(payment_names, self.company)
 		under_review = set(
 			frappe.get_all(
 				c.CUSTOMER_MATCH,
@@ -330,6 +343,12 @@ class SyncRun:
 		if invoice_rows:
 			export_invoices(self, invoice_rows)
 
+	# -- phase 3 --------------------------------------------------------------------------------
+	def sync_payments(self, rows) -> None:
+		payment_rows = [r for r in rows if r.reference_doctype == c.PAYMENT_ENTRY]
+		if payment_rows:
+			export_payments(self, payment_rows, self.synced_invoices)
+
 
 def retry_records(doctype: str, names: list[str], company: str | None = None) -> int:
 	"""Put records back in the queue (Failed/Held/anything) for the next run of their company. An
@@ -343,7 +362,7 @@ def retry_records(doctype: str, names: list[str], company: str | None = None) ->
 		names = [name for name in names if name not in refuse_other_company(names)]
 	for name, target in record_companies(doctype, names, company):
 		action = c.ACTION_SYNC
-		if doctype == c.SALES_INVOICE and frappe.db.get_value(doctype, name, "docstatus") == 2:
+		if doctype != c.CUSTOMER and frappe.db.get_value(doctype, name, "docstatus") == 2:
 			action = c.ACTION_VOID
 		enqueue_record(doctype, name, action, target)
 		links.set_status(doctype, [name], target, QUEUED)
@@ -361,6 +380,12 @@ def record_companies(doctype: str, names: list[str], company: str | None = None)
 			c.SALES_INVOICE, filters={"name": ("in", names)}, fields=["name", "company"], limit=len(names)
 		)
 		return [(r.name, r.company) for r in rows]
+	if doctype == c.PAYMENT_ENTRY:  # its own company, when that company has a QuickBooks company
+		rows = frappe.get_all(
+			c.PAYMENT_ENTRY, filters={"name": ("in", names)}, fields=["name", "company"], limit=len(names)
+		)
+		configured = set(frappe.get_all(c.QBO_COMPANY, pluck="name", limit=0))
+		return [(r.name, r.company) for r in rows if r.company in configured]
 	if company:
 		return [(name, company) for name in names]
 	known = frappe.get_all(

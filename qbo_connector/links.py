@@ -30,7 +30,8 @@ LINK_FIELDS = [
 	"match_score",
 ]
 VALUE_FIELDS = set(LINK_FIELDS) - {"name", "reference_doctype", "reference_name", "company", "realm_id"}
-VIEWS = {c.CUSTOMER: c.CUSTOMER_VIEW, c.SALES_INVOICE: c.INVOICE_VIEW}
+VIEWS = {c.CUSTOMER: c.CUSTOMER_VIEW, c.SALES_INVOICE: c.INVOICE_VIEW, c.PAYMENT_ENTRY: c.PAYMENT_VIEW}
+ENTITIES = {c.CUSTOMER: "Customer", c.PAYMENT_ENTRY: "Payment"}  # else Invoice
 
 
 def link_name(doctype: str, name: str, realm_id: str) -> str:
@@ -96,7 +97,7 @@ def set_link(doctype: str, name: str, realm_id: str, company: str, values: dict)
 				"reference_name": name,
 				"company": company,
 				"realm_id": realm_id,
-				"qbo_entity": "Customer" if doctype == c.CUSTOMER else "Invoice",
+				"qbo_entity": ENTITIES.get(doctype, "Invoice"),
 				**values,  # an invoice's outcome names its entity (CreditMemo for a return)
 			}
 		).db_insert()
@@ -124,7 +125,7 @@ def set_status(doctype: str, names: list[str], company: str, status: str) -> Non
 
 def shows_company(doctype: str, name: str, company: str) -> bool:
 	"""Whether the document's view shows this company's link."""
-	if doctype == c.SALES_INVOICE:
+	if doctype != c.CUSTOMER:  # an invoice or a payment has one company
 		return True
 	default = default_company()
 	if not default or company == default:
@@ -175,5 +176,8 @@ def count_links(company: str) -> dict[str, int]:
 		),
 		"invoices": frappe.db.count(
 			c.LINK, {"reference_doctype": c.SALES_INVOICE, "company": company, "qbo_id": ("is", "set")}
+		),
+		"payments": frappe.db.count(
+			c.LINK, {"reference_doctype": c.PAYMENT_ENTRY, "company": company, "qbo_id": ("is", "set")}
 		),
 	}

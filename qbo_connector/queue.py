@@ -177,3 +177,41 @@ def set_fields(doc, values: dict) -> None:
 	for a before-save copy, seven queries per save for one column."""
 	frappe.db.set_value(doc.doctype, doc.name, values, update_modified=False)
 	doc.update(values)
+
+
+# -- Payment Entry (Receive from a Customer): the same rules as invoices ---------------------------
+def should_queue_payment(doc) -> bool:
+	"""A customer's receipt of a company connected to QuickBooks, while payments are recorded in ERPNext."""
+	if doc.payment_type != "Receive" or doc.party_type != c.CUSTOMER:
+		return False
+	enabled, _default = get_sync_settings()
+	direction = frappe.get_cached_doc(c.SETTINGS).get("payments_recorded_in") or c.PAYMENTS_IN_ERPNEXT
+	return enabled and direction == c.PAYMENTS_IN_ERPNEXT and is_configured(doc.company)
+
+
+def on_payment_submit(doc, method=None) -> None:
+	if not should_queue_payment(doc):
+		return
+	enqueue_record(c.PAYMENT_ENTRY, doc.name, c.ACTION_SYNC, doc.company)
+	# an amendment arrives carrying its original's QBO id (Amend copies no_copy fields): forget it
+	set_fields(doc, {c.PAYMENT_SYNC_STATUS: "Queued", c.PAYMENT_QBO_ID: "", c.PAYMENT_LAST_ERROR: ""})
+
+
+def on_payment_cancel(doc, method=None) -> None:
+	if not should_queue_payment(doc):
+		return
+	if doc.get(c.PAYMENT_QBO_ID) or possibly_in_flight(c.PAYMENT_ENTRY, doc.name):
+		# a run may be sending it right now: the exporter looks a Void without id up before voiding
+		enqueue_record(c.PAYMENT_ENTRY, doc.name, c.ACTION_VOID, doc.company)
+		set_link_status(c.PAYMENT_ENTRY, doc.name, doc.company)
+		set_fields(doc, {c.PAYMENT_SYNC_STATUS: "Queued"})
+	else:
+		frappe.db.delete(c.SYNC_QUEUE, {"name": queue_name(c.PAYMENT_ENTRY, doc.name)})
+		set_link_status(c.PAYMENT_ENTRY, doc.name, doc.company, "")
+		set_fields(doc, {c.PAYMENT_SYNC_STATUS: ""})
+
+
+def possibly_in_flight(doctype: str, name: str) -> bool:
+	"""A queue row a run may have loaded (runnable statuses) or that is marked as sent."""
+	row = frappe.db.get_value(c.SYNC_QUEUE, queue_name(doctype, name), ["status", "in_flight"], as_dict=True)
+	return bool(row) and (bool(row.in_flight) or row.status in c.RUNNABLE_STATUSES)

@@ -16,6 +16,7 @@ from qbo_connector.engine.records import (
 	SYNCED,
 	VOIDED,
 	WAITING,
+	WAITING_FOR_INVOICE,
 	MatchDecision,
 	Outcome,
 )
@@ -26,12 +27,13 @@ LOG_STATUS = {
 	VOIDED: "Success",
 	NEEDS_REVIEW: "Needs Review",
 	WAITING: "Needs Review",
+	WAITING_FOR_INVOICE: "Needs Review",
 	HELD: "Held",
 	FAILED: "Failed",
 	QUEUED: "Retrying",
 }
 RETRY_DELAY_MINUTES = 15
-ANSWERS = (HELD, FAILED, NEEDS_REVIEW, WAITING)
+ANSWERS = (HELD, FAILED, NEEDS_REVIEW, WAITING, WAITING_FOR_INVOICE)
 
 
 def apply_outcome(
@@ -52,6 +54,8 @@ def apply_outcome(
 	changed = update_queue_row(outcome, (loaded or {}).get(row), row)
 	if outcome.doctype == c.CUSTOMER:
 		apply_customer_outcome(outcome, changed, company, realm_id)
+	elif outcome.doctype == c.PAYMENT_ENTRY:
+		apply_payment_outcome(outcome, changed, company, realm_id)
 	else:
 		apply_invoice_outcome(outcome, changed, company, realm_id)
 	write_log(outcome, run_id, operation)
@@ -103,6 +107,25 @@ def apply_invoice_outcome(outcome: Outcome, changed: bool, company: str, realm_i
 	if outcome.status in (SYNCED, VOIDED):
 		values["last_synced_on"] = now_datetime()
 	links.set_link(c.SALES_INVOICE, outcome.name, realm_id, company, values)
+
+
+def apply_payment_outcome(outcome: Outcome, changed: bool, company: str, realm_id: str) -> None:
+	"""As for an invoice: the QBO id and SyncToken are always kept, the status says Queued when the row
+	changed during the run, and a payment that landed for an entry cancelled meanwhile leaves a Void queued."""
+	if outcome.status == SYNCED and not outcome.extra.get("superseded"):
+		if frappe.db.get_value(c.PAYMENT_ENTRY, outcome.name, "docstatus") == 2:
+			enqueue_record(c.PAYMENT_ENTRY, outcome.name, c.ACTION_VOID, company)
+			changed = True
+	values = {"status": QUEUED if changed else outcome.status, "last_error": outcome.message or ""}
+	if outcome.qbo_id:
+		values["qbo_id"] = outcome.qbo_id
+	if outcome.qbo_sync_token:
+		values["sync_token"] = outcome.qbo_sync_token
+	if outcome.doc_number:
+		values["doc_number"] = outcome.doc_number
+	if outcome.status in (SYNCED, VOIDED):
+		values["last_synced_on"] = now_datetime()
+	links.set_link(c.PAYMENT_ENTRY, outcome.name, realm_id, company, values)
 
 
 def update_queue_row(outcome: Outcome, loaded_version: int | None, row: str | None = None) -> bool:

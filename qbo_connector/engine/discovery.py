@@ -144,3 +144,69 @@ def discover_export_settings(client: QBOClient, choices: ExportChoices) -> tuple
 		terms_map={name: terms[name.lower()] for name in choices.payment_terms if name.lower() in terms},
 	)
 	return settings, QBOFacts(item_ids=item_ids, tax_code_ids=code_ids)
+
+
+@dataclass
+class PaymentChoices:
+	"""Where payments land in QuickBooks, by QBO name or id (QuickBooks Settings' payment mappings)."""
+
+	account_map: dict[str, str] = field(default_factory=dict)  # ERPNext account -> QBO account name/id
+	method_map: dict[str, str] = field(default_factory=dict)  # Mode of Payment -> QBO PaymentMethod name/id
+	deposit_account: str = ""  # accounts without a mapping; empty: QuickBooks' Undeposited Funds
+	amend_policy: str = "update"
+
+
+def discover_payment_settings(client: QBOClient, choices: PaymentChoices):
+	"""PaymentSettings with ids for the names the user typed (accounts by Name or FullyQualifiedName,
+	payment methods by Name), and what could not be found: {"account:<ERPNext account>" or
+	"method:<Mode of Payment>" or "account:" (the default): the name typed}. A payment that needs an
+	unknown name is held (`unresolved_reasons`), never sent to another account."""
+	from qbo_connector.engine.payments import PaymentSettings
+
+	currency = client.preferences().get("CurrencyPrefs") or {}
+	accounts = client.query_all("Account")
+	account_ids = {str(a["Id"]) for a in accounts}
+	account_names = {str(a.get("Name", "")).lower(): str(a["Id"]) for a in accounts}
+	account_names.update({str(a.get("FullyQualifiedName", "")).lower(): str(a["Id"]) for a in accounts})
+	methods = client.query_all("PaymentMethod") if choices.method_map else []
+	method_ids = {str(m["Id"]) for m in methods}
+	method_names = {str(m.get("Name", "")).lower(): str(m["Id"]) for m in methods}
+	unresolved: dict[str, str] = {}
+
+	def pick(kind: str, key: str, value: str, names: dict[str, str], ids: set[str]) -> str:
+		found = resolve(value, names, ids)
+		if value.strip() and not found:
+			unresolved[f"{kind}:{key}"] = value.strip()
+		return found
+
+	settings = PaymentSettings(
+		home_currency=(currency.get("HomeCurrency") or {}).get("value", "USD"),
+		multicurrency=bool(currency.get("MultiCurrencyEnabled")),
+		account_map={
+			k: pick("account", k, v, account_names, account_ids) for k, v in choices.account_map.items()
+		},
+		method_map={k: pick("method", k, v, method_names, method_ids) for k, v in choices.method_map.items()},
+		deposit_account_id=pick("account", "", choices.deposit_account, account_names, account_ids),
+		amend_policy=choices.amend_policy,
+	)
+	settings.account_map = {k: v for k, v in settings.account_map.items() if v}
+	settings.method_map = {k: v for k, v in settings.method_map.items() if v}
+	return settings, unresolved
+
+
+def unresolved_reasons(payment, settings, unresolved: dict[str, str]) -> list[str]:
+	"""Why a payment cannot go out: the QuickBooks account or payment method it is mapped to is unknown."""
+	reasons = []
+	account_key = f"account:{payment.paid_to}"
+	if account_key in unresolved:
+		name = unresolved[account_key]
+		reasons.append(f"QuickBooks has no account {name!r} (mapped for ERPNext account {payment.paid_to}).")
+	elif "account:" in unresolved and payment.paid_to not in settings.account_map:
+		reasons.append(f"QuickBooks has no account {unresolved['account:']!r} (the default deposit account).")
+	method_key = f"method:{payment.mode_of_payment}"
+	if method_key in unresolved:
+		name = unresolved[method_key]
+		reasons.append(
+			f"QuickBooks has no payment method {name!r} (mapped for mode of payment {payment.mode_of_payment})."
+		)
+	return reasons

@@ -291,7 +291,7 @@ class TestAnotherQuickBooksCompany(QBOTestCase):
 		with self.assertRaises(frappe.ValidationError):
 			reset_links(confirm="yes")
 		reset_links(confirm="RESET")
-		self.assertEqual(link_counts(), {"customers": 0, "invoices": 0})
+		self.assertEqual(link_counts(), {"customers": 0, "invoices": 0, "payments": 0})
 		self.assertEqual(frappe.db.get_single_value(c.SETTINGS, "connection_status"), c.NOT_CONNECTED)
 		self.connect_to(SECOND_REALM)
 		self.assertEqual(frappe.db.get_single_value(c.SETTINGS, "realm_id"), SECOND_REALM)

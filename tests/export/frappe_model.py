@@ -34,7 +34,7 @@ QUEUED, SYNCED, VOIDED, HELD, FAILED, WAITING = (
 	"Failed",
 	"Waiting for Customer",
 )
-RUNNABLE = (QUEUED, WAITING, HELD)  # jobs.RUNNABLE
+RUNNABLE = (QUEUED, WAITING, HELD, "Waiting for Invoice")  # jobs.RUNNABLE (the last: payments only)
 CENT = D("0.01")
 OWNER = re.compile(r"ERPNext Sales Invoice (\S+?)(?:;|\s\(|$)")
 

@@ -265,3 +265,29 @@ def test_closed_period_holds_with_words_and_is_not_retried(us):
 	assert not us.dump(US_REALM)["Payment"] and balance(us, US_REALM, inv) == 100
 	late = invoice("SINV-0002", posting_date="2026-02-03")
 	assert send_invoices(us, US_REALM, [late]).count(SYNCED) == 1  # after the closing date: open
+
+
+def test_payment_mappings_are_resolved_by_name_and_unknown_names_hold(us):
+	from qbo_connector.engine.discovery import PaymentChoices, discover_payment_settings, unresolved_reasons
+
+	client = make_client(us, US_REALM)
+	bank = client.create("Account", {"Name": "Business Checking", "AccountType": "Bank"}, "acct-bank")["Id"]
+	method = client.create("PaymentMethod", {"Name": "Check", "Type": "NON_CREDIT_CARD"}, "pm-check")["Id"]
+	choices = PaymentChoices(
+		account_map={"Bank - C": "business checking", "Petty - C": "No Such Account"},
+		method_map={"Cheque": "CHECK", "Card": "Visa"},
+	)
+	settings, unresolved = discover_payment_settings(client, choices)
+	assert settings.account_map == {"Bank - C": bank} and settings.method_map == {"Cheque": method}
+	assert settings.deposit_account_id == "" and settings.home_currency == "USD"  # Undeposited Funds
+	assert (
+		unresolved_reasons(payment(paid_to="Bank - C", mode_of_payment="Cheque"), settings, unresolved) == []
+	)
+	petty = unresolved_reasons(payment(paid_to="Petty - C", mode_of_payment="Card"), settings, unresolved)
+	assert len(petty) == 2 and "No Such Account" in petty[0] and "Visa" in petty[1]
+	# an unknown default account holds only the payments that would use it
+	settings, unresolved = discover_payment_settings(
+		client, PaymentChoices({"Bank - C": bank}, {}, "Nowhere")
+	)
+	assert unresolved_reasons(payment(paid_to="Bank - C"), settings, unresolved) == []
+	assert "Nowhere" in unresolved_reasons(payment(paid_to="Cash - C"), settings, unresolved)[0]
