@@ -269,7 +269,7 @@ class Comparer:
 			return 2 if is_generic_email(email) or self.emails[email] > 2 else 1
 		for x in a.emails:
 			for y in b.emails:
-				if x.split("@")[0] == y.split("@")[0] or OSA.distance(x, y, score_cutoff=1) <= 1:
+				if same_mailbox_name(x, y) or OSA.distance(x, y, score_cutoff=1) <= 1:
 					return 3
 		return 4
 
@@ -282,6 +282,15 @@ class Comparer:
 		if x[-7:] == y[-7:] or (len(x) == len(y) and OSA.distance(x, y, score_cutoff=1) <= 1):
 			return 3
 		return 4
+
+
+def same_mailbox_name(x: str, y: str) -> bool:
+	"""The same personal mailbox name at another domain (jane.doe@ at work and at home): evidence only when
+	the name says who it is; a short word or a role (birds@, info@) at two domains says nothing."""
+	local = x.split("@", 1)[0]
+	if local != y.split("@", 1)[0] or is_generic_email(x):
+		return False
+	return len(local) >= 8 or any(ch in local for ch in "._-") or any(ch.isdigit() for ch in local)
 
 
 def _two_way(x: str, y: str) -> int:
