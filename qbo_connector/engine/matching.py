@@ -116,7 +116,7 @@ class Matcher:
 		rarity = _name_rarity(self.profiles, profiles)
 		decisions, scored = [], []
 		for customer, profile, found in zip(erp_customers, profiles, pairs, strict=True):
-			weighed = self._weigh(found, prior, rarity)
+			weighed = self._weigh(found, prior, rarity, profile.company)
 			scored.append(weighed)
 			context = (profile, linked, customer.id)
 			decisions.append(
@@ -149,6 +149,9 @@ class Matcher:
 			)
 		self.model.estimate_home(self._home_levels(comparer), len(qbo))
 		self.model.estimate_m(Counter(pattern for found in pairs for _, pattern in found), len(profiles))
+		if left is profiles and len(left) >= MIN_SAMPLE and len(qbo) >= MIN_SAMPLE:
+			partners = self.model.share * sum(map(len, pairs))  # true pairs the EM expects
+			self.model.correct_u(RANDOM_PAIRS * partners / (len(left) * len(qbo)))
 		self._home = self.model.home_rate / max(len(qbo), MIN_DIRECTORY)
 		self._bits, self._home_bits = {}, {}
 		total_pairs = sum(map(len, pairs))
@@ -176,7 +179,7 @@ class Matcher:
 		levels.pop(0, None)
 		return levels
 
-	def _weigh(self, found: list, prior: float, rarity: list[float]) -> list[Scored]:
+	def _weigh(self, found: list, prior: float, rarity: list[float], company: bool = False) -> list[Scored]:
 		"""Each candidate's weight: the Fellegi-Sunter sum plus the name's rarity; for a pair that shares
 		a home, the chance of "another party of that home" is added to the non-match side, so a family
 		member needs a name that tells them apart (a shared address, phone and surname do not)."""
@@ -187,9 +190,10 @@ class Matcher:
 				bits = self._bits[pattern] = sum(self.model.weigh(pattern))
 			s = Scored(j, bits + tf_adjustment(pattern[0], rarity[j]), pattern)
 			if shares_home(pattern):
-				against = self._home_bits.get(pattern)
+				firm = company or self.profiles[j].company
+				against = self._home_bits.get((pattern, firm))
 				if against is None:
-					against = self._home_bits[pattern] = self.model.home_bits(pattern)
+					against = self._home_bits[(pattern, firm)] = self.model.home_bits(pattern, firm)
 				either = (1.0 - home) * 2.0 ** -min(s.bits, 1000.0) + home * 2.0 ** -min(against, 1000.0)
 				effective = -math.log2(either)
 				s.home, s.bits = effective - s.bits, effective
