@@ -12,7 +12,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from qbo_connector.engine.match_profile import Profile, is_generic_email, legal_forms_differ
-from qbo_connector.engine.names import KNOWN_GIVEN_NAMES, formal_name
+from qbo_connector.engine.names import KNOWN_GIVEN_NAMES, LEGAL_WORDS, formal_name
 
 # field -> labels of levels 1..n (level 0 is "missing")
 LEVELS = {
@@ -113,6 +113,19 @@ def _align(short: tuple[str, ...], long: tuple[str, ...], person: bool) -> tuple
 	return equal, close, unmatched
 
 
+def _one_word_garbled(ta: tuple[str, ...], tb: tuple[str, ...]) -> bool:
+	"""Two business names that share all words but one, in any order, at least two shared; the odd words
+	start alike and are two edits apart at most, or one abbreviates the other ("Rest"/"Restaurant")."""
+	x = [t for t in ta if t not in tb and t not in LEGAL_WORDS]  # "Peak Steakhouse Inc Wolf"
+	y = [t for t in tb if t not in ta and t not in LEGAL_WORDS]
+	if len(x) != 1 or len(y) != 1 or len(ta) - 1 < 2 or len(tb) - 1 < 2 or x[0][:1] != y[0][:1]:
+		return False
+	x, y = sorted((x[0], y[0]), key=len)
+	if len(x) >= 3 and y.startswith(x):
+		return True
+	return len(x) >= 3 and OSA.distance(x, y, score_cutoff=2) <= 2
+
+
 def _company_names(a: Profile, b: Profile) -> int:
 	best = NAME_DIFFERS
 	for ta in a.names:
@@ -123,6 +136,8 @@ def _company_names(a: Profile, b: Profile) -> int:
 				level = NAME_SAME if not close else NAME_CLOSE
 			elif not unmatched and (equal >= 2 or (equal and len(short) == 1)):
 				level = NAME_SIMILAR  # one name holds all the other's words
+			elif _one_word_garbled(ta, tb):
+				level = NAME_TYPO_LIKELY  # "Prime Union Grill" / "Prirne Union Grill"
 			else:
 				ratio = fuzz.token_sort_ratio(" ".join(ta), " ".join(tb), processor=None)
 				level = (

@@ -46,6 +46,7 @@ PRIOR_HOME = (1e-4, 2e-4, 0.01, 5e-4, 0.02, 2e-4, 0.08, 0.5, 0.1, 0.2888)
 HOME_PRIOR_COUNT = 30.0
 COMPANY_HOME_FLOOR = 1e-4  # two businesses of one building: names at least this likely at any level
 HOME_RATE = 0.05  # prior: other parties sharing one's home, per record
+COMPANY_HOME_RATE = 0.01  # prior: other businesses sharing one's building or switchboard (rarely listed)
 TF_SHARE = {mc.NAME_SAME: 1.0, mc.NAME_CLOSE: 1.0, mc.NAME_NICKNAME: 1.0, mc.NAME_SIMILAR: 0.5}
 TF_SHARE.update(dict.fromkeys((mc.NAME_GIVEN_MISSING, mc.NAME_TYPO_LIKELY, mc.NAME_WORD_DIFFERS), 0.5))
 TF_SHARE[mc.NAME_OTHER_GIVEN] = 0.5
@@ -79,6 +80,7 @@ class Model:
 		self.share = 0.5  # share of candidate pairs that are matches (EM)
 		self.home = _normalised(PRIOR_HOME)  # name levels of two parties sharing a home
 		self.home_rate = HOME_RATE
+		self.company_home_rate = COMPANY_HOME_RATE
 		self.home_weights: list[float] = []
 		self.company_home_weights: list[float] = []
 		self._u_tallies: dict[str, Counter] = {}
@@ -154,12 +156,14 @@ class Model:
 		self.u = corrected
 		self._set_weights()
 
-	def estimate_home(self, levels: Counter, records: int) -> None:
+	def estimate_home(self, levels: Counter, records: int, firm_pairs: int = 0, firms: int = 0) -> None:
 		"""Name levels of pairs of QBO records sharing a home (`levels`), and how many such pairs a record
-		has on average, both blended with the prior."""
+		has on average, both blended with the prior; the same rate for businesses alone (`firm_pairs`
+		pairs of the directory's `firms` businesses share a building or switchboard)."""
 		self.home = _blend(levels, PRIOR_HOME, HOME_PRIOR_COUNT)
 		pairs = sum(levels.values())
 		self.home_rate = (2 * pairs + HOME_RATE * 1000) / (max(records, 0) + 1000)
+		self.company_home_rate = (2 * firm_pairs + COMPANY_HOME_RATE * 1000) / (max(firms, 0) + 1000)
 		self._set_weights()
 
 	def home_bits(self, pattern: Pattern, company: bool = False) -> float:

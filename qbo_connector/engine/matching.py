@@ -85,6 +85,8 @@ class Matcher:
 		self._bits: dict[tuple[int, ...], float] = {}  # pattern -> weight, for the fitted model
 		self._home_bits: dict[tuple[int, ...], float] = {}  # pattern -> weight against "same home"
 		self._home = 0.0  # chance that a given QBO record is another party of one's home
+		self._firm_home = 0.0  # the same for a business: another firm in its building
+		self._homes: list[list[int]] = []  # QBO records sharing an address or phone
 
 	def _add(self, record: QBOCustomer) -> None:
 		kind = (record.entity_type or "Customer").strip().lower()
@@ -147,19 +149,33 @@ class Matcher:
 					else comparer.compare(left[sample[i][0]], qbo[sample[i][1]])
 				),
 			)
-		self.model.estimate_home(self._home_levels(comparer), len(qbo))
+		firms = sum(1 for p in qbo if p.company)
+		self.model.estimate_home(*self._home_levels(comparer), len(qbo), *self._firm_pairs(), firms)
 		self.model.estimate_m(Counter(pattern for found in pairs for _, pattern in found), len(profiles))
 		if left is profiles and len(left) >= MIN_SAMPLE and len(qbo) >= MIN_SAMPLE:
 			partners = self.model.share * sum(map(len, pairs))  # true pairs the EM expects
 			self.model.correct_u(RANDOM_PAIRS * partners / (len(left) * len(qbo)))
 		self._home = self.model.home_rate / max(len(qbo), MIN_DIRECTORY)
+		self._firm_home = self.model.company_home_rate / max(len(qbo), MIN_DIRECTORY)
 		self._bits, self._home_bits = {}, {}
 		total_pairs = sum(map(len, pairs))
 		share = self.model.share * total_pairs / max(1, len(profiles)) if total_pairs >= 200 else 0.5
 		share = min(0.95, max(0.05, share))
 		return share / ((1 - share) * max(len(qbo), MIN_DIRECTORY))
 
-	def _home_levels(self, comparer: Comparer) -> Counter:
+	def _firm_pairs(self) -> tuple[int]:
+		"""Pairs of QBO businesses that share a street address or a phone."""
+		profiles = self.profiles
+		pairs = {
+			(x, y)
+			for members in self._homes
+			for k, x in enumerate(members)
+			for y in members[k + 1 :]
+			if profiles[x].company and profiles[y].company
+		}
+		return (len(pairs),)
+
+	def _home_levels(self, comparer: Comparer) -> tuple[Counter]:
 		"""Name levels of the pairs of QBO records that share a street address or a phone: two parties
 		of one home (a family, flatmates, one building), what a home looks like in this directory."""
 		homes: defaultdict[str, list[int]] = defaultdict(list)
@@ -168,16 +184,11 @@ class Matcher:
 				homes[f"a:{p.postcode}|{p.number}|{p.street}"].append(i)
 			if p.phone:
 				homes["p:" + p.phone].append(i)
-		pairs = {
-			(x, y)
-			for members in homes.values()
-			if 2 <= len(members) <= MAX_HOME
-			for k, x in enumerate(members)
-			for y in members[k + 1 :]
-		}
+		self._homes = [members for members in homes.values() if 2 <= len(members) <= MAX_HOME]
+		pairs = {(x, y) for members in self._homes for k, x in enumerate(members) for y in members[k + 1 :]}
 		levels = Counter(compare_names(self.profiles[x], self.profiles[y], comparer.common) for x, y in pairs)
 		levels.pop(0, None)
-		return levels
+		return (levels,)
 
 	def _weigh(self, found: list, prior: float, rarity: list[float], company: bool = False) -> list[Scored]:
 		"""Each candidate's weight: the Fellegi-Sunter sum plus the name's rarity; for a pair that shares
@@ -194,7 +205,8 @@ class Matcher:
 				against = self._home_bits.get((pattern, firm))
 				if against is None:
 					against = self._home_bits[(pattern, firm)] = self.model.home_bits(pattern, firm)
-				either = (1.0 - home) * 2.0 ** -min(s.bits, 1000.0) + home * 2.0 ** -min(against, 1000.0)
+				h = self._firm_home if firm else home
+				either = (1.0 - h) * 2.0 ** -min(s.bits, 1000.0) + h * 2.0 ** -min(against, 1000.0)
 				effective = -math.log2(either)
 				s.home, s.bits = effective - s.bits, effective
 			s.odds = prior * 2.0 ** min(s.bits, 1000.0)
