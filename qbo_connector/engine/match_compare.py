@@ -61,6 +61,7 @@ FIELDS = tuple(LEVELS)
 TAX_DIFFERS = 2
 FEW_RECORDS = 1000  # fewer records than this say nothing about which words are common
 COMMON_WORD = 3  # records holding a name word for it to count as a real name rather than a typo
+TYPO_RATIO = 20  # ... unless a word this many times as frequent is within an edit or two of it
 
 
 def tokens_close(a: str, b: str, person: bool) -> bool:
@@ -258,11 +259,34 @@ class Comparer:
 			t for p in (*qbo, *erp) if not p.company for t in {t for n in p.names for t in n}
 		)
 		self.few = len(qbo) + len(erp) < FEW_RECORDS
+		self._frequent: list[tuple[int, str]] | None = None
+		self._typos: dict[str, bool] = {}
 
 	def common(self, word: str) -> bool:
 		"""A name word held by several records (or a known given name), so not a one-off typo. Too few
 		records to tell: every word may be a real name."""
-		return self.few or self.words[word] >= COMMON_WORD or word in KNOWN_GIVEN_NAMES
+		if self.few or word in KNOWN_GIVEN_NAMES:
+			return True
+		held = self.words[word]
+		return held >= COMMON_WORD and not self._misspelt(word, held)
+
+	def _misspelt(self, word: str, held: int) -> bool:
+		"""A word a few records hold that is a letter or two from one held by many more ("Smitb",
+		"Srnith" next to "Smith"): a frequent name's frequent typo, not a name of its own."""
+		found = self._typos.get(word)
+		if found is None:
+			if self._frequent is None:
+				self._frequent = sorted(
+					((n, w) for w, n in self.words.items() if n >= COMMON_WORD * TYPO_RATIO), reverse=True
+				)
+			limit = 2 if len(word) >= 6 else 1
+			found = any(
+				abs(len(w) - len(word)) <= limit and OSA.distance(word, w, score_cutoff=limit) <= limit
+				for n, w in self._frequent
+				if n >= held * TYPO_RATIO and w != word
+			)
+			self._typos[word] = found
+		return found
 
 	def compare(self, a: Profile, b: Profile) -> tuple[int, ...]:
 		return (

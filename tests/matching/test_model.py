@@ -50,3 +50,14 @@ def test_another_firm_in_the_building_is_rarer_and_named_like_any_firm():
 	missing = (mc.NAME_GIVEN_MISSING, 0, 1, 0, 1, 1, 1)
 	assert model.home_bits(missing) == 0.0
 	assert model.home_bits(missing, company=True) > 5
+
+
+def test_a_frequent_names_frequent_typo_is_not_a_name_of_its_own():
+	people = [profile_erp(ERPCustomer(id=str(i), customer_name=f"Ann{i} Smith")) for i in range(80)]
+	people += [profile_erp(ERPCustomer(id=f"t{i}", customer_name=f"Bob{i} Smitb")) for i in range(3)]
+	people += [profile_erp(ERPCustomer(id=f"y{i}", customer_name=f"Cy{i} Smyth")) for i in range(30)]
+	people += [profile_erp(ERPCustomer(id=f"k{i}", customer_name=f"Kim{i} Perry")) for i in range(1000)]
+	comparer = mc.Comparer(people, [])
+	assert not comparer.common("smitb")  # 3 records against 80 "Smith"
+	assert comparer.common("smyth")  # 30 records: a name in its own right
+	assert comparer.common("mary")  # a known given name, however rare here
