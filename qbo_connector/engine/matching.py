@@ -83,7 +83,8 @@ class Matcher:
 		self.blocker = Blocker(self.profiles)
 		self.model = Model()
 		self._bits: dict[tuple[int, ...], float] = {}  # pattern -> weight, for the fitted model
-		self._home_bits: dict[tuple[int, ...], float] = {}  # pattern -> weight against "same home"
+		self._home_bits: dict[tuple, float] = {}  # (pattern, business) -> weight against "same home"
+		self._parts: dict[tuple[int, ...], list] = {}  # pattern -> (label, weight) per field, to explain
 		self._home = 0.0  # chance that a given QBO record is another party of one's home
 		self._firm_home = 0.0  # the same for a business: another firm in its building
 		self._homes: list[list[int]] = []  # QBO records sharing an address or phone
@@ -116,15 +117,10 @@ class Matcher:
 		pairs = _in_parallel(_compare_part, (self, profiles, comparer), len(profiles))
 		prior = self._fit(comparer, profiles, pairs)
 		rarity = _name_rarity(self.profiles, profiles)
-		decisions, scored = [], []
-		for customer, profile, found in zip(erp_customers, profiles, pairs, strict=True):
-			weighed = self._weigh(found, prior, rarity, profile.company)
-			scored.append(weighed)
-			context = (profile, linked, customer.id)
-			decisions.append(
-				self._decide(customer, profile, weighed, linked, linked_to.get(customer.id, ""), context)
-			)
-		_keep_one_to_one(decisions, scored, self.records)
+		shared = (self, erp_customers, profiles, pairs, prior, rarity, linked, linked_to)
+		done = _in_parallel(_decide_part, shared, len(profiles))
+		decisions = [decision for decision, _ in done]
+		_keep_one_to_one(decisions, [claims for _, claims in done], self.records)
 		return decisions
 
 	def decide_one(
@@ -157,7 +153,7 @@ class Matcher:
 			self.model.correct_u(RANDOM_PAIRS * partners / (len(left) * len(qbo)))
 		self._home = self.model.home_rate / max(len(qbo), MIN_DIRECTORY)
 		self._firm_home = self.model.company_home_rate / max(len(qbo), MIN_DIRECTORY)
-		self._bits, self._home_bits = {}, {}
+		self._bits, self._home_bits, self._parts = {}, {}, {}
 		total_pairs = sum(map(len, pairs))
 		share = self.model.share * total_pairs / max(1, len(profiles)) if total_pairs >= 200 else 0.5
 		share = min(0.95, max(0.05, share))
@@ -218,11 +214,14 @@ class Matcher:
 		return scored
 
 	def _explain(self, s: Scored, rarity: float = 0.0) -> str:
-		parts = [
-			(label(f, level), w)
-			for f, level, w in zip(FIELDS, s.pattern, self.model.weigh(s.pattern), strict=True)
-			if level
-		]
+		parts = self._parts.get(s.pattern)
+		if parts is None:
+			parts = self._parts[s.pattern] = [
+				(label(f, level), w)
+				for f, level, w in zip(FIELDS, s.pattern, self.model.weigh(s.pattern), strict=True)
+				if level
+			]
+		parts = list(parts)
 		if parts and s.pattern[0]:
 			name = s.bits - s.home - sum(w for _, w in parts[1:])
 			parts[0] = (parts[0][0], name)  # the name with its rarity
@@ -337,17 +336,16 @@ def _name_rarity(qbo: list[Profile], erp: list[Profile]) -> list[float]:
 	return [mean - value for value in logs]
 
 
-def _keep_one_to_one(decisions: list[MatchDecision], scored: list[list[Scored]], records) -> None:
+def _keep_one_to_one(decisions: list[MatchDecision], claimed: list[list[tuple[int, float]]], records) -> None:
 	"""One QBO customer, one ERPNext customer: when several ERPNext customers claim one QBO customer,
 	a link stands only if it still clears the link threshold against the other claims; the others
 	go to review, naming who else claims it."""
 	claims: defaultdict[str, list[tuple[MatchDecision, float]]] = defaultdict(list)
-	for decision, found in zip(decisions, scored, strict=True):
+	for decision, found in zip(decisions, claimed, strict=True):
 		if decision.reason == ALREADY_LINKED:
 			continue
-		for s in found:
-			if s.probability >= P_REVIEW:
-				claims[records[s.index].id].append((decision, s.odds))
+		for index, odds in found:
+			claims[records[index].id].append((decision, odds))
 	for qbo_id, group in claims.items():
 		if len(group) < 2:
 			continue
@@ -369,7 +367,27 @@ _SHARED: tuple = ()  # what forked workers read (inherited, never pickled)
 def _compare_part(bounds: tuple[int, int]) -> list:
 	matcher, profiles, comparer = _SHARED
 	qbo, candidates, compare = matcher.profiles, matcher.blocker.candidates, comparer.compare
-	return [[(j, compare(p, qbo[j])) for j in candidates(p)] for p in profiles[bounds[0] : bounds[1]]]
+	seen: dict[tuple, tuple] = {}  # one object per distinct pattern: pickled once, a reference after
+	return [
+		[(j, seen.setdefault(pattern, pattern)) for j in candidates(p) for pattern in (compare(p, qbo[j]),)]
+		for p in profiles[bounds[0] : bounds[1]]
+	]
+
+
+def _decide_part(bounds: tuple[int, int]) -> list:
+	"""Weigh and decide ERPNext customers bounds[0]..bounds[1]-1 -> [(decision, [(QBO index, odds)] of
+	the candidates that claim a QBO customer, for the one-to-one check)]."""
+	matcher, customers, profiles, pairs, prior, rarity, linked, linked_to = _SHARED
+	done = []
+	for i in range(*bounds):
+		customer, profile = customers[i], profiles[i]
+		weighed = matcher._weigh(pairs[i], prior, rarity, profile.company)
+		context = (profile, linked, customer.id)
+		decision = matcher._decide(
+			customer, profile, weighed, linked, linked_to.get(customer.id, ""), context
+		)
+		done.append((decision, [(s.index, s.odds) for s in weighed if s.probability >= P_REVIEW]))
+	return done
 
 
 def _in_parallel(work, shared: tuple, count: int) -> list:
