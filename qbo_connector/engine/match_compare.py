@@ -165,7 +165,7 @@ def _word_class(x: str, y: str, rx: str, ry: str) -> int:
 	if (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y)) or tokens_close(x, y, True):
 		return _TYPO
 	shortest = min(len(x), len(y))
-	limit = 1 if shortest <= 4 else 2
+	limit = 1 if shortest <= 4 and x[0] != y[0] else 2  # "Paool"/"Paul", "Smkh"/"Smith"
 	if shortest >= 3 and OSA.distance(x, y, score_cutoff=limit) <= limit:
 		return _LOOSE  # "Joh"/"John", "Robinsori"/"Robinson"; also "Mary"/"Gary", told apart below
 	return _OTHER
