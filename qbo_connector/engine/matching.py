@@ -119,7 +119,7 @@ class Matcher:
 		rarity = _name_rarity(self.profiles, profiles)
 		shared = (self, erp_customers, profiles, pairs, prior, rarity, linked, linked_to)
 		done = _in_parallel(_decide_part, shared, len(profiles))
-		decisions = [decision for decision, _ in done]
+		decisions = [_rebuilt(fields) for fields, _ in done]
 		_keep_one_to_one(decisions, [claims for _, claims in done], self.records)
 		return decisions
 
@@ -386,8 +386,16 @@ def _decide_part(bounds: tuple[int, int]) -> list:
 		decision = matcher._decide(
 			customer, profile, weighed, linked, linked_to.get(customer.id, ""), context
 		)
-		done.append((decision, [(s.index, s.odds) for s in weighed if s.probability >= P_REVIEW]))
-	return done
+		claims = [(s.index, s.odds) for s in weighed if s.probability >= P_REVIEW]
+		shown = [(c.qbo_id, c.display_name, c.score, c.reason, c.active) for c in decision.candidates]
+		d = decision
+		done.append(((d.erpnext_id, d.decision, d.qbo_id, d.score, d.reason, shown), claims))
+	return done  # plain tuples: a process pickles them several times faster than dataclasses
+
+
+def _rebuilt(fields: tuple) -> MatchDecision:
+	*head, shown = fields
+	return MatchDecision(*head, [Candidate(*c) for c in shown])
 
 
 def _in_parallel(work, shared: tuple, count: int) -> list:
