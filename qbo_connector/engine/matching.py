@@ -114,8 +114,11 @@ class Matcher:
 		linked_to = {erp: qbo for qbo, erp in linked.items()}
 		profiles = [profile_erp(c) for c in erp_customers]
 		comparer = Comparer(self.profiles, profiles)
-		pairs = _in_parallel(_compare_part, (self, profiles, comparer), len(profiles))
-		prior = self._fit(comparer, profiles, pairs)
+		left, sample = self._random_pairs(profiles)
+		work = (self, profiles, comparer, left, sample)  # candidates, then the random pairs (for u)
+		compared = _in_parallel(_compare_part, work, len(profiles) + len(sample))
+		pairs, sampled = compared[: len(profiles)], compared[len(profiles) :]
+		prior = self._fit(comparer, profiles, pairs, left, sampled)
 		rarity = _name_rarity(self.profiles, profiles)
 		shared = (self, erp_customers, profiles, pairs, prior, rarity, linked, linked_to)
 		done = _in_parallel(_decide_part, shared, len(profiles))
@@ -130,21 +133,24 @@ class Matcher:
 
 	# ------------------------------------------------------------------------------------------ the model
 
-	def _fit(self, comparer: Comparer, profiles: list[Profile], pairs: list) -> float:
-		"""Fit the model to this run; return the prior odds of one candidate being the partner."""
+	def _random_pairs(self, profiles: list[Profile]) -> tuple[list[Profile], list[tuple[int, int]]]:
+		"""The random pairs u is counted on: ERPNext x QBO, or QBO x QBO when the ERPNext side is tiny;
+		none when either side is (u stays at the prior)."""
 		qbo = self.profiles
 		left = profiles if len(profiles) >= MIN_SAMPLE else qbo
-		if len(left) >= MIN_SAMPLE and len(qbo) >= MIN_SAMPLE:
-			rng = random.Random(len(left) * 7919 + len(qbo))
-			sample = sample_pairs(rng, len(left), len(qbo), RANDOM_PAIRS)
-			self.model.estimate_u(
-				len(sample),
-				lambda i: (
-					None
-					if left is qbo and sample[i][0] == sample[i][1]
-					else comparer.compare(left[sample[i][0]], qbo[sample[i][1]])
-				),
-			)
+		if len(left) < MIN_SAMPLE or len(qbo) < MIN_SAMPLE:
+			return left, []
+		rng = random.Random(len(left) * 7919 + len(qbo))
+		return left, sample_pairs(rng, len(left), len(qbo), RANDOM_PAIRS)
+
+	def _fit(
+		self, comparer: Comparer, profiles: list[Profile], pairs: list, left: list, sampled: list
+	) -> float:
+		"""Fit the model to this run (`sampled`: the random pairs' patterns, None for a record paired with
+		itself); return the prior odds of one candidate being the partner."""
+		qbo = self.profiles
+		if sampled:
+			self.model.estimate_u(len(sampled), sampled.__getitem__)
 		firms = sum(1 for p in qbo if p.company)
 		self.model.estimate_home(*self._home_levels(comparer), len(qbo), *self._firm_pairs(), firms)
 		self.model.estimate_m(Counter(pattern for found in pairs for _, pattern in found), len(profiles))
@@ -365,13 +371,20 @@ _SHARED: tuple = ()  # what forked workers read (inherited, never pickled)
 
 
 def _compare_part(bounds: tuple[int, int]) -> list:
-	matcher, profiles, comparer = _SHARED
+	"""Indexes below len(profiles): an ERPNext customer's candidates [(QBO index, pattern)]; above: one
+	random pair's pattern (None for a record paired with itself)."""
+	matcher, profiles, comparer, left, sample = _SHARED
 	qbo, candidates, compare = matcher.profiles, matcher.blocker.candidates, comparer.compare
 	seen: dict[tuple, tuple] = {}  # one object per distinct pattern: pickled once, a reference after
-	return [
+	lo, hi, n = *bounds, len(profiles)
+	done: list = [
 		[(j, seen.setdefault(pattern, pattern)) for j in candidates(p) for pattern in (compare(p, qbo[j]),)]
-		for p in profiles[bounds[0] : bounds[1]]
+		for p in profiles[lo:hi]
 	]
+	for i, j in sample[max(0, lo - n) : max(0, hi - n)]:
+		pattern = None if left is qbo and i == j else compare(left[i], qbo[j])
+		done.append(seen.setdefault(pattern, pattern) if pattern else None)
+	return done
 
 
 def _decide_part(bounds: tuple[int, int]) -> list:
