@@ -12,7 +12,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from qbo_connector.engine.match_profile import Profile, is_generic_email, legal_forms_differ
-from qbo_connector.engine.names import KNOWN_GIVEN_NAMES, formal_name
+from qbo_connector.engine.names import KNOWN_GIVEN_NAMES, LEGAL_WORDS, formal_name
 
 # field -> labels of levels 1..n (level 0 is "missing")
 LEVELS = {
@@ -61,6 +61,7 @@ FIELDS = tuple(LEVELS)
 TAX_DIFFERS = 2
 FEW_RECORDS = 1000  # fewer records than this say nothing about which words are common
 COMMON_WORD = 3  # records holding a name word for it to count as a real name rather than a typo
+TYPO_RATIO = 20  # ... unless a word this many times as frequent is within an edit or two of it
 
 
 def tokens_close(a: str, b: str, person: bool) -> bool:
@@ -113,6 +114,19 @@ def _align(short: tuple[str, ...], long: tuple[str, ...], person: bool) -> tuple
 	return equal, close, unmatched
 
 
+def _one_word_garbled(ta: tuple[str, ...], tb: tuple[str, ...]) -> bool:
+	"""Two business names that share all words but one, in any order, at least two shared; the odd words
+	start alike and are two edits apart at most, or one abbreviates the other ("Rest"/"Restaurant")."""
+	x = [t for t in ta if t not in tb and t not in LEGAL_WORDS]  # "Peak Steakhouse Inc Wolf"
+	y = [t for t in tb if t not in ta and t not in LEGAL_WORDS]
+	if len(x) != 1 or len(y) != 1 or len(ta) - 1 < 2 or len(tb) - 1 < 2 or x[0][:1] != y[0][:1]:
+		return False
+	x, y = sorted((x[0], y[0]), key=len)
+	if len(x) >= 3 and y.startswith(x):
+		return True
+	return len(x) >= 3 and OSA.distance(x, y, score_cutoff=2) <= 2
+
+
 def _company_names(a: Profile, b: Profile) -> int:
 	best = NAME_DIFFERS
 	for ta in a.names:
@@ -123,6 +137,8 @@ def _company_names(a: Profile, b: Profile) -> int:
 				level = NAME_SAME if not close else NAME_CLOSE
 			elif not unmatched and (equal >= 2 or (equal and len(short) == 1)):
 				level = NAME_SIMILAR  # one name holds all the other's words
+			elif _one_word_garbled(ta, tb):
+				level = NAME_TYPO_LIKELY  # "Prime Union Grill" / "Prirne Union Grill"
 			else:
 				ratio = fuzz.token_sort_ratio(" ".join(ta), " ".join(tb), processor=None)
 				level = (
@@ -149,7 +165,7 @@ def _word_class(x: str, y: str, rx: str, ry: str) -> int:
 	if (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y)) or tokens_close(x, y, True):
 		return _TYPO
 	shortest = min(len(x), len(y))
-	limit = 1 if shortest <= 4 else 2
+	limit = 1 if shortest <= 4 and x[0] != y[0] else 2  # "Paool"/"Paul", "Smkh"/"Smith"
 	if shortest >= 3 and OSA.distance(x, y, score_cutoff=limit) <= limit:
 		return _LOOSE  # "Joh"/"John", "Robinsori"/"Robinson"; also "Mary"/"Gary", told apart below
 	return _OTHER
@@ -243,11 +259,34 @@ class Comparer:
 			t for p in (*qbo, *erp) if not p.company for t in {t for n in p.names for t in n}
 		)
 		self.few = len(qbo) + len(erp) < FEW_RECORDS
+		self._frequent: list[tuple[int, str]] | None = None
+		self._typos: dict[str, bool] = {}
 
 	def common(self, word: str) -> bool:
 		"""A name word held by several records (or a known given name), so not a one-off typo. Too few
 		records to tell: every word may be a real name."""
-		return self.few or self.words[word] >= COMMON_WORD or word in KNOWN_GIVEN_NAMES
+		if self.few or word in KNOWN_GIVEN_NAMES:
+			return True
+		held = self.words[word]
+		return held >= COMMON_WORD and not self._misspelt(word, held)
+
+	def _misspelt(self, word: str, held: int) -> bool:
+		"""A word a few records hold that is a letter or two from one held by many more ("Smitb",
+		"Srnith" next to "Smith"): a frequent name's frequent typo, not a name of its own."""
+		found = self._typos.get(word)
+		if found is None:
+			if self._frequent is None:
+				self._frequent = sorted(
+					((n, w) for w, n in self.words.items() if n >= COMMON_WORD * TYPO_RATIO), reverse=True
+				)
+			limit = 2 if len(word) >= 6 else 1
+			found = any(
+				abs(len(w) - len(word)) <= limit and OSA.distance(word, w, score_cutoff=limit) <= limit
+				for n, w in self._frequent
+				if n >= held * TYPO_RATIO and w != word
+			)
+			self._typos[word] = found
+		return found
 
 	def compare(self, a: Profile, b: Profile) -> tuple[int, ...]:
 		return (

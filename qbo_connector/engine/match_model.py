@@ -44,7 +44,9 @@ EM_MIN_PAIRS = 200  # fewer candidate pairs than this: m stays at the prior
 # a family, flatmates, businesses in one building. Counted on such pairs inside the QBO directory.
 PRIOR_HOME = (1e-4, 2e-4, 0.01, 5e-4, 0.02, 2e-4, 0.08, 0.5, 0.1, 0.2888)
 HOME_PRIOR_COUNT = 30.0
+COMPANY_HOME_FLOOR = 1e-4  # two businesses of one building: names at least this likely at any level
 HOME_RATE = 0.05  # prior: other parties sharing one's home, per record
+COMPANY_HOME_RATE = 0.01  # prior: other businesses sharing one's building or switchboard (rarely listed)
 TF_SHARE = {mc.NAME_SAME: 1.0, mc.NAME_CLOSE: 1.0, mc.NAME_NICKNAME: 1.0, mc.NAME_SIMILAR: 0.5}
 TF_SHARE.update(dict.fromkeys((mc.NAME_GIVEN_MISSING, mc.NAME_TYPO_LIKELY, mc.NAME_WORD_DIFFERS), 0.5))
 TF_SHARE[mc.NAME_OTHER_GIVEN] = 0.5
@@ -78,7 +80,11 @@ class Model:
 		self.share = 0.5  # share of candidate pairs that are matches (EM)
 		self.home = _normalised(PRIOR_HOME)  # name levels of two parties sharing a home
 		self.home_rate = HOME_RATE
+		self.company_home_rate = COMPANY_HOME_RATE
 		self.home_weights: list[float] = []
+		self.company_home_weights: list[float] = []
+		self._u_tallies: dict[str, Counter] = {}
+		self._u_count = 0
 		self._set_weights()
 
 	def _set_weights(self) -> None:
@@ -105,6 +111,16 @@ class Model:
 			),
 		]
 
+		# Businesses sharing a building or switchboard are unrelated firms: their names are as alike as any
+		# two businesses' (u), not a family's; a name that agrees is strong evidence against "a neighbour".
+		self.company_home_weights = [
+			0.0,
+			*(
+				math.log2(max(m, FLOOR) / max(u, COMPANY_HOME_FLOOR))
+				for m, u in zip(self.m["name"], self.u["name"], strict=True)
+			),
+		]
+
 	def weigh(self, pattern: Pattern) -> list[float]:
 		return [self.weights[f][level] for f, level in zip(FIELDS, pattern, strict=True)]
 
@@ -121,20 +137,39 @@ class Model:
 				if level:
 					tallies[f][level] += 1
 		self.u = {f: _blend(tallies[f], PRIOR_U[f], U_PRIOR_COUNT) for f in FIELDS}
+		self._u_tallies, self._u_count = tallies, count
 		self._set_weights()
 
-	def estimate_home(self, levels: Counter, records: int) -> None:
+	def correct_u(self, matches: float) -> None:
+		"""Random pairs include true matches (about `matches` of the sampled pairs, as many as the EM
+		expects): take out what they contribute, m x matches per level, so that "same phone" is not
+		credited to chance when it came from the partners the sample happened to draw. A level's count
+		never drops below half a pair of what was seen (the sample cannot tell smaller rates apart)."""
+		if not self._u_count or matches <= 0:
+			return
+		corrected = {}
+		for f in FIELDS:
+			tally = Counter()
+			for level, seen in self._u_tallies[f].items():
+				tally[level] = max(seen - matches * self.m[f][level - 1], min(seen, 0.5))
+			corrected[f] = _blend(tally, PRIOR_U[f], U_PRIOR_COUNT)
+		self.u = corrected
+		self._set_weights()
+
+	def estimate_home(self, levels: Counter, records: int, firm_pairs: int = 0, firms: int = 0) -> None:
 		"""Name levels of pairs of QBO records sharing a home (`levels`), and how many such pairs a record
-		has on average, both blended with the prior."""
+		has on average, both blended with the prior; the same rate for businesses alone (`firm_pairs`
+		pairs of the directory's `firms` businesses share a building or switchboard)."""
 		self.home = _blend(levels, PRIOR_HOME, HOME_PRIOR_COUNT)
 		pairs = sum(levels.values())
 		self.home_rate = (2 * pairs + HOME_RATE * 1000) / (max(records, 0) + 1000)
+		self.company_home_rate = (2 * firm_pairs + COMPANY_HOME_RATE * 1000) / (max(firms, 0) + 1000)
 		self._set_weights()
 
-	def home_bits(self, pattern: Pattern) -> float:
+	def home_bits(self, pattern: Pattern, company: bool = False) -> float:
 		"""The weight of a pair against the hypothesis "another party of the same home": the name's
 		level, and what a home does not share (a personal email or tax id that agrees or differs)."""
-		bits = self.home_weights[pattern[0]]
+		bits = (self.company_home_weights if company else self.home_weights)[pattern[0]]
 		email, tax = pattern[EMAIL], pattern[TAX]
 		if email in (3, 4) or (email == 1 and (pattern[ADDRESS] in (1, 2, 3) or pattern[PHONE] in (1, 2, 3))):
 			bits += self.weights["email"][email]

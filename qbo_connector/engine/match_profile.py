@@ -104,6 +104,7 @@ def normalize_code(raw: str) -> str:
 	return _NON_ALNUM.sub("", fold_text(raw)).upper()
 
 
+@lru_cache(maxsize=1 << 14)
 def normalize_postcode(raw: str) -> str:
 	"""ZIP+4 cut to the ZIP; letters and digits only."""
 	code = normalize_code(raw)
@@ -118,16 +119,19 @@ def split_address(line1: str) -> tuple[str, str]:
 	return (found.group(0) if found else ""), " ".join(w for w in words if w)
 
 
+@lru_cache(maxsize=1 << 14)
 def normalize_city(city: str) -> str:
 	town = _NON_ALNUM.sub("", fold_text(city))
 	return _CITY_ALIASES.get(town, town)
 
 
+@lru_cache(maxsize=1 << 14)
 def normalize_state(state: str) -> str:
 	code = _NON_ALNUM.sub("", fold_text(state))
 	return _STATE_NAMES.get(code, code.upper())
 
 
+@lru_cache(maxsize=1 << 14)
 def normalize_country(country: str) -> str:
 	land = _NON_ALNUM.sub("", fold_text(country))
 	return _COUNTRIES.get(land, land.upper())

@@ -83,8 +83,11 @@ class Matcher:
 		self.blocker = Blocker(self.profiles)
 		self.model = Model()
 		self._bits: dict[tuple[int, ...], float] = {}  # pattern -> weight, for the fitted model
-		self._home_bits: dict[tuple[int, ...], float] = {}  # pattern -> weight against "same home"
+		self._home_bits: dict[tuple, float] = {}  # (pattern, business) -> weight against "same home"
+		self._parts: dict[tuple[int, ...], list] = {}  # pattern -> (label, weight) per field, to explain
 		self._home = 0.0  # chance that a given QBO record is another party of one's home
+		self._firm_home = 0.0  # the same for a business: another firm in its building
+		self._homes: list[list[int]] = []  # QBO records sharing an address or phone
 
 	def _add(self, record: QBOCustomer) -> None:
 		kind = (record.entity_type or "Customer").strip().lower()
@@ -111,18 +114,16 @@ class Matcher:
 		linked_to = {erp: qbo for qbo, erp in linked.items()}
 		profiles = [profile_erp(c) for c in erp_customers]
 		comparer = Comparer(self.profiles, profiles)
-		pairs = _in_parallel(_compare_part, (self, profiles, comparer), len(profiles))
-		prior = self._fit(comparer, profiles, pairs)
+		left, sample = self._random_pairs(profiles)
+		work = (self, profiles, comparer, left, sample)  # candidates, then the random pairs (for u)
+		compared = _in_parallel(_compare_part, work, len(profiles) + len(sample))
+		pairs, sampled = compared[: len(profiles)], compared[len(profiles) :]
+		prior = self._fit(comparer, profiles, pairs, left, sampled)
 		rarity = _name_rarity(self.profiles, profiles)
-		decisions, scored = [], []
-		for customer, profile, found in zip(erp_customers, profiles, pairs, strict=True):
-			weighed = self._weigh(found, prior, rarity)
-			scored.append(weighed)
-			context = (profile, linked, customer.id)
-			decisions.append(
-				self._decide(customer, profile, weighed, linked, linked_to.get(customer.id, ""), context)
-			)
-		_keep_one_to_one(decisions, scored, self.records)
+		shared = (self, erp_customers, profiles, pairs, prior, rarity, linked, linked_to)
+		done = _in_parallel(_decide_part, shared, len(profiles))
+		decisions = [_rebuilt(fields) for fields, _ in done]
+		_keep_one_to_one(decisions, [claims for _, claims in done], self.records)
 		return decisions
 
 	def decide_one(
@@ -132,31 +133,51 @@ class Matcher:
 
 	# ------------------------------------------------------------------------------------------ the model
 
-	def _fit(self, comparer: Comparer, profiles: list[Profile], pairs: list) -> float:
-		"""Fit the model to this run; return the prior odds of one candidate being the partner."""
+	def _random_pairs(self, profiles: list[Profile]) -> tuple[list[Profile], list[tuple[int, int]]]:
+		"""The random pairs u is counted on: ERPNext x QBO, or QBO x QBO when the ERPNext side is tiny;
+		none when either side is (u stays at the prior)."""
 		qbo = self.profiles
 		left = profiles if len(profiles) >= MIN_SAMPLE else qbo
-		if len(left) >= MIN_SAMPLE and len(qbo) >= MIN_SAMPLE:
-			rng = random.Random(len(left) * 7919 + len(qbo))
-			sample = sample_pairs(rng, len(left), len(qbo), RANDOM_PAIRS)
-			self.model.estimate_u(
-				len(sample),
-				lambda i: (
-					None
-					if left is qbo and sample[i][0] == sample[i][1]
-					else comparer.compare(left[sample[i][0]], qbo[sample[i][1]])
-				),
-			)
-		self.model.estimate_home(self._home_levels(comparer), len(qbo))
+		if len(left) < MIN_SAMPLE or len(qbo) < MIN_SAMPLE:
+			return left, []
+		rng = random.Random(len(left) * 7919 + len(qbo))
+		return left, sample_pairs(rng, len(left), len(qbo), RANDOM_PAIRS)
+
+	def _fit(
+		self, comparer: Comparer, profiles: list[Profile], pairs: list, left: list, sampled: list
+	) -> float:
+		"""Fit the model to this run (`sampled`: the random pairs' patterns, None for a record paired with
+		itself); return the prior odds of one candidate being the partner."""
+		qbo = self.profiles
+		if sampled:
+			self.model.estimate_u(len(sampled), sampled.__getitem__)
+		firms = sum(1 for p in qbo if p.company)
+		self.model.estimate_home(*self._home_levels(comparer), len(qbo), *self._firm_pairs(), firms)
 		self.model.estimate_m(Counter(pattern for found in pairs for _, pattern in found), len(profiles))
+		if left is profiles and len(left) >= MIN_SAMPLE and len(qbo) >= MIN_SAMPLE:
+			partners = self.model.share * sum(map(len, pairs))  # true pairs the EM expects
+			self.model.correct_u(RANDOM_PAIRS * partners / (len(left) * len(qbo)))
 		self._home = self.model.home_rate / max(len(qbo), MIN_DIRECTORY)
-		self._bits, self._home_bits = {}, {}
+		self._firm_home = self.model.company_home_rate / max(len(qbo), MIN_DIRECTORY)
+		self._bits, self._home_bits, self._parts = {}, {}, {}
 		total_pairs = sum(map(len, pairs))
 		share = self.model.share * total_pairs / max(1, len(profiles)) if total_pairs >= 200 else 0.5
 		share = min(0.95, max(0.05, share))
 		return share / ((1 - share) * max(len(qbo), MIN_DIRECTORY))
 
-	def _home_levels(self, comparer: Comparer) -> Counter:
+	def _firm_pairs(self) -> tuple[int]:
+		"""Pairs of QBO businesses that share a street address or a phone."""
+		profiles = self.profiles
+		pairs = {
+			(x, y)
+			for members in self._homes
+			for k, x in enumerate(members)
+			for y in members[k + 1 :]
+			if profiles[x].company and profiles[y].company
+		}
+		return (len(pairs),)
+
+	def _home_levels(self, comparer: Comparer) -> tuple[Counter]:
 		"""Name levels of the pairs of QBO records that share a street address or a phone: two parties
 		of one home (a family, flatmates, one building), what a home looks like in this directory."""
 		homes: defaultdict[str, list[int]] = defaultdict(list)
@@ -165,18 +186,13 @@ class Matcher:
 				homes[f"a:{p.postcode}|{p.number}|{p.street}"].append(i)
 			if p.phone:
 				homes["p:" + p.phone].append(i)
-		pairs = {
-			(x, y)
-			for members in homes.values()
-			if 2 <= len(members) <= MAX_HOME
-			for k, x in enumerate(members)
-			for y in members[k + 1 :]
-		}
+		self._homes = [members for members in homes.values() if 2 <= len(members) <= MAX_HOME]
+		pairs = {(x, y) for members in self._homes for k, x in enumerate(members) for y in members[k + 1 :]}
 		levels = Counter(compare_names(self.profiles[x], self.profiles[y], comparer.common) for x, y in pairs)
 		levels.pop(0, None)
-		return levels
+		return (levels,)
 
-	def _weigh(self, found: list, prior: float, rarity: list[float]) -> list[Scored]:
+	def _weigh(self, found: list, prior: float, rarity: list[float], company: bool = False) -> list[Scored]:
 		"""Each candidate's weight: the Fellegi-Sunter sum plus the name's rarity; for a pair that shares
 		a home, the chance of "another party of that home" is added to the non-match side, so a family
 		member needs a name that tells them apart (a shared address, phone and surname do not)."""
@@ -187,10 +203,12 @@ class Matcher:
 				bits = self._bits[pattern] = sum(self.model.weigh(pattern))
 			s = Scored(j, bits + tf_adjustment(pattern[0], rarity[j]), pattern)
 			if shares_home(pattern):
-				against = self._home_bits.get(pattern)
+				firm = company or self.profiles[j].company
+				against = self._home_bits.get((pattern, firm))
 				if against is None:
-					against = self._home_bits[pattern] = self.model.home_bits(pattern)
-				either = (1.0 - home) * 2.0 ** -min(s.bits, 1000.0) + home * 2.0 ** -min(against, 1000.0)
+					against = self._home_bits[(pattern, firm)] = self.model.home_bits(pattern, firm)
+				h = self._firm_home if firm else home
+				either = (1.0 - h) * 2.0 ** -min(s.bits, 1000.0) + h * 2.0 ** -min(against, 1000.0)
 				effective = -math.log2(either)
 				s.home, s.bits = effective - s.bits, effective
 			s.odds = prior * 2.0 ** min(s.bits, 1000.0)
@@ -202,11 +220,14 @@ class Matcher:
 		return scored
 
 	def _explain(self, s: Scored, rarity: float = 0.0) -> str:
-		parts = [
-			(label(f, level), w)
-			for f, level, w in zip(FIELDS, s.pattern, self.model.weigh(s.pattern), strict=True)
-			if level
-		]
+		parts = self._parts.get(s.pattern)
+		if parts is None:
+			parts = self._parts[s.pattern] = [
+				(label(f, level), w)
+				for f, level, w in zip(FIELDS, s.pattern, self.model.weigh(s.pattern), strict=True)
+				if level
+			]
+		parts = list(parts)
 		if parts and s.pattern[0]:
 			name = s.bits - s.home - sum(w for _, w in parts[1:])
 			parts[0] = (parts[0][0], name)  # the name with its rarity
@@ -321,17 +342,16 @@ def _name_rarity(qbo: list[Profile], erp: list[Profile]) -> list[float]:
 	return [mean - value for value in logs]
 
 
-def _keep_one_to_one(decisions: list[MatchDecision], scored: list[list[Scored]], records) -> None:
+def _keep_one_to_one(decisions: list[MatchDecision], claimed: list[list[tuple[int, float]]], records) -> None:
 	"""One QBO customer, one ERPNext customer: when several ERPNext customers claim one QBO customer,
 	a link stands only if it still clears the link threshold against the other claims; the others
 	go to review, naming who else claims it."""
 	claims: defaultdict[str, list[tuple[MatchDecision, float]]] = defaultdict(list)
-	for decision, found in zip(decisions, scored, strict=True):
+	for decision, found in zip(decisions, claimed, strict=True):
 		if decision.reason == ALREADY_LINKED:
 			continue
-		for s in found:
-			if s.probability >= P_REVIEW:
-				claims[records[s.index].id].append((decision, s.odds))
+		for index, odds in found:
+			claims[records[index].id].append((decision, odds))
 	for qbo_id, group in claims.items():
 		if len(group) < 2:
 			continue
@@ -351,9 +371,44 @@ _SHARED: tuple = ()  # what forked workers read (inherited, never pickled)
 
 
 def _compare_part(bounds: tuple[int, int]) -> list:
-	matcher, profiles, comparer = _SHARED
+	"""Indexes below len(profiles): an ERPNext customer's candidates [(QBO index, pattern)]; above: one
+	random pair's pattern (None for a record paired with itself)."""
+	matcher, profiles, comparer, left, sample = _SHARED
 	qbo, candidates, compare = matcher.profiles, matcher.blocker.candidates, comparer.compare
-	return [[(j, compare(p, qbo[j])) for j in candidates(p)] for p in profiles[bounds[0] : bounds[1]]]
+	seen: dict[tuple, tuple] = {}  # one object per distinct pattern: pickled once, a reference after
+	lo, hi, n = *bounds, len(profiles)
+	done: list = [
+		[(j, seen.setdefault(pattern, pattern)) for j in candidates(p) for pattern in (compare(p, qbo[j]),)]
+		for p in profiles[lo:hi]
+	]
+	for i, j in sample[max(0, lo - n) : max(0, hi - n)]:
+		pattern = None if left is qbo and i == j else compare(left[i], qbo[j])
+		done.append(seen.setdefault(pattern, pattern) if pattern else None)
+	return done
+
+
+def _decide_part(bounds: tuple[int, int]) -> list:
+	"""Weigh and decide ERPNext customers bounds[0]..bounds[1]-1 -> [(decision, [(QBO index, odds)] of
+	the candidates that claim a QBO customer, for the one-to-one check)]."""
+	matcher, customers, profiles, pairs, prior, rarity, linked, linked_to = _SHARED
+	done = []
+	for i in range(*bounds):
+		customer, profile = customers[i], profiles[i]
+		weighed = matcher._weigh(pairs[i], prior, rarity, profile.company)
+		context = (profile, linked, customer.id)
+		decision = matcher._decide(
+			customer, profile, weighed, linked, linked_to.get(customer.id, ""), context
+		)
+		claims = [(s.index, s.odds) for s in weighed if s.probability >= P_REVIEW]
+		shown = [(c.qbo_id, c.display_name, c.score, c.reason, c.active) for c in decision.candidates]
+		d = decision
+		done.append(((d.erpnext_id, d.decision, d.qbo_id, d.score, d.reason, shown), claims))
+	return done  # plain tuples: a process pickles them several times faster than dataclasses
+
+
+def _rebuilt(fields: tuple) -> MatchDecision:
+	*head, shown = fields
+	return MatchDecision(*head, [Candidate(*c) for c in shown])
 
 
 def _in_parallel(work, shared: tuple, count: int) -> list:

@@ -32,6 +32,7 @@ _LEGAL_CANON = {
 	"public limited company": "plc", "et cie": "cie",
 }  # fmt: skip
 _LEGAL_WORDS = {word for form in _LEGAL_FORMS for word in form.split()} - {"and", "the"}
+LEGAL_WORDS = frozenset(_LEGAL_WORDS)
 # Words that make a name look like a business rather than a person.
 _BUSINESS_WORDS = {
 	"services", "service", "solutions", "group", "holdings", "trading", "traders", "enterprises", "industries",
