@@ -69,11 +69,13 @@ def run(args) -> int:
 	if args.size:
 		data = persons(args.size, seeds[0] if seeds else 7)
 		stats = measure(data)
-		speed = {k: stats[k] for k in ("seconds", "peak_rss_mb", "worker_rss_mb")}
+		speed = {k: stats[k] for k in ("seconds", "peak_rss_mb", "worker_rss_mb", *SUMMARY[:-1])}
 		speed["size"] = args.size
 		print(
 			f"speed: {len(data.erp)} ERPNext x {len(data.qbo)} QBO (persons corpus) in {stats['seconds']:.2f} s, "
-			f"peak RSS {stats['peak_rss_mb']:.0f} MB (a worker process at most {stats['worker_rss_mb']:.0f} MB)"
+			f"peak RSS {stats['peak_rss_mb']:.0f} MB (a worker process at most {stats['worker_rss_mb']:.0f} MB); "
+			f"{stats['wrong_links']} wrong links, duplicates {stats['duplicate_share']:.2%}, "
+			f"review {stats['review_share']:.2%}, recall {stats['recall']:.2%}"
 		)
 	print(json.dumps({"quality": rows, "speed": speed}))
 	return 0
