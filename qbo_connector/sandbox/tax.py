@@ -56,15 +56,19 @@ def compute_tax(realm: Realm, obj: dict, taxable: dict) -> tuple[Decimal, list, 
 	sent = detail.get("TotalTax")
 	sent = cents(money(sent, "TxnTaxDetail.TotalTax")) if sent is not None else None
 	if realm.is_us:
-		if sent is not None:  # AST blog: an explicit tax amount is honoured
-			return sent, [], inclusive
 		code = (detail.get("TxnTaxCodeRef") or {}).get("value")
 		bases = {code: taxable.get(US_TAXABLE, ZERO)} if code else {}
 	else:
 		bases = {} if mode == "NotApplicable" else taxable
 	per_rate = computed_by_rate(realm, bases, inclusive)
 	total = sum((amount for _, _, _, amount in per_rate.values()), ZERO)
-	if not realm.is_us and sent is not None and realm.tax_override == "prorate" and sent != total:
+	if realm.is_us and sent is not None:
+		# AST blog: "the AST engine honors the amount and prorates it across tax rates"; without a code
+		# whose rates we know (AST picks them from the address, not emulated) the amount stands alone
+		weighted = any(exact > 0 for _, _, exact, _ in per_rate.values())
+		per_rate = prorate(per_rate, sent) if weighted else {}
+		total = sent
+	elif sent is not None and realm.tax_override == "prorate" and sent != total:
 		per_rate = prorate(per_rate, sent)
 		total = sent
 	tax_lines = [tax_line(rate_id, rate, amount, net) for rate_id, (rate, net, _, amount) in per_rate.items()]

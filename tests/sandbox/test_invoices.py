@@ -51,6 +51,15 @@ def test_us_tax_comes_from_txntaxdetail(raw):
 	assert raw.create("Invoice", invoice("1", sales_line(100, tax="TAX")))["TotalAmt"] == 100
 
 
+def test_us_explicit_tax_is_prorated_across_the_codes_rates(raw):
+	"""Intuit's AST blog: an explicit tax amount is honoured and prorated across the tax rates. San Pablo
+	(code 2) is California 7.25% + San Pablo City 1%: 9.00 of tax on 100 splits 7.91 / 1.09."""
+	detail = {"TotalTax": 9.00, "TxnTaxCodeRef": {"value": "2"}}
+	made = raw.create("Invoice", invoice("1", sales_line(100, tax="TAX"), TxnTaxDetail=detail))
+	lines = {t["TaxLineDetail"]["TaxRateRef"]["value"]: t["Amount"] for t in made["TxnTaxDetail"]["TaxLine"]}
+	assert made["TotalAmt"] == 109 and lines == {"1": 7.91, "2": 1.09}
+
+
 def test_amount_must_equal_qty_times_price(raw):
 	error = fault_of(raw.post("invoice", invoice("1", sales_line(100, "2", 3, 75))))
 	assert error["code"] == "6070" and "Amount is not equal to UnitPrice * Qty" in error["Detail"]
