@@ -131,6 +131,12 @@ def discover_export_settings(client: QBOClient, choices: ExportChoices) -> tuple
 		multicurrency=bool(currency.get("MultiCurrencyEnabled")),
 		default_item_id=default_item,
 		item_map={k: v for k, v in item_map.items() if v},
+		# an ERPNext item without a mapping goes to the active QBO item of the same name (issue 14, #8)
+		item_names={
+			str(i.get("Name", "")).strip().lower(): str(i["Id"])
+			for i in items
+			if i.get("Active", True) and str(i.get("Name", "")).strip()
+		},
 		tax_map={k: v for k, v in tax_map.items() if v},
 		default_tax_code=resolve(choices.default_tax_code, code_names, code_ids),
 		zero_tax_code=resolve(choices.zero_tax_code, code_names, code_ids) or zero.zero_rated,
