@@ -144,6 +144,8 @@ def discover_export_settings(client: QBOClient, choices: ExportChoices) -> tuple
 		rounding_tax_code=zero.no_tax,
 		zero_tax_codes=zero.all,
 		automated_sales_tax=bool((prefs.get("TaxPrefs") or {}).get("PartnerTaxEnabled")),
+		# discounts go out as QBO's DiscountLine when the company allows them (issue 14, #9); else folded
+		discount_mode="line" if (prefs.get("SalesFormsPrefs") or {}).get("AllowDiscount") else "net",
 		amend_policy=choices.amend_policy,
 		currency_policy=choices.currency_policy,
 		rounding_item_id=resolve(choices.rounding_item, item_names, item_ids) or default_item,

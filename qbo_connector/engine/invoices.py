@@ -232,8 +232,9 @@ def map_lines(inv: ERPInvoice, items: list[str], codes: list[str], amounts: Amou
 	"""Sales lines (Qty x UnitPrice == Amount to the cent, else Qty 1), then discount and rounding."""
 	sign = -1 if inv.is_return else 1
 	lines = []
-	for line, item_id, code, net in zip(inv.lines, items, codes, amounts.nets, strict=True):
-		pair = qty_and_price(line.qty, line.rate, net, sign)
+	shown = amounts.line_discounts or [Decimal(0)] * len(inv.lines)
+	for line, item_id, code, net, off in zip(inv.lines, items, codes, amounts.nets, shown, strict=True):
+		pair = qty_and_price(line.qty, line.price_list_rate if off else line.rate, net, sign)
 		qty, price = pair or (Decimal(1), net)
 		detail = {"ItemRef": {"value": item_id}, "Qty": float(qty), "UnitPrice": float(price)}
 		detail["TaxCodeRef"] = {"value": code}
@@ -265,12 +266,26 @@ def map_lines(inv: ERPInvoice, items: list[str], codes: list[str], amounts: Amou
 			{
 				"DetailType": "DiscountLineDetail",
 				"Amount": float(amounts.discount),
+				"Description": describe_discount(inv, amounts),
 				"DiscountLineDetail": discount,
 			}
 		)
 	for number, line in enumerate(lines, 1):
 		line["LineNum"] = number
 	return lines
+
+
+def describe_discount(inv: ERPInvoice, amounts: Amounts) -> str:
+	"""What the DiscountLine is made of, for the customer's invoice: each line's discount, then the invoice's."""
+	parts = []
+	for line, off in zip(inv.lines, amounts.line_discounts, strict=False):
+		if off:
+			percent = Decimal(line.discount_percentage or 0)
+			rate = f" {percent.normalize():f}%" if percent.is_finite() and percent > 0 else ""
+			parts.append(f"{clean_text(line.item_code, 100)}{rate} {money(off)}")
+	if amounts.invoice_discount:
+		parts.append(f"invoice discount {money(amounts.invoice_discount)}")
+	return clean_text("Discount: " + ", ".join(parts), DESCRIPTION_MAX) if parts else "Discount"
 
 
 def resolve_customer(inv: ERPInvoice, settings: ExportSettings, facts: QBOFacts) -> tuple[str, str, str]:
@@ -356,7 +371,7 @@ def prepare(
 	payload.update(map_currency(inv, settings, reasons))
 	taxable = [is_taxable(c, settings) for c in codes]
 	try:
-		amounts = compute_amounts(inv, taxable, settings)
+		amounts = compute_amounts(inv, taxable, settings, codes)
 		check_shape(inv, amounts.target, reasons)
 	except AmountProblem as problem:
 		reasons.append(str(problem))
