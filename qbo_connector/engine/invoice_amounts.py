@@ -6,7 +6,8 @@ GlobalTaxCalculation=TaxInclusive, where line Amounts carry their tax and TotalT
 - TaxInclusive (non-US, every ERPNext tax included in the print rate): lines at ERPNext's gross amounts;
 - otherwise every line at its *net* amount (inclusive taxes taken out, spread over the taxable lines)
   and TotalTax = all of ERPNext's taxes (inclusive and exclusive), as an override of QBO's own;
-- the invoice discount either folded into the line amounts ("net") or as one DiscountLine ("line");
+- the invoice discount either folded into the line amounts ("net") or as one DiscountLine ("line"; outside
+  the US only when no rounding line or folded rounding would change QBO's tax base);
 - in "line" mode (the QBO company allows discounts) ERPNext's line discounts too: such a line goes out at
   Qty x price_list_rate and what ERPNext took off it joins the one DiscountLine, when that cannot change the
   tax QBO computes (US, where our TotalTax stands; elsewhere only when every line carries one tax code and
@@ -134,7 +135,11 @@ def compute_amounts(inv, taxable: list[bool], settings, codes: list[str] | None 
 	rounding = target - grand if settings.rounding_item_id else ZERO
 	fold = off - (target - grand - rounding)  # discount, with the rounding folded in when no item
 	discount = invoice_discount = ZERO
-	if settings.discount_mode == "line" and fold > 0:
+	# Outside the US QBO computes the tax and spreads a DiscountLine over every line, the rounding line too:
+	# the invoice discount goes on a DiscountLine only when that gives ERPNext's tax base (no rounding line,
+	# and no rounding folded into it); else it is folded into the lines as in "net" mode.
+	spread_ok = settings.us_company or (not rounding and fold == off)
+	if settings.discount_mode == "line" and fold > 0 and spread_ok:
 		discount, fold = fold, ZERO
 		invoice_discount = discount
 	shown = []
