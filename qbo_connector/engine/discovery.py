@@ -131,6 +131,12 @@ def discover_export_settings(client: QBOClient, choices: ExportChoices) -> tuple
 		multicurrency=bool(currency.get("MultiCurrencyEnabled")),
 		default_item_id=default_item,
 		item_map={k: v for k, v in item_map.items() if v},
+		# an ERPNext item without a mapping goes to the active QBO item of the same name (issue 14, #8)
+		item_names={
+			str(i.get("Name", "")).strip().lower(): str(i["Id"])
+			for i in items
+			if i.get("Active", True) and str(i.get("Name", "")).strip()
+		},
 		tax_map={k: v for k, v in tax_map.items() if v},
 		default_tax_code=resolve(choices.default_tax_code, code_names, code_ids),
 		zero_tax_code=resolve(choices.zero_tax_code, code_names, code_ids) or zero.zero_rated,
@@ -138,6 +144,8 @@ def discover_export_settings(client: QBOClient, choices: ExportChoices) -> tuple
 		rounding_tax_code=zero.no_tax,
 		zero_tax_codes=zero.all,
 		automated_sales_tax=bool((prefs.get("TaxPrefs") or {}).get("PartnerTaxEnabled")),
+		# discounts go out as QBO's DiscountLine when the company allows them (issue 14, #9); else folded
+		discount_mode="line" if (prefs.get("SalesFormsPrefs") or {}).get("AllowDiscount") else "net",
 		amend_policy=choices.amend_policy,
 		currency_policy=choices.currency_policy,
 		rounding_item_id=resolve(choices.rounding_item, item_names, item_ids) or default_item,

@@ -56,6 +56,7 @@ from qbo_connector.engine.invoices import (
 	ExportSettings,
 	Hold,
 	QBOFacts,
+	default_item_lines,
 	doc_number_for,
 	entity_for,
 	prepare,
@@ -106,11 +107,12 @@ def preview_next_batch(
 		if inv.docstatus == 2:
 			rows.append((inv.name, "will_send", "void in QuickBooks"))
 			continue
+		fallback = default_item_lines(inv, settings)
 		try:
 			prepare(inv, settings, facts)
-			rows.append((inv.name, "will_send", ""))
+			rows.append((inv.name, "will_send", fallback))
 		except Hold as hold:
-			rows.append((inv.name, "blocked", "; ".join(hold.reasons)))
+			rows.append((inv.name, "blocked", "; ".join([*hold.reasons, *([fallback] if fallback else [])])))
 	return rows
 
 

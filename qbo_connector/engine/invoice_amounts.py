@@ -6,14 +6,21 @@ GlobalTaxCalculation=TaxInclusive, where line Amounts carry their tax and TotalT
 - TaxInclusive (non-US, every ERPNext tax included in the print rate): lines at ERPNext's gross amounts;
 - otherwise every line at its *net* amount (inclusive taxes taken out, spread over the taxable lines)
   and TotalTax = all of ERPNext's taxes (inclusive and exclusive), as an override of QBO's own;
-- the invoice discount either folded into the line amounts ("net") or as one DiscountLine ("line");
+- the invoice discount either folded into the line amounts ("net") or as one DiscountLine ("line"; outside
+  the US only when no rounding line or folded rounding would change QBO's tax base);
+- in "line" mode (the QBO company allows discounts) ERPNext's line discounts too: such a line goes out at
+  Qty x price_list_rate and what ERPNext took off it joins the one DiscountLine, when that cannot change the
+  tax QBO computes (US, where our TotalTax stands; elsewhere only when every line carries one tax code and
+  there is no rounding line, since QBO spreads a DiscountLine over the lines in proportion). QBO's documented
+  sales discount is the transaction's DiscountLineDetail; the web app's invoice has no per-line discount
+  column, so line discounts are not sent as SalesItemLineDetail.DiscountAmt/DiscountRate;
 - ERPNext's rounding adjustment as a line on the rounding item, or folded into the lines.
 Amounts are oriented positive: a return (negative in ERPNext) is negated, since it becomes a CreditMemo.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
@@ -35,6 +42,8 @@ class Amounts:
 	discount: Decimal  # DiscountLine amount (0 when folded or none)
 	rounding: Decimal  # rounding line amount (0 when folded or none)
 	inclusive: bool  # send GlobalTaxCalculation=TaxInclusive (line amounts include the tax)
+	line_discounts: list[Decimal] = field(default_factory=list)  # per line, moved into the DiscountLine
+	invoice_discount: Decimal = ZERO  # the invoice-level part of the DiscountLine
 
 
 def money(value) -> str:
@@ -99,9 +108,9 @@ def rounding_target(inv, sign: int, grand: Decimal) -> Decimal:
 	return rounded
 
 
-def compute_amounts(inv, taxable: list[bool], settings) -> Amounts:
+def compute_amounts(inv, taxable: list[bool], settings, codes: list[str] | None = None) -> Amounts:
 	"""Line amounts, tax, discount and rounding for QBO. Raises AmountProblem when ERPNext's own
-	figures do not add up (the invoice is then held with that sentence)."""
+	figures do not add up (the invoice is then held with that sentence). `codes`: the lines' tax codes."""
 	sign = -1 if inv.is_return else 1
 	amounts = [check_cents(line.amount, f"Line {i + 1}'s amount") * sign for i, line in enumerate(inv.lines)]
 	grand = check_cents(inv.grand_total, "The grand total") * sign
@@ -125,15 +134,60 @@ def compute_amounts(inv, taxable: list[bool], settings) -> Amounts:
 		nets = [a - s for a, s in zip(amounts, distribute(included, weights), strict=True)]
 	rounding = target - grand if settings.rounding_item_id else ZERO
 	fold = off - (target - grand - rounding)  # discount, with the rounding folded in when no item
-	discount = ZERO
-	if settings.discount_mode == "line" and fold > 0:
+	discount = invoice_discount = ZERO
+	# Outside the US QBO computes the tax and spreads a DiscountLine over every line, the rounding line too:
+	# the invoice discount goes on a DiscountLine only when that gives ERPNext's tax base (no rounding line,
+	# and no rounding folded into it); else it is folded into the lines as in "net" mode.
+	spread_ok = settings.us_company or (not rounding and fold == off)
+	if settings.discount_mode == "line" and fold > 0 and spread_ok:
 		discount, fold = fold, ZERO
+		invoice_discount = discount
+	shown = []
+	if settings.discount_mode == "line" and line_discounts_fit(
+		inv, settings, codes, included, inclusive, rounding
+	):
+		shown = line_discounts(inv, sign, amounts)
+		nets = [n + d for n, d in zip(nets, shown, strict=True)]
+		discount += sum(shown, ZERO)
 	if fold:
 		nets = [n - s for n, s in zip(nets, distribute(fold, nets), strict=True)]
 	total = sum(nets, ZERO) - discount + (ZERO if inclusive else included + excluded) + rounding
 	if total != target:  # a bug guard: never send an invoice whose total we know is wrong
 		raise AmountProblem(f"Internal check failed: QuickBooks total {money(total)} != {money(target)}.")
-	return Amounts(target, nets, included + excluded, discount, rounding, inclusive)
+	amounts_out = Amounts(target, nets, included + excluded, discount, rounding, inclusive)
+	amounts_out.line_discounts = shown if any(shown) else []
+	amounts_out.invoice_discount = invoice_discount
+	return amounts_out
+
+
+def line_discounts_fit(inv, settings, codes, included: Decimal, inclusive: bool, rounding: Decimal) -> bool:
+	"""Whether ERPNext's line discounts can join the DiscountLine without changing QBO's tax: QBO spreads a
+	DiscountLine over the lines in proportion (ApplyTaxAfterDiscount), so outside the US (where QBO computes
+	the tax from the line codes) every line must carry the same code and no rounding line may share the
+	subtotal; and no inclusive tax may have been taken out of the lines' amounts."""
+	if included and not inclusive:
+		return False
+	if settings.us_company:
+		return True
+	return codes is not None and len(set(codes)) == 1 and not rounding
+
+
+def line_discounts(inv, sign: int, amounts: list[Decimal]) -> list[Decimal]:
+	"""Per line, what ERPNext took off its price list price: Qty x price_list_rate - amount (0 when none)."""
+	out = []
+	for line, amount in zip(inv.lines, amounts, strict=True):
+		try:
+			qty, list_rate, rate = Decimal(line.qty), Decimal(line.price_list_rate or 0), Decimal(line.rate)
+		except (InvalidOperation, TypeError, ValueError):
+			out.append(ZERO)
+			continue
+		usable = qty.is_finite() and list_rate.is_finite() and rate.is_finite() and qty * sign > 0
+		if not usable or list_rate <= 0 or list_rate <= rate or list_rate > MAX_AMOUNT:
+			out.append(ZERO)
+			continue
+		taken = cents(qty * list_rate) * sign - amount
+		out.append(taken if taken > 0 else ZERO)
+	return out
 
 
 def check_discount(inv, off: Decimal, items_total: Decimal, excluded: Decimal, grand: Decimal) -> None:

@@ -55,8 +55,9 @@ class ExportSettings:
 	us_company: bool = False
 	home_currency: str = "USD"
 	multicurrency: bool = False
-	default_item_id: str = ""  # the Service item used for ERPNext items without a mapping
+	default_item_id: str = ""  # the Service item used for ERPNext items without a mapping or a name match
 	item_map: dict[str, str] = field(default_factory=dict)  # ERPNext item code -> QBO Item Id
+	item_names: dict[str, str] = field(default_factory=dict)  # active QBO item Name, lower-cased -> Id
 	tax_map: dict[str, str] = field(default_factory=dict)  # tax template or account -> QBO TaxCode Id
 	default_tax_code: str = ""  # non-US: taxed lines without a mapping; US: the sales tax code
 	zero_tax_code: str = ""  # non-US: the zero-rated code, for lines of an invoice without taxes
@@ -170,19 +171,56 @@ def map_header(inv: ERPInvoice, settings: ExportSettings, doc_number: str, reaso
 	return header
 
 
+def item_by_name(line: InvoiceLine, settings: ExportSettings) -> str:
+	"""The active QBO item whose Name is the ERPNext item code, else its item name (case-insensitive)."""
+	for key in (line.item_code, line.item_name):
+		found = settings.item_names.get(str(key or "").strip().lower())
+		if found:
+			return found
+	return ""
+
+
+def item_choice(line: InvoiceLine, settings: ExportSettings) -> tuple[str, bool]:
+	"""(QBO item id, whether it is the default item): the line's own, the Item Mapping, the QBO item of the
+	same name, then the default item."""
+	item_id = line.qbo_item_id or settings.item_map.get(line.item_code) or item_by_name(line, settings)
+	if item_id:
+		return item_id, False
+	return settings.default_item_id, bool(settings.default_item_id)
+
+
 def resolve_item(line: InvoiceLine, settings: ExportSettings, facts: QBOFacts, reasons: list[str]) -> str:
-	item_id = line.qbo_item_id or settings.item_map.get(line.item_code) or settings.default_item_id
+	item_id, _ = item_choice(line, settings)
 	if not item_id:
 		reasons.append(
-			f"Item '{line.item_code}' has no QuickBooks item, and no default item is set in QuickBooks Settings."
+			f"Item '{line.item_code}' has no QuickBooks item (no Item Mapping and no QuickBooks item of that "
+			"name), and no default item is set in QuickBooks Settings."
 		)
 	elif facts.item_ids is not None and item_id not in facts.item_ids:
 		reasons.append(f"The QuickBooks item (id {item_id}) for '{line.item_code}' is inactive or missing.")
 	return item_id
 
 
+def default_item_lines(inv: ERPInvoice, settings: ExportSettings) -> str:
+	"""For the desk: which lines go to the default item, in words ('' when none)."""
+	lines = [
+		f"{number} ({line.item_code})"
+		for number, line in enumerate(inv.lines, 1)
+		if item_choice(line, settings)[1]
+	]
+	if not lines:
+		return ""
+	which = f"Line {lines[0]}" if len(lines) == 1 else f"Lines {', '.join(lines)}"
+	return (
+		f"{which} {'goes' if len(lines) == 1 else 'go'} to the default QuickBooks item (no Item Mapping and "
+		"no QuickBooks item of the same name)."
+	)
+
+
 def describe_line(line: InvoiceLine, fallback: bool) -> str:
-	parts = [f"{line.item_code}: {line.item_name}" if line.item_name else str(line.item_code)]
+	code, name = str(line.item_code or ""), str(line.item_name or "")
+	same = name.strip() == code.strip()
+	parts = [f"{code}: {name}" if name and not same else code]
 	if line.description and clean_text(line.description, 200) not in (line.item_name, line.item_code):
 		parts.append(str(line.description))
 	if fallback:
@@ -194,8 +232,9 @@ def map_lines(inv: ERPInvoice, items: list[str], codes: list[str], amounts: Amou
 	"""Sales lines (Qty x UnitPrice == Amount to the cent, else Qty 1), then discount and rounding."""
 	sign = -1 if inv.is_return else 1
 	lines = []
-	for line, item_id, code, net in zip(inv.lines, items, codes, amounts.nets, strict=True):
-		pair = qty_and_price(line.qty, line.rate, net, sign)
+	shown = amounts.line_discounts or [Decimal(0)] * len(inv.lines)
+	for line, item_id, code, net, off in zip(inv.lines, items, codes, amounts.nets, shown, strict=True):
+		pair = qty_and_price(line.qty, line.price_list_rate if off else line.rate, net, sign)
 		qty, price = pair or (Decimal(1), net)
 		detail = {"ItemRef": {"value": item_id}, "Qty": float(qty), "UnitPrice": float(price)}
 		detail["TaxCodeRef"] = {"value": code}
@@ -227,12 +266,26 @@ def map_lines(inv: ERPInvoice, items: list[str], codes: list[str], amounts: Amou
 			{
 				"DetailType": "DiscountLineDetail",
 				"Amount": float(amounts.discount),
+				"Description": describe_discount(inv, amounts),
 				"DiscountLineDetail": discount,
 			}
 		)
 	for number, line in enumerate(lines, 1):
 		line["LineNum"] = number
 	return lines
+
+
+def describe_discount(inv: ERPInvoice, amounts: Amounts) -> str:
+	"""What the DiscountLine is made of, for the customer's invoice: each line's discount, then the invoice's."""
+	parts = []
+	for line, off in zip(inv.lines, amounts.line_discounts, strict=False):
+		if off:
+			percent = Decimal(line.discount_percentage or 0)
+			rate = f" {percent.normalize():f}%" if percent.is_finite() and percent > 0 else ""
+			parts.append(f"{clean_text(line.item_code, 100)}{rate} {money(off)}")
+	if amounts.invoice_discount:
+		parts.append(f"invoice discount {money(amounts.invoice_discount)}")
+	return clean_text("Discount: " + ", ".join(parts), DESCRIPTION_MAX) if parts else "Discount"
 
 
 def resolve_customer(inv: ERPInvoice, settings: ExportSettings, facts: QBOFacts) -> tuple[str, str, str]:
@@ -318,7 +371,7 @@ def prepare(
 	payload.update(map_currency(inv, settings, reasons))
 	taxable = [is_taxable(c, settings) for c in codes]
 	try:
-		amounts = compute_amounts(inv, taxable, settings)
+		amounts = compute_amounts(inv, taxable, settings, codes)
 		check_shape(inv, amounts.target, reasons)
 	except AmountProblem as problem:
 		reasons.append(str(problem))

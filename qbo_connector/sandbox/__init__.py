@@ -14,6 +14,8 @@ Endpoints (all under sb.url):
   /oauth2/v1/tokens/revoke            revoke a token family (JSON {"token": ...}; Basic client auth)
   /v3/company/{realm}/...             query, {entity}[/{id}], batch, cdc, companyinfo/{realm}, preferences
   /_sandbox/...                       test control API (see control.py and seeds/README.md)
+  /app/invoice?txnId=N (creditmemo, payment; customerdetail?nameId=N)   read-only HTML record pages, the
+                                      targets of "View in QuickBooks" (pages.py; `realm=` picks the company)
 """
 
 from qbo_connector.sandbox.seed import SeedError

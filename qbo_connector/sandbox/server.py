@@ -9,7 +9,7 @@ import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from qbo_connector.sandbox import api, connect, control, faults, ops
+from qbo_connector.sandbox import api, connect, control, faults, ops, pages
 from qbo_connector.sandbox import seed as seeding
 from qbo_connector.sandbox.clock import Clock
 from qbo_connector.sandbox.limits import Limiter, parse_fault
@@ -144,6 +144,8 @@ class Sandbox:
 			response = self._guard(request, api.route)
 		elif request.path in connect.PATHS:
 			response = self._guard(request, connect.route)
+		elif request.path.startswith(pages.PREFIX):
+			response = self._guard(request, pages.route)
 		else:
 			response = Response.json(
 				404, faults.unsupported(f"{request.method} {request.path}", 404).body(self.stamp())

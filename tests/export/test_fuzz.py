@@ -82,11 +82,14 @@ def lines(draw, max_lines=12):
 			qty, amount = D(1), rate.quantize(CENT) or CENT
 			rate = amount
 		template = draw(st.sampled_from(["", "", "Zero Rated"]))
-		out.append(
-			InvoiceLine(
-				draw(ODD_TEXT), draw(LONG_TEXT), draw(ODD_TEXT), qty, rate, amount, item_tax_template=template
-			)
+		item = InvoiceLine(
+			draw(ODD_TEXT), draw(LONG_TEXT), draw(ODD_TEXT), qty, rate, amount, item_tax_template=template
 		)
+		percent = draw(st.sampled_from([D(0), D(0), D(10), D("33.3")]))  # an ERPNext line discount
+		if percent and (rate * 100 / (100 - percent)).quantize(CENT) > rate:
+			item.price_list_rate = (rate * 100 / (100 - percent)).quantize(CENT)
+			item.discount_percentage = percent
+		out.append(item)
 	return out
 
 
@@ -192,14 +195,18 @@ def check_payload(prepared, inv: ERPInvoice) -> None:
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-@given(inv=invoices(), defect=st.one_of(st.none(), st.none(), st.sampled_from(sorted(DEFECTS))))
-def test_every_invoice_maps_to_the_cent_or_is_held_for_its_defect(inv, defect):
+@given(
+	inv=invoices(),
+	defect=st.one_of(st.none(), st.none(), st.sampled_from(sorted(DEFECTS))),
+	mode=st.sampled_from(["net", "line"]),
+)
+def test_every_invoice_maps_to_the_cent_or_is_held_for_its_defect(inv, defect, mode):
 	"""Two examples in three are valid and must map to the cent; one in three is broken on purpose and must
 	be held (or wait) with a reason naming the defect."""
 	assert sanitize_display_name(inv.customer, default="Customer")  # the customer side never breaks
 	if defect is None:
 		try:
-			prepared = prepare(inv, intl_settings())
+			prepared = prepare(inv, intl_settings(discount_mode=mode))
 		except Hold as hold:
 			raise AssertionError(f"a valid invoice was held: {hold.reasons}") from None
 		check_payload(prepared, inv)
@@ -207,7 +214,7 @@ def test_every_invoice_maps_to_the_cent_or_is_held_for_its_defect(inv, defect):
 		return
 	break_invoice(inv, defect)
 	try:
-		prepare(inv, intl_settings())
+		prepare(inv, intl_settings(discount_mode=mode))
 	except Hold as hold:
 		assert hold.reasons and all(isinstance(r, str) and r.strip() for r in hold.reasons)
 		assert any(DEFECTS[defect] in reason for reason in hold.reasons), (defect, hold.reasons)
@@ -263,7 +270,8 @@ def test_sample_goes_through_the_strict_sandbox(data):
 		inv.customer_qbo_id = qbo_id
 		inv.currency, inv.conversion_rate = "GBP", D(1)  # the new customers are in the home currency
 	ledger = Ledger()
-	report = exporter_for(client, intl_settings(), ledger).export(batch)
+	mode = data.draw(st.sampled_from(["net", "line"]))  # discounts folded, or shown on a DiscountLine
+	report = exporter_for(client, intl_settings(discount_mode=mode), ledger).export(batch)
 	stored = {
 		row["DocNumber"]: row
 		for entity in ("Invoice", "CreditMemo")

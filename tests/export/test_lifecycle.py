@@ -124,7 +124,11 @@ def test_preview_next_batch():
 		[invoice(name="OK"), invoice(name="EMPTY", lines=[]), invoice(name="DONE", qbo_id="9")], us_settings()
 	)
 	assert rows == [
-		("OK", "will_send", ""),
+		(
+			"OK",
+			"will_send",
+			"Line 1 (WIDGET) goes to the default QuickBooks item (no Item Mapping and no QuickBooks item of the same name).",
+		),
 		("EMPTY", "blocked", "The invoice has no lines."),
 		("DONE", "in QuickBooks", ""),
 	]
