@@ -327,6 +327,7 @@ def measure_save_path(company, created, item, tax_account, cost_center, rng) -> 
 	"""Create + submit with sync enabled and disabled, interleaved blocks (the order alternates)."""
 	times = {1: [], 0: []}
 	statements = {1: 0, 0: 0}
+	names = {1: [], 0: []}
 	customer = created["Customer"][0]
 	for block in range(SAVE_BLOCKS * 2):
 		enabled = (block + block // 2) % 2  # 1 0 0 1 1 0 0 1 ...: neither mode always goes first
@@ -339,6 +340,7 @@ def measure_save_path(company, created, item, tax_account, cost_center, rng) -> 
 				frappe.db.commit()
 				times[enabled].append(1000.0 * (time.perf_counter() - started))
 			statements[enabled] += sql.count
+			names[enabled].append(doc.name)
 			created["Sales Invoice"].append(doc.name)
 	set_enabled(1)
 	frappe.db.commit()
@@ -350,6 +352,12 @@ def measure_save_path(company, created, item, tax_account, cost_center, rng) -> 
 		"save_ratio": round(on / off, 4),
 		"save_sql_sync_enabled": round(statements[1] / per_mode, 1),
 		"save_sql_sync_disabled": round(statements[0] / per_mode, 1),
+		"save_queued": {
+			mode: frappe.db.count(
+				c.SYNC_QUEUE, {"reference_doctype": c.SALES_INVOICE, "reference_name": ("in", names[key])}
+			)
+			for mode, key in (("enabled", 1), ("disabled", 0))
+		},
 	}
 
 
