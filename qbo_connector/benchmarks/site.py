@@ -35,11 +35,9 @@ import statistics
 import time
 from collections import Counter
 
-import frappe
-from frappe.utils import add_days, today
-
 from qbo_connector import constants as c
 
+# Frappe is imported inside the functions: qbo_connector.benchmarks imports without it (tests/engine/test_seam.py).
 PREFIX = "QBO Bench"
 COMMIT_EVERY = 50
 SAVE_BLOCKS = 6  # per mode, interleaved
@@ -55,6 +53,8 @@ class SQLCounter:
 		self._original = None
 
 	def __enter__(self):
+		import frappe
+
 		self._original = frappe.db.sql
 		original = self._original
 
@@ -66,12 +66,16 @@ class SQLCounter:
 		return self
 
 	def __exit__(self, *exc):
+		import frappe
+
 		frappe.db.sql = self._original
 
 
 def run_bench(
 	invoices: int = 200, customers: int | None = None, limits: str = "off", time_scale: float = 20.0
 ) -> dict:
+	import frappe
+
 	from qbo_connector import connection, jobs
 	from qbo_connector.engine.client import BATCH_LIMIT
 	from qbo_connector.engine.limiter import RateLimiter
@@ -181,6 +185,8 @@ def run_bench(
 
 
 def get_default_company() -> str:
+	import frappe
+
 	return frappe.get_all(
 		"Company", filters={"default_currency": "USD", "country": "United States"}, pluck="name", limit=1
 	)[0]
@@ -188,6 +194,8 @@ def get_default_company() -> str:
 
 def snapshot(company: str) -> dict:
 	"""The Settings, the company's QuickBooks Company row and their Password fields, to put back."""
+	import frappe
+
 	return {
 		"settings": frappe.db.get_singles_dict(c.SETTINGS),
 		"company": frappe.db.get_value(c.QBO_COMPANY, company, "*", as_dict=True),
@@ -199,6 +207,8 @@ def snapshot(company: str) -> dict:
 
 
 def restore(saved: dict) -> None:
+	import frappe
+
 	settings = {k: v for k, v in saved["settings"].items() if k not in ("doctype", "name")}
 	frappe.db.delete("Singles", {"doctype": c.SETTINGS})
 	frappe.db.bulk_insert(
@@ -219,6 +229,8 @@ def restore(saved: dict) -> None:
 
 def connect(sandbox, company: str) -> None:
 	"""Settings pointed at the sandbox, connected through the real flow, sync enabled."""
+	import frappe
+
 	from qbo_connector.connection import callback, get_authorization_url
 	from qbo_connector.tests.utils import approve_consent
 
@@ -247,11 +259,15 @@ def connect(sandbox, company: str) -> None:
 
 
 def set_enabled(enabled: int) -> None:
+	import frappe
+
 	frappe.db.set_single_value(c.SETTINGS, "enabled", enabled)
 	frappe.clear_document_cache(c.SETTINGS, c.SETTINGS)
 
 
 def bench_masters(company: str) -> tuple[str, str, str]:
+	import frappe
+
 	from qbo_connector.tests.utils import ensure_item
 
 	abbr = frappe.db.get_value("Company", company, "abbr")
@@ -267,6 +283,8 @@ def bench_masters(company: str) -> tuple[str, str, str]:
 
 
 def make_customers(count: int, tag: str) -> list[str]:
+	import frappe
+
 	group = frappe.get_all("Customer Group", filters={"is_group": 0}, pluck="name", limit=1)[0]
 	territory = frappe.get_all("Territory", filters={"is_group": 0}, pluck="name", limit=1)[0]
 	names = []
@@ -286,6 +304,8 @@ def make_customers(count: int, tag: str) -> list[str]:
 
 
 def make_invoice(rng, i: int, company, customer, item, tax_account, cost_center):
+	import frappe
+
 	lines = [
 		{
 			"item_code": item,
@@ -301,8 +321,8 @@ def make_invoice(rng, i: int, company, customer, item, tax_account, cost_center)
 		"customer": customer,
 		"company": company,
 		"currency": "USD",
-		"posting_date": today(),
-		"due_date": add_days(today(), 30),
+		"posting_date": frappe.utils.today(),
+		"due_date": frappe.utils.add_days(frappe.utils.today(), 30),
 		"items": lines,
 	}
 	if tax_account and i % 4:
@@ -325,6 +345,8 @@ def make_invoice(rng, i: int, company, customer, item, tax_account, cost_center)
 
 def measure_save_path(company, created, item, tax_account, cost_center, rng) -> dict:
 	"""Create + submit with sync enabled and disabled, interleaved blocks (the order alternates)."""
+	import frappe
+
 	times = {1: [], 0: []}
 	statements = {1: 0, 0: 0}
 	names = {1: [], 0: []}
@@ -363,6 +385,8 @@ def measure_save_path(company, created, item, tax_account, cost_center, rng) -> 
 
 def cleanup(created: dict) -> None:
 	"""Delete what the bench created, with SQL (see the module's docstring)."""
+	import frappe
+
 	invoices, customers = created["Sales Invoice"], created["Customer"]
 	for chunk in chunks(invoices):
 		for doctype in ("Sales Invoice Item", "Sales Taxes and Charges", "Payment Schedule"):
