@@ -173,6 +173,7 @@ def run_bench(
 		"qbo_calls_per_invoice": round(api_calls / n, 4),
 		"qbo_calls": api_calls,
 		"qbo_429s": sum(1 for entry in log if entry["status"] == 429),
+		"qbo_429_paths": sorted({entry["path"].split("?")[0] for entry in log if entry["status"] == 429}),
 		"peak_rss_mb_before_run": round(rss_before_mb, 1),
 		"peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
 		"synced": synced,
