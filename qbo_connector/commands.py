@@ -1,4 +1,4 @@
-"""`bench --site S qbo sync|status`, registered through Frappe's app `commands` list."""
+"""`bench --site S qbo sync|status|bench`, registered through Frappe's app `commands` list."""
 
 import json
 
@@ -43,6 +43,28 @@ def status(context):
 	"""Print the connection state and the counts queued, synced, failed and needing review."""
 	for key, value in run_on_site(context, "qbo_connector.api.collect_status").items():
 		click.echo(f"{key:>16}: {value}")
+
+
+@qbo.command("bench")
+@click.option("--invoices", default=200, type=int, help="Sales Invoices to create and sync")
+@click.option("--customers", default=None, type=int, help="customers they go to (default: invoices / 20)")
+@click.option("--limits", default="off", type=click.Choice(["off", "intuit"]), help="sandbox limits")
+@click.option("--time-scale", default=20.0, type=float, help="sandbox time runs this much faster (limits on)")
+@pass_context
+def bench(context, invoices=200, customers=None, limits="off", time_scale=20.0):
+	"""Create N submitted Sales Invoices, sync them to an in-process sandbox with the real run, measure
+	it and the save path, delete what was created; the last line is one JSON object."""
+	result = run_on_site(
+		context,
+		"qbo_connector.benchmarks.site.run_bench",
+		invoices=invoices,
+		customers=customers,
+		limits=limits,
+		time_scale=time_scale,
+	)
+	click.echo(json.dumps(result))
+	if result.get("duplicates") or result.get("lost"):
+		raise SystemExit(1)
 
 
 commands = [qbo]

@@ -486,7 +486,7 @@ MIRROR_OF = {
 	"queue.py:on_invoice_cancel": "5d9a64f8c714",
 	"jobs.py:load_due_rows": "71770de660e0",
 	"jobs.py:retry_records": "c19dcbe9f9d2",  # a cancelled Payment Entry is voided too (model: invoices only)
-	"invoice_sync.py:mark_in_flight": "25b082fe075d",
+	"invoice_sync.py:mark_in_flight": "c50633fec9ca",  # one UPDATE per batch; same rows, same commit
 	"invoice_sync.py:export_invoices": "7e11c4b198a0",
 	"invoice_sync.py:originals_of": "4d848eeea20f",
 	"writeback.py:apply_invoice_outcome": "819471f22f13",
