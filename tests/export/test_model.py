@@ -54,9 +54,12 @@ STATS: Counter = Counter()
 # SVC and HRS are mapped. NEW has no mapping (and there is no default item): held before it is sent.
 # OLD is mapped to an item QuickBooks does not have: QuickBooks refuses it (2500) and it is Held.
 # "fix_mappings" maps both to real items; from then on they must go out.
-START_MAPPING = {"SVC": "1", "HRS": "2", "OLD": "77"}
-FIXED_MAPPING = {"SVC": "1", "HRS": "2", "OLD": "2", "NEW": "3"}
-ITEM = st.sampled_from(["SVC"] * 4 + ["HRS"] * 3 + ["NEW", "OLD"])
+# LEG is mapped to the seed's inactive item 4: QuickBooks refuses it (Held) until someone reactivates the item
+# in QuickBooks ("reactivate_in_quickbooks"); the payload never changes, so only the record's revision in
+# the requestid lets it go out then.
+START_MAPPING = {"SVC": "1", "HRS": "2", "OLD": "77", "LEG": "4"}
+FIXED_MAPPING = {"SVC": "1", "HRS": "2", "OLD": "2", "NEW": "3", "LEG": "4"}
+ITEM = st.sampled_from(["SVC"] * 4 + ["HRS"] * 3 + ["NEW", "OLD", "LEG"])
 LINE = st.tuples(ITEM, st.integers(1, 5), st.decimals(D("1"), D("500"), places=2))
 LINES = st.lists(LINE, min_size=1, max_size=3)
 TAX = st.sampled_from([D(0), D(0), D("1.10"), D("7.25")])
@@ -90,6 +93,7 @@ class Lifecycle(RuleBasedStateMachine):
 		self.ledger: dict[str, Doc] = {}
 		self.layer = FrappeLayer()
 		self.mapping = dict(START_MAPPING)
+		self.legacy_active = False
 		self.serial = 0
 		self.paid: set[str] = set()
 		self.log: list[str] = [f"policy {policy}"]
@@ -147,6 +151,8 @@ class Lifecycle(RuleBasedStateMachine):
 		for name in self.live():
 			doc = self.ledger[name]
 			if any(self.mapping.get(code, "77") == "77" for code, _, _ in doc.lines):
+				unsent.add(name)
+			if not self.legacy_active and any(code == "LEG" for code, _, _ in doc.lines):
 				unsent.add(name)
 			origin = doc.amended_from
 			while origin:
@@ -219,6 +225,17 @@ class Lifecycle(RuleBasedStateMachine):
 		self.log.append("fix item mappings (NEW -> 3, OLD -> 2)")
 		self.mapping = dict(FIXED_MAPPING)
 		STATS["mapping fixes"] += 1
+
+	@precondition(lambda self: not self.legacy_active)
+	@rule()
+	def reactivate_in_quickbooks(self):
+		"""Someone makes item 4 active again in QuickBooks: invoices it held go out, unchanged."""
+		self.log.append("reactivate item 4 (LEG) in QuickBooks")
+		client = make_client(SANDBOX, US_REALM)
+		token = client.read("Item", "4")["SyncToken"]
+		client.update("Item", {"Id": "4", "SyncToken": token, "sparse": True, "Active": True}, "reactivate-4")
+		self.legacy_active = True
+		STATS["items reactivated in QBO"] += 1
 
 	def failed(self) -> list[str]:
 		return [n for n, row in self.layer.committed.queue.items() if row["status"] == FAILED]
@@ -418,6 +435,18 @@ def test_a_fixed_item_mapping_gets_the_invoice_sent():
 			("submit", {"customer": "1", "lines": [("OLD", 2, D("30.00"))], "tax": D(0)}),
 			("sync", {"faults": [], "crash": None}),
 			("fix_mappings", {}),
+		]
+	)
+
+
+def test_a_fault_fixed_in_quickbooks_gets_the_unchanged_invoice_sent():
+	"""Defect 1, second half: the item is reactivated in QuickBooks and the payload does not change; only
+	the record's revision (its queue row's stored answers) keeps QuickBooks from replaying the fault."""
+	replay(
+		[
+			("submit", {"customer": "1", "lines": [("LEG", 1, D("10.00"))], "tax": D(0)}),
+			("sync", {"faults": [], "crash": None}),
+			("reactivate_in_quickbooks", {}),
 		]
 	)
 
