@@ -13,6 +13,8 @@ ADMIN_METHODS = [
 	"qbo_connector.jobs.sync_now",
 	"qbo_connector.api.preview_matches",
 	"qbo_connector.invoice_sync.start_backfill",
+	"qbo_connector.connection.reset_links",
+	"qbo_connector.connection.get_link_counts",
 ]
 USER_METHODS = [
 	"qbo_connector.api.retry",
@@ -21,6 +23,9 @@ USER_METHODS = [
 	"qbo_connector.api.search_qbo_customers",
 	"qbo_connector.api.get_status",
 	"qbo_connector.invoice_sync.preview_next_batch",
+	"qbo_connector.invoice_sync.get_qbo_link",
+	"qbo_connector.api.retry_logs",
+	"qbo_connector.api.unlink_customer",
 ]
 SALES_USER = "qbo-sales-user@example.com"
 
@@ -53,6 +58,22 @@ class TestSecurity(QBOTestCase):
 					qbo_customer_id="1",
 					since="2026-01-01",
 				)
+
+	def test_every_whitelisted_module_method_is_in_a_list_above(self):
+		"""A new whitelisted function must be added to ADMIN_METHODS or USER_METHODS (and so be shown to
+		refuse a Sales User); found by reading the app's modules, not from a hand-kept list."""
+		import importlib
+		import inspect
+
+		listed = {*ADMIN_METHODS, *USER_METHODS, "qbo_connector.connection.callback"}
+		found = set()
+		for module_name in ("api", "connection", "invoice_sync", "jobs", "payment_sync"):
+			module = importlib.import_module(f"qbo_connector.{module_name}")
+			for name, function in inspect.getmembers(module, inspect.isfunction):
+				if function.__module__ == module.__name__ and function in frappe.whitelisted:
+					found.add(f"{module.__name__}.{name}")
+		self.assertTrue(found)
+		self.assertEqual(found - listed, set())
 
 	def test_guest_cannot_reach_the_callback_or_any_method(self):
 		from frappe.handler import is_whitelisted
