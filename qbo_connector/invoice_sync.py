@@ -73,16 +73,6 @@ def customer_blocks(invoices, realm_id: str) -> dict[str, tuple[str, str]]:
 	return blocks
 
 
-def mark_in_flight(names: list[str]) -> None:
-	"""Before a batch leaves: remember it, durably, so a crash is reconciled by DocNumber next run. One
-	UPDATE for the batch (modified untouched, as before)."""
-	if names:
-		table = frappe.qb.DocType(c.SYNC_QUEUE)
-		rows = [queue_name(c.SALES_INVOICE, name) for name in names]
-		frappe.qb.update(table).set(table.in_flight, 1).where(table.name.isin(rows)).run()
-	frappe.db.commit()  # nosemgrep: the in-flight mark must exist before QuickBooks sees the batch
-
-
 def export_invoices(run, rows) -> None:
 	names = [r.reference_name for r in rows]
 	foreign = other_company_invoices(names, run.company)
@@ -103,17 +93,12 @@ def export_invoices(run, rows) -> None:
 		return
 	export_settings, facts = build_export_settings(run.settings, run.client)
 	add_currency_facts(run.client, export_settings, facts, ready)
-	in_flight = frappe.get_all(
-		c.SYNC_QUEUE,
-		filters={"reference_doctype": c.SALES_INVOICE, "reference_name": ("in", names), "in_flight": 1},
-		pluck="reference_name",
-		limit=len(names),
-	)
+	in_flight = writeback.in_flight_names(c.SALES_INVOICE, names)
 	exporter = Exporter(
 		run.client,
 		export_settings,
 		on_outcome=lambda outcome: run.record(outcome, "invoice"),
-		on_in_flight=lambda names: (run.heartbeat(), mark_in_flight(names)),
+		on_in_flight=lambda sent: (run.heartbeat(), writeback.mark_in_flight(c.SALES_INVOICE, sent)),
 		facts=facts,
 	)
 	updates = {r.reference_name for r in rows if r.action == c.ACTION_UPDATE}

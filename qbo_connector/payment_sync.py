@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import frappe
 
-from qbo_connector import adapters, links
+from qbo_connector import adapters, links, writeback
 from qbo_connector import constants as c
 from qbo_connector.engine.discovery import PaymentChoices, discover_payment_settings, unresolved_reasons
 from qbo_connector.engine.payments import PaymentExporter, invoice_links
@@ -51,16 +51,6 @@ def originals_of(payments: list[ERPPayment], realm_id: str) -> dict[str, tuple[s
 	}
 
 
-def mark_in_flight(names: list[str]) -> None:
-	"""Before a batch leaves: remember it, durably, so a crash is reconciled (looked up) next run."""
-	if not names:
-		return
-	table = frappe.qb.DocType(c.SYNC_QUEUE)
-	rows = [queue_name(c.PAYMENT_ENTRY, name) for name in names]
-	frappe.qb.update(table).set(table.in_flight, 1).where(table.name.isin(rows)).run()
-	frappe.db.commit()  # nosemgrep: the in-flight mark must exist before QuickBooks sees the batch
-
-
 def export_payments(run, rows, synced_invoices: list[Outcome]) -> None:
 	"""Export the due Payment Entry rows of the run's company. `synced_invoices`: this run's invoice
 	outcomes, so that a payment goes in the same run as its invoice."""
@@ -84,17 +74,12 @@ def export_payments(run, rows, synced_invoices: list[Outcome]) -> None:
 			ready.append(payment)
 	if not ready:
 		return
-	in_flight = frappe.get_all(
-		c.SYNC_QUEUE,
-		filters={"reference_doctype": c.PAYMENT_ENTRY, "reference_name": ("in", names), "in_flight": 1},
-		pluck="reference_name",
-		limit=len(names),
-	)
+	in_flight = writeback.in_flight_names(c.PAYMENT_ENTRY, names)
 	exporter = PaymentExporter(
 		run.client,
 		settings,
 		on_outcome=lambda outcome: run.record(outcome, "payment"),
-		on_in_flight=lambda sent: (run.heartbeat(), mark_in_flight(sent)),
+		on_in_flight=lambda sent: (run.heartbeat(), writeback.mark_in_flight(c.PAYMENT_ENTRY, sent)),
 	)
 	report = exporter.export(
 		ready,

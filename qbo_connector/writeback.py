@@ -54,10 +54,8 @@ def apply_outcome(
 	changed = update_queue_row(outcome, (loaded or {}).get(row), row)
 	if outcome.doctype == c.CUSTOMER:
 		apply_customer_outcome(outcome, changed, company, realm_id)
-	elif outcome.doctype == c.PAYMENT_ENTRY:
-		apply_payment_outcome(outcome, changed, company, realm_id)
 	else:
-		apply_invoice_outcome(outcome, changed, company, realm_id)
+		apply_transaction_outcome(outcome, changed, company, realm_id)
 	write_log(outcome, run_id, operation)
 
 
@@ -86,13 +84,14 @@ def apply_customer_outcome(outcome: Outcome, changed: bool, company: str, realm_
 		release_waiting_invoices(outcome.name, company)
 
 
-def apply_invoice_outcome(outcome: Outcome, changed: bool, company: str, realm_id: str) -> None:
-	"""The QBO id, SyncToken and number are always kept (a cancel queued meanwhile needs them); the
-	status says Queued when the row changed during the run. A create that landed for an invoice
-	cancelled meanwhile leaves a Void queued."""
+def apply_transaction_outcome(outcome: Outcome, changed: bool, company: str, realm_id: str) -> None:
+	"""A Sales Invoice's or Payment Entry's outcome on its link. The QBO id, SyncToken and number are always
+	kept (a cancel queued meanwhile needs them); the status says Queued when the row changed during the
+	run. A create that landed for a document cancelled meanwhile leaves a Void queued."""
+	doctype = outcome.doctype
 	if outcome.status == SYNCED and not outcome.extra.get("superseded"):
-		if frappe.db.get_value(c.SALES_INVOICE, outcome.name, "docstatus") == 2:
-			enqueue_record(c.SALES_INVOICE, outcome.name, c.ACTION_VOID, company)
+		if frappe.db.get_value(doctype, outcome.name, "docstatus") == 2:
+			enqueue_record(doctype, outcome.name, c.ACTION_VOID, company)
 			changed = True
 	status = QUEUED if changed else outcome.status
 	values = {"status": status, "last_error": outcome.message or ""}
@@ -103,29 +102,30 @@ def apply_invoice_outcome(outcome: Outcome, changed: bool, company: str, realm_i
 	if outcome.doc_number:
 		values["doc_number"] = outcome.doc_number
 	if outcome.qbo_id and outcome.extra.get("entity"):
-		values["qbo_entity"] = outcome.extra["entity"]  # Invoice, or CreditMemo for a return
+		values["qbo_entity"] = outcome.extra["entity"]  # Invoice, CreditMemo for a return, Payment
 	if outcome.status in (SYNCED, VOIDED):
 		values["last_synced_on"] = now_datetime()
-	links.set_link(c.SALES_INVOICE, outcome.name, realm_id, company, values)
+	links.set_link(doctype, outcome.name, realm_id, company, values)
 
 
-def apply_payment_outcome(outcome: Outcome, changed: bool, company: str, realm_id: str) -> None:
-	"""As for an invoice: the QBO id and SyncToken are always kept, the status says Queued when the row
-	changed during the run, and a payment that landed for an entry cancelled meanwhile leaves a Void queued."""
-	if outcome.status == SYNCED and not outcome.extra.get("superseded"):
-		if frappe.db.get_value(c.PAYMENT_ENTRY, outcome.name, "docstatus") == 2:
-			enqueue_record(c.PAYMENT_ENTRY, outcome.name, c.ACTION_VOID, company)
-			changed = True
-	values = {"status": QUEUED if changed else outcome.status, "last_error": outcome.message or ""}
-	if outcome.qbo_id:
-		values["qbo_id"] = outcome.qbo_id
-	if outcome.qbo_sync_token:
-		values["sync_token"] = outcome.qbo_sync_token
-	if outcome.doc_number:
-		values["doc_number"] = outcome.doc_number
-	if outcome.status in (SYNCED, VOIDED):
-		values["last_synced_on"] = now_datetime()
-	links.set_link(c.PAYMENT_ENTRY, outcome.name, realm_id, company, values)
+def mark_in_flight(doctype: str, names: list[str]) -> None:
+	"""Before a batch leaves: remember it, durably, so a crash is reconciled (looked up in QuickBooks)
+	next run. One UPDATE for the batch (modified untouched)."""
+	if names:
+		table = frappe.qb.DocType(c.SYNC_QUEUE)
+		rows = [queue_name(doctype, name) for name in names]
+		frappe.qb.update(table).set(table.in_flight, 1).where(table.name.isin(rows)).run()
+	frappe.db.commit()  # nosemgrep: the in-flight mark must exist before QuickBooks sees the batch
+
+
+def in_flight_names(doctype: str, names: list[str]) -> list[str]:
+	"""Of `names`, those an earlier run marked in flight and never saw an outcome for."""
+	return frappe.get_all(
+		c.SYNC_QUEUE,
+		filters={"reference_doctype": doctype, "reference_name": ("in", names), "in_flight": 1},
+		pluck="reference_name",
+		limit=len(names),
+	)
 
 
 def update_queue_row(outcome: Outcome, loaded_version: int | None, row: str | None = None) -> bool:

@@ -16,7 +16,7 @@ import requests
 import frappe
 
 from qbo_connector import constants as c
-from qbo_connector import invoice_sync
+from qbo_connector import invoice_sync, writeback
 from qbo_connector.connection import (
 	SettingsTokenStore,
 	callback,
@@ -43,16 +43,16 @@ class TestUserActionsDuringARun(QBOTestCase):
 	def run_with(self, action):
 		"""A run in which `action(names)` happens right after a batch is marked in flight (committed),
 		before QuickBooks answers: what a user would do from the desk at that moment."""
-		original, acted = invoice_sync.mark_in_flight, []
+		original, acted = writeback.mark_in_flight, []
 
-		def in_flight_then_user_acts(names):
-			original(names)
-			if not acted:
+		def in_flight_then_user_acts(doctype, names):
+			original(doctype, names)
+			if doctype == c.SALES_INVOICE and not acted:
 				acted.append(names)
 				action(names)
 
 		frappe.db.commit()
-		with patch.object(invoice_sync, "mark_in_flight", in_flight_then_user_acts):
+		with patch.object(writeback, "mark_in_flight", in_flight_then_user_acts):
 			report = run_sync()
 		self.assertEqual(report["status"], "done", report)
 		self.assertTrue(acted, "no batch was sent")

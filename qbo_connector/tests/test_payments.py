@@ -167,19 +167,20 @@ class TestPayments(QBOTestCase):
 		cancel (compare-and-set on the queue row), and the next run voids the payment."""
 		from unittest.mock import patch
 
-		from qbo_connector import payment_sync
+		from qbo_connector import writeback
 
 		customer = self.make_customer("Racing Cancellations")
 		invoice = self.make_invoice(customer, rate=70, qty=1)
 		self.sync()
 		entry = self.pay(invoice)
-		real_mark = payment_sync.mark_in_flight
+		real_mark = writeback.mark_in_flight
 
-		def mark_then_cancel(names):
-			real_mark(names)
-			frappe.get_doc("Payment Entry", entry.name).cancel()
+		def mark_then_cancel(doctype, names):
+			real_mark(doctype, names)
+			if doctype == c.PAYMENT_ENTRY:
+				frappe.get_doc("Payment Entry", entry.name).cancel()
 
-		with patch.object(payment_sync, "mark_in_flight", mark_then_cancel):
+		with patch.object(writeback, "mark_in_flight", mark_then_cancel):
 			self.sync()
 		self.assertEqual(self.status(entry), "Queued")
 		self.assertEqual(

@@ -1,6 +1,6 @@
 """The Frappe layer as the model-based tests play it: documents, the sync queue and their commit points,
-written from qbo_connector/queue.py (save hooks), jobs.py (run), invoice_sync.py (mark_in_flight commits)
-and writeback.py (outcome -> document + queue row), without importing any of them (they need Frappe).
+written from qbo_connector/queue.py (save hooks), jobs.py (run), invoice_sync.py (the invoice phase) and
+writeback.py (mark_in_flight commits; outcome -> document + queue row), without importing any of them.
 Mirrors main as of faed0ff (issue-8 Frappe fixes merged): queue rows carry a version (compare-and-set
 write-back), a cancel of a possibly in-flight invoice queues a Void, a Synced create for an invoice cancelled
 meanwhile queues a Void, and an original already Voided is not offered to its amendment.
@@ -371,8 +371,8 @@ def check_books(dump: dict, ledger: dict[str, Doc], site: Site, strict: bool, al
 MIRRORED = {  # module -> functions FrappeLayer plays (their commit points and queue rules)
 	"queue.py": ("enqueue_record", "on_invoice_submit", "on_invoice_cancel"),
 	"jobs.py": ("load_due_rows", "retry_records"),
-	"invoice_sync.py": ("mark_in_flight", "export_invoices", "originals_of"),
-	"writeback.py": ("apply_invoice_outcome", "update_queue_row"),
+	"invoice_sync.py": ("export_invoices", "originals_of"),
+	"writeback.py": ("apply_transaction_outcome", "mark_in_flight", "in_flight_names", "update_queue_row"),
 }
 
 

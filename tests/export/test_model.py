@@ -515,10 +515,11 @@ MIRROR_OF = {
 	"queue.py:on_invoice_cancel": "5d9a64f8c714",
 	"jobs.py:load_due_rows": "71770de660e0",
 	"jobs.py:retry_records": "c19dcbe9f9d2",  # a cancelled Payment Entry is voided too (model: invoices only)
-	"invoice_sync.py:mark_in_flight": "c50633fec9ca",  # one UPDATE per batch; same rows, same commit
-	"invoice_sync.py:export_invoices": "7e11c4b198a0",
+	"invoice_sync.py:export_invoices": "4bcde6075aee",  # in-flight query and mark now in writeback.py
 	"invoice_sync.py:originals_of": "4d848eeea20f",
-	"writeback.py:apply_invoice_outcome": "819471f22f13",
+	"writeback.py:apply_transaction_outcome": "c25cb981475b",  # invoices' and payments' outcomes: one function
+	"writeback.py:mark_in_flight": "6deac6594c2a",  # one UPDATE per batch; same rows, same commit
+	"writeback.py:in_flight_names": "b36551de2011",
 	"writeback.py:update_queue_row": "19222d2222f7",
 }
 
