@@ -8,8 +8,8 @@ from frappe.utils import now_datetime
 
 from qbo_connector import adapters, links
 from qbo_connector import constants as c
-from qbo_connector.connection import default_company, get_client
-from qbo_connector.engine.client import quote_value
+from qbo_connector.connection import build_config, default_company, get_client
+from qbo_connector.engine.client import QBOClient, quote_value
 from qbo_connector.engine.errors import QBOError
 from qbo_connector.engine.records import NEEDS_REVIEW, SYNCED, QBOCustomer
 from qbo_connector.jobs import enqueue_sync, record_companies, retry_records
@@ -128,12 +128,41 @@ def link_customer(
 		customer,
 		realm_id,
 		company,
-		{"qbo_id": record.id, "match_status": c.MATCH_LINKED, "status": SYNCED, "last_error": ""},
+		{
+			"qbo_id": record.id,
+			"qbo_name": record.display_name,
+			"match_status": c.MATCH_LINKED,
+			"status": SYNCED,
+			"last_error": "",
+		},
 	)
 	frappe.db.delete(c.SYNC_QUEUE, {"name": queue_name(c.CUSTOMER, customer, company)})
 	close_reviews(customer, c.REVIEW_LINKED, record.id, company)
 	release_waiting_invoices(customer, company)
 	return _("Linked to QuickBooks customer {0}").format(record.display_name)
+
+
+@frappe.whitelist(methods=["GET"])
+def get_document_links(doctype: str, name: str) -> list[dict]:
+	"""Every QuickBooks link of a document, one per connected company: what the Customer form lists."""
+	require_roles(*USER_ROLES, "Accounts User")
+	_check_doctype(doctype)
+	frappe.get_doc(doctype, name).check_permission("read")
+	rows = frappe.get_all(
+		c.LINK,
+		filters={"reference_doctype": doctype, "reference_name": name},
+		fields=["company", "realm_id", "qbo_entity", "qbo_id", "qbo_name", "doc_number", "status"]
+		+ ["match_status", "last_error", "last_synced_on"],
+		order_by="company asc",
+		limit=100,
+	)
+	for row in rows:
+		row.url = (
+			QBOClient.entity_url(build_config(None, row.realm_id), row.qbo_entity, row.qbo_id)
+			if row.qbo_id
+			else ""
+		)
+	return rows
 
 
 @frappe.whitelist(methods=["POST"])
@@ -147,7 +176,7 @@ def unlink_customer(customer: str, company: str | None = None) -> str:
 		customer,
 		realm_id,
 		company,
-		{"qbo_id": "", "match_status": "", "status": "", "last_error": "", "match_score": 0},
+		{"qbo_id": "", "qbo_name": "", "match_status": "", "status": "", "last_error": "", "match_score": 0},
 	)
 	return _("Unlinked from QuickBooks; the next sync matches this customer again")
 

@@ -9,7 +9,8 @@ from frappe.utils import getdate
 
 from qbo_connector import adapters, links, writeback
 from qbo_connector import constants as c
-from qbo_connector.connection import build_config, default_company, get_client, get_settings
+from qbo_connector.company_settings import get_company_settings
+from qbo_connector.connection import build_config, default_company, get_client
 from qbo_connector.engine.client import QBOClient
 from qbo_connector.engine.customers import add_currency_facts
 from qbo_connector.engine.discovery import ExportChoices, discover_export_settings
@@ -172,7 +173,7 @@ def preview_next_batch(company: str | None = None) -> list[dict]:
 	invoices = adapters.load_invoices(names, realm_id)
 	try:
 		client = get_client(company)
-		export_settings, facts = build_export_settings(get_settings(), client)
+		export_settings, facts = build_export_settings(get_company_settings(company), client)
 	except QBOError as exc:
 		frappe.throw(exc.user_message())
 	return [

@@ -12,6 +12,7 @@ from frappe.utils import add_to_date, get_datetime, get_time, now_datetime
 
 from qbo_connector import adapters, links, writeback
 from qbo_connector import constants as c
+from qbo_connector.company_settings import get_company_settings
 from qbo_connector.connection import (
 	connected_companies,
 	default_company,
@@ -97,20 +98,6 @@ def check_ready(settings, company: str | None = None) -> None:
 		frappe.throw(_("QuickBooks is not connected for {0}: click Connect to QuickBooks").format(company))
 
 
-def run_context(company: str, settings=None) -> frappe._dict:
-	"""What a run of one company reads: the Settings (app, defaults, mappings) overlaid with the
-	company's QuickBooks Company row (realm, connection, cursor)."""
-	settings = settings or get_settings()
-	context = frappe._dict(settings.as_dict())
-	row = frappe.db.get_value(
-		c.QBO_COMPANY, company, ["realm_id", "connection_status", "cdc_cursor", "last_sync_on"], as_dict=True
-	)
-	context.update(row or {"realm_id": "", "connection_status": c.NOT_CONNECTED, "cdc_cursor": ""})
-	context.company = company
-	context.is_run_context = True
-	return context
-
-
 def run_sync(progress=None, company: str | None = None) -> dict:
 	"""One run of one company's realm (the default company when None), one per realm at a time (a
 	Redis lease); returns the report. `progress(done)` is called after each record's outcome (the
@@ -121,7 +108,7 @@ def run_sync(progress=None, company: str | None = None) -> dict:
 	if not company:
 		report["reason"] = "no ERPNext company configured"
 		return report
-	context = run_context(company, settings)
+	context = get_company_settings(company, settings)
 	if not settings.enabled or context.connection_status != c.CONNECTED:
 		report["reason"] = "integration disabled or not connected"
 		return report
@@ -178,7 +165,7 @@ def load_due_rows(company: str) -> list:
 class SyncRun:
 	def __init__(self, settings, progress=None, lock: RunLock | None = None):
 		if not settings.get("is_run_context"):  # QuickBooks Settings itself: its default company
-			settings = run_context(settings.company, settings)
+			settings = get_company_settings(settings.company, settings)
 		self.settings = settings
 		self.company = settings.company
 		self.realm_id = settings.realm_id

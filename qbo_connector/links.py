@@ -23,6 +23,7 @@ LINK_FIELDS = [
 	"qbo_id",
 	"sync_token",
 	"doc_number",
+	"qbo_name",
 	"status",
 	"last_error",
 	"last_synced_on",

@@ -65,6 +65,7 @@ def apply_customer_outcome(outcome: Outcome, changed: bool, company: str, realm_
 	match_status = outcome.extra.get("match_status")
 	if outcome.qbo_id:
 		values["qbo_id"] = outcome.qbo_id
+		values["qbo_name"] = outcome.extra.get("display_name") or ""
 	if match_status:
 		values["match_status"] = match_status
 	decision = outcome.extra.get("decision")

@@ -103,6 +103,9 @@ class CustomerSync:
 		self.own: dict[str, QBOCustomer] | None = None  # ERPNext id -> the record created for it (Notes)
 
 	def emit(self, customer: ERPCustomer, status: str, **kwargs) -> Outcome:
+		record = self.by_id.get(kwargs.get("qbo_id") or "")
+		if record is not None:  # the forms name the QuickBooks customer, not only its id
+			kwargs["extra"] = {"display_name": record.display_name, **kwargs.get("extra", {})}
 		outcome = Outcome(CUSTOMER, customer.id, status, **kwargs)
 		self.on_outcome(outcome)
 		return outcome

@@ -11,6 +11,7 @@ from frappe.utils.password import get_decrypted_password, set_encrypted_password
 
 from qbo_connector import constants as c
 from qbo_connector.api import sync_record_now
+from qbo_connector.company_settings import get_company_settings
 from qbo_connector.connection import callback, disconnect, get_authorization_url
 from qbo_connector.jobs import retry_records, run_sync, tick
 from qbo_connector.queue import queue_name
@@ -176,6 +177,52 @@ class TestTwoCompanies(TwoCompanyCase):
 		self.assertIn(theirs.name, self.doc_numbers(SECOND_REALM))
 		self.assertNotIn(theirs.name, self.doc_numbers(self.first_realm))
 		self.assertEqual(len(self.customers_named(self.first_realm, "Careful Retry Co")), 0)
+
+	def test_each_company_exports_with_its_own_choices_and_mappings(self):
+		"""The Settings map the test item to Hours; the second company's row maps it to Design and sets its
+		own default item. Each realm's invoice carries its own company's item."""
+		self.connect_both()
+		settings = frappe.get_single(c.SETTINGS)
+		settings.set("item_mappings", [{"item_code": self.item, "qbo_item": "Hours"}])
+		settings.save(ignore_permissions=True)
+		row = company_doc(self.other)
+		row.default_item = "Design"
+		row.amend_policy = "Void and create a new one"
+		row.set("item_mappings", [{"item_code": self.item, "qbo_item": "Design"}])
+		row.save(ignore_permissions=True)
+		self.addCleanup(self.clear_mappings)
+		customer = self.make_customer("Own Choices Partners")
+		ours = self.make_invoice(customer, rate=13)
+		theirs = self.make_invoice(customer, rate=17, company=self.other)
+		frappe.db.commit()
+		self.assertEqual(run_sync(company=self.company)["status"], "done")
+		self.assertEqual(run_sync(company=self.other)["status"], "done")
+		self.assertEqual(self.line_items(self.first_realm, ours.name), ["Hours"])
+		self.assertEqual(self.line_items(SECOND_REALM, theirs.name), ["Design"])
+		context = get_company_settings(self.other)
+		self.assertEqual(
+			(context.default_item, context.amend_policy), ("Design", "Void and create a new one")
+		)
+		context = get_company_settings(self.company)
+		self.assertEqual((context.default_item, context.amend_policy), ("Services", settings.amend_policy))
+
+	def line_items(self, realm_id: str, doc_number: str) -> list[str]:
+		dump = self.sandbox.dump(realm_id)
+		names = {i["Id"]: i["Name"] for i in dump["Item"]}
+		invoice = next(i for i in dump["Invoice"] if i.get("DocNumber") == doc_number)
+		return [
+			names[line["SalesItemLineDetail"]["ItemRef"]["value"]]
+			for line in invoice["Line"]
+			if line.get("DetailType") == "SalesItemLineDetail"
+		]
+
+	def clear_mappings(self) -> None:
+		frappe.get_single(c.SETTINGS).set("item_mappings", []).save(ignore_permissions=True)
+		row = company_doc(self.other)
+		row.update({"default_item": "", "amend_policy": ""})
+		row.set("item_mappings", [])
+		row.save(ignore_permissions=True)
+		frappe.db.commit()
 
 
 class TestMigrationFromOneCompany(QBOTestCase):

@@ -26,6 +26,7 @@ USER_METHODS = [
 	"qbo_connector.invoice_sync.get_qbo_link",
 	"qbo_connector.api.retry_logs",
 	"qbo_connector.api.unlink_customer",
+	"qbo_connector.api.get_document_links",
 ]
 SALES_USER = "qbo-sales-user@example.com"
 

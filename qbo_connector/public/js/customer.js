@@ -1,4 +1,7 @@
-// QuickBooks link status on the Customer form.
+// QuickBooks links on the Customer form: the headline shows the default company's link (the custom fields
+// are its view); the QuickBooks section lists the link in every connected company.
+const QBO_LINK_COLORS = { Synced: "green", Queued: "blue", Failed: "red" };
+
 frappe.ui.form.on("Customer", {
 	refresh(frm) {
 		if (frm.is_new()) return;
@@ -13,25 +16,77 @@ frappe.ui.form.on("Customer", {
 				color === "green" ? "green" : "orange"
 			);
 		}
+		show_links(frm);
 		frm.add_custom_button(__("Link to QuickBooks Customer…"), () => link_dialog(frm), __("QuickBooks"));
 		if (linked) {
-			frm.add_custom_button(__("Unlink"), () =>
-				frappe.confirm(__("Unlink this customer from QuickBooks?"), () =>
-					frappe.call("qbo_connector.api.unlink_customer", { customer: frm.doc.name }).then(() => frm.reload_doc())
-				), __("QuickBooks"));
+			frm.add_custom_button(__("Unlink"), () => unlink(frm), __("QuickBooks"));
 		}
 	},
 });
 
+function unlink(frm, company) {
+	frappe.confirm(__("Unlink this customer from QuickBooks?"), () =>
+		frappe.call("qbo_connector.api.unlink_customer", { customer: frm.doc.name, company }).then(() => frm.reload_doc())
+	);
+}
+
+function show_links(frm) {
+	frappe
+		.call({ method: "qbo_connector.api.get_document_links", args: { doctype: "Customer", name: frm.doc.name }, type: "GET" })
+		.then((r) => {
+			frm.dashboard.wrapper.find(".qbo-links").closest(".form-dashboard-section").remove();
+			const rows = (r.message || []).filter((row) => row.qbo_id || row.status || row.match_status);
+			if (!rows.length) return;
+			const esc = frappe.utils.escape_html;
+			const html = rows
+				.map((row) => {
+					const status = row.qbo_id ? row.status || "Synced" : row.match_status || row.status;
+					const record = row.qbo_id
+						? esc(__("customer {0}", [row.qbo_id]) + (row.qbo_name ? ` · ${row.qbo_name}` : ""))
+						: "";
+					const view = row.url ? ` <a href="${esc(row.url)}" target="_blank" rel="noopener">${__("View in QuickBooks")}</a>` : "";
+					const remove = row.qbo_id
+						? ` <a class="qbo-unlink" data-company="${esc(row.company)}">${__("Unlink")}</a>`
+						: "";
+					const error = row.last_error ? ` <span class="text-muted">${esc(row.last_error)}</span>` : "";
+					return `<div class="qbo-link-row" data-company="${esc(row.company)}" style="padding:2px 0">
+						<b>${esc(row.company)}</b> &nbsp;
+						<span class="indicator-pill ${QBO_LINK_COLORS[status] || "orange"}">${esc(__(status || ""))}</span>
+						${record}${view}${remove}${error}</div>`;
+				})
+				.join("");
+			frm.dashboard.add_section(`<div class="qbo-links">${html}</div>`, __("QuickBooks Links"));
+			frm.dashboard.show();
+			frm.dashboard.wrapper.find(".qbo-unlink").on("click", (e) => unlink(frm, $(e.currentTarget).attr("data-company")));
+		});
+}
+
 function link_dialog(frm) {
+	// With several connected companies, the dialog asks in which QuickBooks company to link.
+	frappe.db
+		.get_list("QuickBooks Company", { filters: { connection_status: "Connected" }, pluck: "name", limit: 50 })
+		.then((companies) => open_link_dialog(frm, companies || []));
+}
+
+function open_link_dialog(frm, companies) {
+	const several = companies.length > 1;
 	const dialog = new frappe.ui.Dialog({
 		title: __("Link to QuickBooks Customer"),
 		fields: [
+			{
+				fieldname: "company",
+				fieldtype: "Select",
+				label: __("In the QuickBooks company of"),
+				options: companies,
+				default: companies[0],
+				hidden: several ? 0 : 1,
+			},
 			{ fieldname: "txt", fieldtype: "Data", label: __("Search QuickBooks customers"), default: frm.doc.customer_name },
 			{ fieldname: "search", fieldtype: "Button", label: __("Search") },
 			{ fieldname: "results", fieldtype: "HTML" },
 		],
 	});
+	const company = () => dialog.get_value("company") || undefined;
 	const render = (rows) => {
 		const html = rows.length
 			? rows
@@ -46,7 +101,11 @@ function link_dialog(frm) {
 		dialog.fields_dict.results.$wrapper.html(html);
 		dialog.fields_dict.results.$wrapper.find("button[data-id]").on("click", (e) => {
 			frappe
-				.call("qbo_connector.api.link_customer", { customer: frm.doc.name, qbo_customer_id: $(e.currentTarget).attr("data-id") })
+				.call("qbo_connector.api.link_customer", {
+					customer: frm.doc.name,
+					qbo_customer_id: $(e.currentTarget).attr("data-id"),
+					company: company(),
+				})
 				.then((r) => {
 					frappe.show_alert({ message: r.message, indicator: "green" });
 					dialog.hide();
@@ -55,8 +114,11 @@ function link_dialog(frm) {
 		});
 	};
 	const search = () =>
-		frappe.call("qbo_connector.api.search_qbo_customers", { txt: dialog.get_value("txt") }).then((r) => render(r.message || []));
+		frappe
+			.call("qbo_connector.api.search_qbo_customers", { txt: dialog.get_value("txt"), company: company() })
+			.then((r) => render(r.message || []));
 	dialog.fields_dict.search.$input.on("click", search);
+	if (several) dialog.fields_dict.company.$input.on("change", search);
 	dialog.show();
 	search();
 }
