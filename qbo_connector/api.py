@@ -19,6 +19,8 @@ from qbo_connector.writeback import release_waiting_invoices
 
 USER_ROLES = (c.ADMIN_ROLE, "Accounts Manager")
 SYNCABLE = (c.CUSTOMER, c.SALES_INVOICE, c.PAYMENT_ENTRY)
+LINK_LIST_FIELDS = ["company", "realm_id", "qbo_entity", "qbo_id", "qbo_name", "doc_number", "status"]
+LINK_LIST_FIELDS += ["match_status", "last_error", "last_synced_on"]
 
 
 def _check_doctype(doctype: str) -> None:
@@ -151,8 +153,7 @@ def get_document_links(doctype: str, name: str) -> list[dict]:
 	rows = frappe.get_all(
 		c.LINK,
 		filters={"reference_doctype": doctype, "reference_name": name},
-		fields=["company", "realm_id", "qbo_entity", "qbo_id", "qbo_name", "doc_number", "status"]
-		+ ["match_status", "last_error", "last_synced_on"],
+		fields=LINK_LIST_FIELDS,
 		order_by="company asc",
 		limit=100,
 	)

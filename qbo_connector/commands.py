@@ -27,14 +27,30 @@ def qbo():
 
 
 @qbo.command("sync")
-@click.option("--company", default=None, help="ERPNext company to sync (default: the settings' company)")
+@click.option("--company", default=None, help="ERPNext company to sync (default: every connected company)")
 @pass_context
 def sync(context, company=None):
-	"""Run a QuickBooks sync of one company now, in this process, and print its report."""
-	report = run_on_site(context, "qbo_connector.jobs.run_sync", company=company)
-	click.echo(json.dumps(report, indent=1, default=str))
-	if report.get("status") not in ("done", "skipped"):
+	"""Run a QuickBooks sync now, in this process: of one company, or of every connected company in turn;
+	print each report."""
+	if company:
+		reports = {company: run_on_site(context, "qbo_connector.jobs.run_sync", company=company)}
+	else:
+		reports = run_on_site(context, "qbo_connector.commands.sync_connected_companies")
+	click.echo(json.dumps(reports, indent=1, default=str))
+	if any(report.get("status") not in ("done", "skipped") for report in reports.values()):
 		raise SystemExit(1)
+
+
+def sync_connected_companies() -> dict[str, dict]:
+	"""One run per connected company (the default company's run when none is connected: it says why it
+	skipped)."""
+	from qbo_connector.connection import connected_companies
+	from qbo_connector.jobs import run_sync
+
+	companies = connected_companies()
+	if not companies:
+		return {"": run_sync()}
+	return {company: run_sync(company=company) for company in companies}
 
 
 @qbo.command("status")
