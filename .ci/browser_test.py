@@ -1,9 +1,12 @@
 """Drive the real desk in headless Chromium: log in, fill QuickBooks Settings, Connect, approve on the
-sandbox's consent page, see Connected, enable, then open a synced Sales Invoice and read its status.
+sandbox's consent page, see Connected, enable, then open a synced Sales Invoice and read its status; then
+connect a second ERPNext company to the sandbox's second realm on its QuickBooks Company form, sync an
+invoice of it for the same customer, and see the customer's two links.
 Run by .ci/browser_test.sh with the bench's Python (frappe + playwright installed there)."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -14,6 +17,7 @@ SITE = os.environ["QBO_SITE"]
 BASE = os.environ["QBO_BASE"]
 SANDBOX = os.environ["QBO_SANDBOX"]
 LOGS = os.environ.get("QBO_LOGS", ".")
+SECOND_REALM = "9341453050000002"  # the second realm of the seed browser_test.sh serves
 CHROMIUM_ARGS = [
 	"--headless",
 	"--no-sandbox",
@@ -67,6 +71,43 @@ def fill_settings(page, company: str) -> None:
 	option.click()
 	page.keyboard.press("Control+s")
 	expect(page.locator(".indicator-pill:has-text('Not Saved')")).to_have_count(0, timeout=15000)
+
+
+def second_company(company: str) -> str:
+	"""The ERPNext company the bench tests use as the second one (created there when the site has none)."""
+	return json.loads(
+		bench(
+			"execute",
+			"qbo_connector.tests.test_integrity.other_test_company",
+			"--args",
+			json.dumps([company]),
+		)
+	)
+
+
+def connect_second_company(page, other: str) -> None:
+	"""QuickBooks Company for `other` (new, or the row the bench tests left), Connect, choose the second
+	realm on the sandbox's consent page, back on the row: Connected."""
+	if api(page, "GET", f'/api/resource/QuickBooks Company?filters=[["name","=","{other}"]]'):
+		page.goto(f"{BASE}/app/quickbooks-company/{other}")
+	else:
+		page.goto(f"{BASE}/app/quickbooks-company/new")
+		company_input = field(page, "company")
+		company_input.type(other, delay=20)
+		option = page.locator(f'.awesomplete [role="option"]:has-text("{other}")').first
+		option.wait_for(state="visible")
+		option.click()
+		page.keyboard.press("Control+s")
+		expect(page.locator(".indicator-pill:has-text('Not Saved')")).to_have_count(0, timeout=15000)
+	page.locator(
+		".page-actions button:visible", has_text=re.compile(r"^\s*(Connect to QuickBooks|Reconnect)\s*$")
+	).first.click()
+	page.wait_for_url(f"{SANDBOX}/**")
+	page.select_option("#realm_id", SECOND_REALM)
+	page.click("#connect")
+	page.wait_for_url("**/app/quickbooks-company/**")
+	expect(page.locator(".indicator-pill:has-text('Connected')").first).to_be_visible(timeout=15000)
+	page.screenshot(path=f"{LOGS}/qbo-second-company-connected.png", full_page=True)
 
 
 def main() -> None:
@@ -159,6 +200,39 @@ def main() -> None:
 			)
 			page.screenshot(path=f"{LOGS}/qbo-invoice-synced.png", full_page=True)
 			step("the invoice form shows QuickBooks: Synced")
+
+			other = second_company(company)
+			step(f"connect a second ERPNext company ({other}) to the second QuickBooks company")
+			connect_second_company(page, other)
+			second = api(
+				page,
+				"POST",
+				"/api/resource/Sales Invoice",
+				{
+					"customer": customer,
+					"company": other,
+					"currency": "USD",
+					"conversion_rate": 1,
+					"docstatus": 1,
+					"items": [{"item_code": item, "qty": 1, "rate": 30}],
+				},
+			)["name"]
+			step(f"submitted {second} of {other} for the same customer; run bench qbo sync (every company)")
+			print(bench("qbo", "sync"))
+			page.goto(f"{BASE}/app/sales-invoice/{second}")
+			expect(page.locator(".indicator-pill:has-text('QuickBooks: Synced')").first).to_be_visible(
+				timeout=15000
+			)
+			step("open the customer: one link per company")
+			page.goto(f"{BASE}/app/customer/{customer}")
+			links = page.locator(".qbo-links .qbo-link-row")
+			expect(links).to_have_count(2, timeout=15000)
+			for name in (company, other):
+				expect(
+					page.locator(f'.qbo-link-row[data-company="{name}"]:has-text("Synced")')
+				).to_have_count(1)
+			page.screenshot(path=f"{LOGS}/qbo-customer-two-companies.png", full_page=True)
+			step("the customer form lists its QuickBooks link in both companies")
 		except Exception:
 			page.screenshot(path=f"{LOGS}/qbo-browser-failure.png", full_page=True)
 			raise

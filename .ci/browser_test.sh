@@ -13,7 +13,21 @@ PIDS=()
 stop() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap stop EXIT
 
-env/bin/qbo-connector sandbox --port "$SANDBOX_PORT" --limits off >"$LOGS/ci-sandbox.log" 2>&1 &
+# Two QuickBooks companies (realms) in one sandbox: the sample US company and a copy under another realm,
+# for the second ERPNext company the test connects.
+SEED="$LOGS/ci-sandbox-seed.json"
+env/bin/python - "$SEED" <<'EOF'
+import json, sys
+from qbo_connector.sandbox.samples import sample_seed
+seed = sample_seed("us")
+second = json.loads(json.dumps(seed["realms"][0]))
+second["realm_id"] = "9341453050000002"
+second["company"]["CompanyName"] = "Second Company (sandbox)"
+seed["realms"].append(second)
+with open(sys.argv[1], "w") as out:
+	json.dump(seed, out)
+EOF
+env/bin/qbo-connector sandbox --port "$SANDBOX_PORT" --limits off --seed "$SEED" >"$LOGS/ci-sandbox.log" 2>&1 &
 PIDS+=($!)
 bench --site "$SITE" serve --port "$WEB_PORT" --noreload >"$LOGS/ci-web.log" 2>&1 &
 PIDS+=($!)
