@@ -185,7 +185,12 @@ def unlink_customer(customer: str, company: str | None = None) -> str:
 def close_reviews(customer: str, status: str, qbo_id: str = "", company: str | None = None) -> None:
 	for name in frappe.get_all(
 		c.CUSTOMER_MATCH,
-		filters={"customer": customer, "status": c.REVIEW_OPEN, "company": company or default_company()},
+		filters={
+			"customer": customer,
+			# a manual link also settles a customer ignored before: the review says what was decided last
+			"status": ("in", [c.REVIEW_OPEN, c.REVIEW_IGNORED]),
+			"company": company or default_company(),
+		},
 		pluck="name",
 	):
 		frappe.db.set_value(

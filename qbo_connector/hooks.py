@@ -16,11 +16,13 @@ doc_events = {
 		"on_update": "qbo_connector.queue.on_customer_change",
 	},
 	"Sales Invoice": {
+		"before_insert": "qbo_connector.queue.clear_copied_view",
 		"on_submit": "qbo_connector.queue.on_invoice_submit",
 		"on_update_after_submit": "qbo_connector.queue.on_invoice_update_after_submit",
 		"on_cancel": "qbo_connector.queue.on_invoice_cancel",
 	},
 	"Payment Entry": {
+		"before_insert": "qbo_connector.queue.clear_copied_view",
 		"on_submit": "qbo_connector.queue.on_payment_submit",
 		"on_cancel": "qbo_connector.queue.on_payment_cancel",
 	},

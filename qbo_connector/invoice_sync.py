@@ -176,10 +176,19 @@ def preview_next_batch(company: str | None = None) -> list[dict]:
 		export_settings, facts = build_export_settings(get_company_settings(company), client)
 	except QBOError as exc:
 		frappe.throw(exc.user_message())
-	return [
+	# a customer under review or ignored blocks its invoices with the same words the run and the form use
+	blocks = customer_blocks(invoices, realm_id)
+	rows = [
 		{"invoice": n, "status": s, "reason": r}
 		for n, s, r in preview_batch(invoices, export_settings, facts)
 	]
+	by_name = {inv.name: inv for inv in invoices}
+	for row in rows:
+		inv = by_name[row["invoice"]]
+		block = blocks.get(inv.customer)
+		if block and inv.docstatus == 1 and row["status"] != "in QuickBooks":
+			row.update(status="blocked", reason=block[1])
+	return rows
 
 
 @frappe.whitelist()

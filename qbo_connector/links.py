@@ -31,7 +31,7 @@ LINK_FIELDS = [
 	"match_score",
 ]
 VALUE_FIELDS = set(LINK_FIELDS) - {"name", "reference_doctype", "reference_name", "company", "realm_id"}
-VIEWS = {c.CUSTOMER: c.CUSTOMER_VIEW, c.SALES_INVOICE: c.INVOICE_VIEW, c.PAYMENT_ENTRY: c.PAYMENT_VIEW}
+VIEWS = c.VIEWS_BY_DOCTYPE
 ENTITIES = {c.CUSTOMER: "Customer", c.PAYMENT_ENTRY: "Payment"}  # else Invoice
 
 
@@ -106,13 +106,15 @@ def set_link(doctype: str, name: str, realm_id: str, company: str, values: dict)
 
 
 def set_status(doctype: str, names: list[str], company: str, status: str) -> None:
-	"""A state change made in ERPNext (queued again): the links of the company, and the view."""
+	"""A state change made in ERPNext (queued again): the links of the company, and the view. The last
+	error goes with the old state (one status, one sentence; the Sync Log keeps the history)."""
 	if not names:
 		return
 	table = frappe.qb.DocType(c.LINK)
 	(
 		frappe.qb.update(table)
 		.set(table.status, status)
+		.set(table.last_error, "")
 		.set(table.modified, now_datetime())
 		.where(
 			(table.reference_doctype == doctype)
@@ -121,7 +123,7 @@ def set_status(doctype: str, names: list[str], company: str, status: str) -> Non
 		)
 	).run()
 	for name in names:
-		update_view(doctype, name, company, {"status": status})
+		update_view(doctype, name, company, {"status": status, "last_error": ""})
 
 
 def shows_company(doctype: str, name: str, company: str) -> bool:

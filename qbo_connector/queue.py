@@ -99,6 +99,13 @@ def on_customer_change(doc, method=None) -> None:
 	set_fields(doc, {c.CUSTOMER_SYNC_STATUS: "Queued"})
 
 
+def clear_copied_view(doc, method=None) -> None:
+	"""before_insert of an invoice or payment: an amended draft is a copy (Frappe copies no_copy fields on
+	Amend), and the original's QuickBooks status, id and error are not its own."""
+	for column in c.VIEWS_BY_DOCTYPE.get(doc.doctype, {}).values():
+		doc.set(column, None)
+
+
 def on_invoice_submit(doc, method=None) -> None:
 	if not _should_queue_invoice(doc):
 		return

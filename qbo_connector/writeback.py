@@ -227,17 +227,14 @@ def open_review(customer: str, decision: MatchDecision, message: str, company: s
 	doc.save()
 
 
-def release_waiting_invoices(customer: str, company: str = "") -> None:
+def release_waiting_invoices(customer: str, company: str = "", also_held: bool = False) -> None:
 	"""A customer got linked (or decided) in a company's realm: its waiting invoices of that company go
-	out on this or the next run."""
+	out on this or the next run (`also_held`: its held ones too, e.g. held while it was ignored)."""
 	company = company or links.default_company()
+	statuses = [WAITING, NEEDS_REVIEW, *([HELD] if also_held else [])]
 	names = frappe.get_all(
 		c.SALES_INVOICE,
-		filters={
-			"customer": customer,
-			"company": company,
-			c.INVOICE_SYNC_STATUS: ("in", [WAITING, NEEDS_REVIEW]),
-		},
+		filters={"customer": customer, "company": company, c.INVOICE_SYNC_STATUS: ("in", statuses)},
 		pluck="name",
 		limit=10000,
 	)

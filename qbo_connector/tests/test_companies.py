@@ -217,7 +217,9 @@ class TestTwoCompanies(TwoCompanyCase):
 		]
 
 	def clear_mappings(self) -> None:
-		frappe.get_single(c.SETTINGS).set("item_mappings", []).save(ignore_permissions=True)
+		settings = frappe.get_single(c.SETTINGS)
+		settings.set("item_mappings", [])
+		settings.save(ignore_permissions=True)
 		row = company_doc(self.other)
 		row.update({"default_item": "", "amend_policy": ""})
 		row.set("item_mappings", [])

@@ -298,8 +298,15 @@ class TestAnotherQuickBooksCompany(QBOTestCase):
 
 
 def other_test_company(configured: str) -> str:
-	"""A second ERPNext company (any company but the configured one; created when there is none)."""
-	others = frappe.get_all("Company", filters={"name": ("!=", configured)}, pluck="name", limit=1)
+	"""A second ERPNext company in US dollars, like the sandbox's companies (any USD company but the
+	configured one, by name; created when there is none)."""
+	others = frappe.get_all(
+		"Company",
+		filters={"name": ("!=", configured), "default_currency": "USD"},
+		pluck="name",
+		order_by="name asc",
+		limit=1,
+	)
 	if others:
 		return others[0]
 	name = "QBO Other Company"

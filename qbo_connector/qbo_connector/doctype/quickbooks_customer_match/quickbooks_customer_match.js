@@ -1,5 +1,14 @@
 frappe.ui.form.on("QuickBooks Customer Match", {
 	refresh(frm) {
+		if (["Ignored", "Create New"].includes(frm.doc.status)) {
+			// a decision can always be taken back (a link: Unlink on the Customer form)
+			frm.add_custom_button(__("Reopen"), () =>
+				frm.call("reopen").then((r) => {
+					frappe.show_alert({ message: r.message, indicator: "blue" });
+					frm.reload_doc();
+				})
+			);
+		}
 		if (frm.doc.status !== "Open") return;
 		frm.set_intro(frappe.utils.escape_html(frm.doc.reason || ""), "orange");
 		frm.add_custom_button(__("Link"), () => {

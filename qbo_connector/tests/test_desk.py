@@ -1,0 +1,90 @@
+"""Rough edges a new admin met in the desk (issue 14): a decision can be taken back, one status reads
+one sentence, an amended draft starts without its original's QuickBooks state."""
+
+import frappe
+
+from qbo_connector import constants as c
+from qbo_connector.api import get_document_links, link_customer
+from qbo_connector.invoice_sync import preview_next_batch
+from qbo_connector.jobs import run_sync
+from qbo_connector.queue import queue_name
+from qbo_connector.tests import test_matching
+from qbo_connector.tests.utils import QBOTestCase
+
+
+class TestDecisions(QBOTestCase):
+	setUp = test_matching.TestMatching.setUp
+	review_for = test_matching.TestMatching.review_for
+
+	def customer_state(self, customer: str) -> tuple:
+		values = frappe.db.get_value(
+			"Customer",
+			customer,
+			[c.CUSTOMER_MATCH_STATUS, c.CUSTOMER_SYNC_STATUS, c.CUSTOMER_LAST_ERROR, c.CUSTOMER_QBO_ID],
+		)
+		return tuple(value or "" for value in values)
+
+	def test_ignore_reads_ignored_only_and_preview_says_so(self):
+		customer, invoice, match = self.review_for("Pendant Publishing", "Pendant Publishin")
+		match.ignore()
+		self.assertEqual(self.customer_state(customer), (c.MATCH_IGNORED, "", "", ""))
+		self.assertFalse(frappe.db.exists(c.SYNC_QUEUE, queue_name(c.CUSTOMER, customer, self.company)))
+		preview = {row["invoice"]: row for row in preview_next_batch()}
+		self.assertEqual(preview[invoice.name]["status"], "blocked")
+		self.assertIn("ignored", preview[invoice.name]["reason"])
+		# queued again, the invoice does not keep the old review sentence beside "Queued"
+		status, error = frappe.db.get_value(
+			"Sales Invoice", invoice.name, [c.INVOICE_SYNC_STATUS, c.INVOICE_LAST_ERROR]
+		)
+		self.assertEqual((status, error or ""), ("Queued", ""))
+
+	def test_an_ignored_customer_can_be_reopened_and_linked(self):
+		customer, invoice, match = self.review_for("Bosco Bakery", "Bosco Bakeri")
+		match.ignore()
+		frappe.db.commit()
+		run_sync()
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, c.INVOICE_SYNC_STATUS), "Held")
+		match.reload()
+		match.reopen()
+		match.reload()
+		self.assertEqual(match.status, c.REVIEW_OPEN)
+		self.assertEqual(self.customer_state(customer)[:2], (c.MATCH_REVIEW, "Needs Review"))
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, c.INVOICE_SYNC_STATUS), "Queued")
+		match.link(match.candidates[0].qbo_customer_id)
+		self.assertEqual(frappe.db.get_value(c.CUSTOMER_MATCH, match.name, "status"), c.REVIEW_LINKED)
+		frappe.db.commit()
+		run_sync()
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, c.INVOICE_SYNC_STATUS), "Synced")
+		with self.assertRaises(frappe.ValidationError):
+			frappe.get_doc(c.CUSTOMER_MATCH, match.name).reopen()  # a link is taken back by Unlink
+
+	def test_a_link_from_the_customer_form_settles_an_ignored_review(self):
+		customer, _invoice, match = self.review_for("Peterman Catalog", "Peterman Catalogue")
+		match.ignore()
+		link_customer(customer, match.candidates[0].qbo_customer_id)
+		self.assertEqual(frappe.db.get_value(c.CUSTOMER_MATCH, match.name, "status"), c.REVIEW_LINKED)
+		rows = get_document_links("Customer", customer)
+		self.assertEqual(
+			[(r.company, r.qbo_id, r.qbo_name) for r in rows],
+			[(self.company, match.candidates[0].qbo_customer_id, "Peterman Catalog")],
+		)
+
+
+class TestAmendedDraft(QBOTestCase):
+	def setUp(self):
+		self.connect_and_enable()
+
+	def test_an_amended_draft_starts_without_the_originals_quickbooks_state(self):
+		invoice = self.make_invoice(self.make_customer("Amend Draft Supplies"), rate=9)
+		frappe.db.commit()
+		run_sync()
+		invoice.reload()
+		self.assertEqual(invoice.get(c.INVOICE_SYNC_STATUS), "Synced")
+		invoice.cancel()
+		draft = frappe.copy_doc(invoice)  # what Amend does: no_copy fields are copied too
+		draft.amended_from = invoice.name
+		draft.docstatus = 0
+		draft.insert(ignore_permissions=True)
+		for column in c.INVOICE_VIEW.values():
+			self.assertFalse(draft.get(column), column)
+			self.assertFalse(frappe.db.get_value("Sales Invoice", draft.name, column), column)
