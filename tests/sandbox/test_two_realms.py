@@ -117,10 +117,14 @@ def test_cdc_is_per_realm(two, us, au):
 	since = two.clock.stamp()
 	two.advance_clock(10)
 	made = us.create("Customer", {"DisplayName": "Changed In US"})
+	# Id 1 is a customer in both realms (Amy's Bird Sanctuary in the US, Kangaroo Pty in AU): edit the US one
+	edit = {"Id": "1", "SyncToken": "0", "sparse": True, "Notes": "edited in the US"}
+	assert us.post("customer", edit).status_code == 200
 	au_changes = au.get("cdc", entities="Customer", changedSince=since).json()
 	assert au_changes["CDCResponse"][0]["QueryResponse"] == [{}]
 	us_changes = us.get("cdc", entities="Customer", changedSince=since).json()
-	assert [c["Id"] for c in us_changes["CDCResponse"][0]["QueryResponse"][0]["Customer"]] == [made["Id"]]
+	changed = us_changes["CDCResponse"][0]["QueryResponse"][0]["Customer"]
+	assert [c["Id"] for c in changed] == [made["Id"], "1"]
 
 
 def test_requestid_answers_are_kept_per_realm(two, us, au):
