@@ -65,7 +65,7 @@ def two():
 class Company:
 	"""One ERPNext company connected to one realm: its customers, invoices, ledger and client."""
 
-	def __init__(self, sb: Sandbox, realm: str, customers=None, count: int = 4, **client_kw):
+	def __init__(self, sb: Sandbox, realm: str, customers=None, count=4, time_scale=600, **limiter_kw):
 		self.sb, self.realm = sb, realm
 		self.customers = customers if customers is not None else [SHARED, AMY, ONLY[realm]]
 		self.invoices = [
@@ -79,7 +79,7 @@ class Company:
 			for i in range(count)
 		]
 		self.ledger = Ledger()
-		self.client = make_client(sb, realm, time_scale=600, **client_kw)
+		self.client = make_client(sb, realm, time_scale=time_scale, **limiter_kw)
 		self.customer_outcomes: dict = {}
 		self.stopped: Exception | None = None
 
@@ -190,10 +190,9 @@ def test_throttling_one_realm_neither_slows_nor_stops_the_other(two):
 	Intuit's 60 s (3 s here), realm B's run goes on at full speed meanwhile."""
 	windows = MemoryWindows()
 	# A's customer is linked (no create batch): its first batch request, the invoices, gets the 429
-	us = Company(two, US_REALM, customers=[AMY], count=6, backend=windows)
-	uk = Company(two, INTL_REALM, count=6, backend=windows)
-	for company in (us, uk):  # time scale 20: Intuit's 60 s pause after a 429 lasts 3 s
-		company.client.limiter = type(company.client.limiter)(company.realm, time_scale=20, backend=windows)
+	# time scale 20: Intuit's 60 s pause after a 429 lasts 3 s
+	us = Company(two, US_REALM, customers=[AMY], count=6, time_scale=20, backend=windows)
+	uk = Company(two, INTL_REALM, count=6, time_scale=20, backend=windows)
 	two.script_fault("429", count=1, kind="batch", realm=US_REALM)
 	throttled = threading.Thread(target=us.run)
 	throttled.start()
