@@ -18,10 +18,11 @@ def build_parser() -> argparse.ArgumentParser:
 	sandbox.add_argument("--port", type=int, default=8765)
 	sandbox.add_argument(
 		"--sample",
-		choices=["us", "intl"],
+		choices=["us", "intl", "both"],
 		default="us",
 		help="sample company served when no --seed is given: us = Larkspur Landscaping & Supply (US, Automated "
-		"Sales Tax); intl = Fenwick & Daughters Joinery Ltd (UK VAT, multicurrency GBP/EUR/USD). Default: us",
+		"Sales Tax); intl = Fenwick & Daughters Joinery Ltd (UK VAT, multicurrency GBP/EUR/USD); both = the two "
+		"as two realms of one sandbox. Default: us",
 	)
 	sandbox.add_argument(
 		"--seed", help="JSON file with the initial state (realms, customers, items...); replaces --sample"

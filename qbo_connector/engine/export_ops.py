@@ -261,7 +261,10 @@ def send_void(exporter, work: Work) -> None:
 		work.attempts += 1
 		try:
 			obj = exporter.client.void(
-				work.entity, work.body["Id"], work.body["SyncToken"], void_request_id(work)
+				work.entity,
+				work.body["Id"],
+				work.body["SyncToken"],
+				void_request_id(exporter.client.config.realm_id, work),
 			)
 		except ReconnectRequired:
 			raise
@@ -291,7 +294,8 @@ def record_void_failure(exporter, work: Work, error: QBOError) -> None:
 		exporter.void_refused(work, error)
 
 
-def void_request_id(work: Work) -> str:
+def void_request_id(realm: str, work: Work) -> str:
 	"""Fixed per invoice state: a void resent after a crash gets QBO's first answer; a new SyncToken
-	(after a 5010) makes a new request."""
-	return f"void-{work.body['Id']}-{work.body['SyncToken']}"
+	(after a 5010) makes a new request. The realm is part of it, as of every requestid (request_ids.py):
+	two realms number their transactions alike, and Intuit does not say its answers are kept per company."""
+	return f"void-{realm}-{work.body['Id']}-{work.body['SyncToken']}"

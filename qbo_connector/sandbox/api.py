@@ -8,6 +8,7 @@ import time
 from qbo_connector.sandbox import faults, ops, taxservice
 from qbo_connector.sandbox.entities import BY_PATH, CANONICAL, SPECS
 from qbo_connector.sandbox.limits import ScriptedFault
+from qbo_connector.sandbox.oauth import WRONG_REALM
 from qbo_connector.sandbox.wire import Request, Response
 
 PREFIX = "/v3/company/"
@@ -21,11 +22,15 @@ def route(sandbox, request: Request) -> Response:
 	request.realm = realm_id
 	parts = [part for part in rest.split("/") if part]
 	request.kind = classify(request, parts)
-	scripted = sandbox.limiter.take_scripted(request.path, request.kind)
+	scripted = sandbox.limiter.take_scripted(request.path, request.kind, realm_id)
 	if scripted and not scripted.after:
 		return scripted_response(sandbox, scripted)
 	with sandbox.lock:
 		problem = sandbox.tokens.check_bearer(request.headers.get("authorization"), realm_id)
+	if problem == WRONG_REALM:
+		return Response.json(
+			401, faults.wrong_realm().body(sandbox.stamp()), **{"WWW-Authenticate": 'Bearer realm="Intuit"'}
+		)
 	if problem:
 		return Response.json(
 			401, faults.gateway_401(problem, sandbox.stamp()), **{"WWW-Authenticate": 'Bearer realm="Intuit"'}
@@ -66,11 +71,13 @@ def classify(request: Request, parts: list[str]) -> str:
 
 
 def execute(sandbox, request: Request, parts: list[str]) -> Response:
-	"""Writes carrying a requestid already seen in this realm get the original response, without running again."""
+	"""Writes carrying a requestid already seen in this realm (or app: `replay_scope`) get the original
+	response, without running again."""
 	realm = sandbox.realms.get(request.realm)
 	request_id = (
 		request.param("requestid") if request.method == "POST" and request.kind in WRITE_KINDS else ""
 	)
+	replies = sandbox.replies if sandbox.replay_scope == "app" or realm is None else realm.replies
 	try:
 		if realm is None:
 			raise faults.Fault(
@@ -83,9 +90,9 @@ def execute(sandbox, request: Request, parts: list[str]) -> Response:
 				"requestid",
 			)
 		with sandbox.lock:
-			if request_id in realm.replies:
+			if request_id in replies:
 				request.replayed = True
-				status, body, content_type = realm.replies[request_id]
+				status, body, content_type = replies[request_id]
 				return Response(status, body, content_type)
 			response = dispatch(sandbox, request, realm, parts)
 	except faults.Fault as fault:
@@ -93,7 +100,7 @@ def execute(sandbox, request: Request, parts: list[str]) -> Response:
 	keep = response.status < 400 or sandbox.replay_faults
 	if request_id and realm is not None and len(request_id) <= MAX_REQUEST_ID and keep:
 		with sandbox.lock:
-			realm.replies[request_id] = (response.status, response.body, response.content_type)
+			replies[request_id] = (response.status, response.body, response.content_type)
 	return response
 
 

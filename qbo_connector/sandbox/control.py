@@ -46,9 +46,9 @@ def call(sandbox, request: Request, name: str, data):
 		sandbox.clear_faults()
 		return {"ok": True}
 	if post and name == "tokens/expire":
-		return {"ok": True, "expired": sandbox.expire_access_tokens()}
+		return {"ok": True, "expired": sandbox.expire_access_tokens(str(data.get("realm") or ""))}
 	if post and name == "tokens/revoke":
-		return {"ok": True, "revoked": sandbox.revoke_refresh_tokens()}
+		return {"ok": True, "revoked": sandbox.revoke_refresh_tokens(str(data.get("realm") or ""))}
 	if post and name == "tokens/issue":
 		return sandbox.issue_tokens(str(data.get("realm") or sandbox.realm_ids[0]))
 	if post and name == "clock/advance":

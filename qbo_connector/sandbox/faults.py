@@ -203,3 +203,15 @@ def gateway_401(detail: str, stamp: str) -> dict:
 		},
 		"time": stamp,
 	}
+
+
+def wrong_realm() -> Fault:
+	"""A live token used on another company's URL (oauth.WRONG_REALM): Intuit's answer as reproduced in
+	intuit/oauth-jsclient#91 (Fault type AuthenticationFault, code 100, HTTP 401)."""
+	return Fault(
+		100,
+		"General Authentication Error",
+		"AuthenticationErrorGeneral: SRV-110-Authentication Failure , statusCode: 401",
+		kind="AuthenticationFault",
+		status=401,
+	)

@@ -8,7 +8,10 @@ Intuit, "API call limits and throttles" (https://developer.intuit.com/app/develo
 limits-and-throttles), sandbox and production servers alike: "500 requests per minute per realm ID", "10
 requests per second, per realm ID and app", batch "Throttled at 40 Batch requests per minute, per realm ID and
 app"; HTTP 429 when throttling occurs. In-flight limit: Intuit blog 2016-08-08 "Concurrent API use" (more than
-10 concurrent requests to the same realmId get 429). The sandbox counts per realm, not per realm and app."""
+10 concurrent requests to the same realmId get 429). The sandbox counts per realm, not per realm and app: every
+window (minute, second, batch, in flight) is keyed by the realm in the URL, so one company's traffic never
+throttles another's (tests/sandbox/test_two_realms.py). A scripted fault may name a realm: it then fails only
+that realm's API requests (token endpoints carry no realm)."""
 
 from __future__ import annotations
 
@@ -39,9 +42,15 @@ class ScriptedFault:
 	kind: str = ""  # request kind: query, read, create, update, batch, cdc, token, ...
 	delay: float = 0.0  # real seconds the server waits before a "timeout" drops the connection
 	after: bool = False  # run the request first, then fail (the "lost response" case)
+	realm: str = ""  # only requests to this realm's API (empty: any request)
 
-	def matches(self, path: str, kind: str) -> bool:
-		return self.count > 0 and self.path in path and (not self.kind or self.kind == kind)
+	def matches(self, path: str, kind: str, realm: str = "") -> bool:
+		return (
+			self.count > 0
+			and self.path in path
+			and (not self.kind or self.kind == kind)
+			and (not self.realm or self.realm == realm)
+		)
 
 
 def parse_fault(data: dict) -> ScriptedFault:
@@ -55,6 +64,7 @@ def parse_fault(data: dict) -> ScriptedFault:
 		kind=str(data.get("kind") or ""),
 		delay=float(data.get("delay", 2.0 if fault == "timeout" else 0.0)),
 		after=bool(data.get("after", False)),
+		realm=str(data.get("realm") or ""),
 	)
 
 
@@ -116,10 +126,10 @@ class Limiter:
 				return self._throttles % 2 == 0
 			return self.throttle_format == "xml"
 
-	def take_scripted(self, path: str, kind: str) -> ScriptedFault | None:
+	def take_scripted(self, path: str, kind: str, realm: str = "") -> ScriptedFault | None:
 		with self._lock:
 			for fault in self.scripted:
-				if fault.matches(path, kind):
+				if fault.matches(path, kind, realm):
 					fault.count -= 1
 					return fault
 			self.scripted = [fault for fault in self.scripted if fault.count > 0]

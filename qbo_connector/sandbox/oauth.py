@@ -15,6 +15,12 @@ ACCESS_TTL = 3600
 REFRESH_TTL = 8726400
 CODE_TTL = 600
 DEFAULT_GRACE = 86400
+# check_bearer's answer for a live token of another company. Intuit binds a token to the company consented
+# to: a call with "the incorrect token/realm combination" answers HTTP 401, fault code 100 "General
+# Authentication Error" (reproduced by Intuit's SDK maintainer, intuit/oauth-jsclient#91, 2020-08-19); the
+# error-codes page reads 401 as "the token in use won't work for API calls" (developer.intuit.com/app/
+# developer/qbo/docs/develop/troubleshooting/error-codes). See faults.wrong_realm.
+WRONG_REALM = "wrong-realm"
 
 
 @dataclass
@@ -145,7 +151,8 @@ class Tokens:
 			raise OAuthError("invalid_request", 400, "token is required")
 
 	def check_bearer(self, header: str | None, realm_id: str) -> str | None:
-		"""None when the bearer token may call this realm, else the 401 detail."""
+		"""None when the bearer token may call this realm, WRONG_REALM for a live token of another realm,
+		else the gateway's 401 detail."""
 		if not header or not header.lower().startswith("bearer "):
 			return "Authorization header is missing or is not a Bearer token"
 		token = header[7:].strip()
@@ -157,17 +164,25 @@ class Tokens:
 		if self.clock.now() > found.expires_at:
 			return f"Token expired: {token[:8]}..."
 		if found.family.realm_id != realm_id:
-			return f"Token not valid for realm {realm_id}"
+			return WRONG_REALM
 		return None
 
-	def expire_access_tokens(self) -> int:
+	def expire_access_tokens(self, realm_id: str = "") -> int:
+		"""Expire the access tokens of one realm (all realms when empty)."""
 		now = self.clock.now()
-		for token in self.access_tokens.values():
+		tokens = [t for t in self.access_tokens.values() if not realm_id or t.family.realm_id == realm_id]
+		for token in tokens:
 			token.expires_at = min(token.expires_at, now - 1)
-		return len(self.access_tokens)
+		return len(tokens)
 
-	def revoke_all(self) -> int:
-		families = {id(t.family): t.family for t in self.refresh_tokens.values()}
+	def revoke_all(self, realm_id: str = "") -> int:
+		"""Revoke every connection (token family) to one realm (all realms when empty): Intuit's revoke and a
+		disconnect from the company end one app x company connection, not the app's other companies."""
+		families = {
+			id(t.family): t.family
+			for t in self.refresh_tokens.values()
+			if not realm_id or t.family.realm_id == realm_id
+		}
 		for family in families.values():
 			family.revoked = True
 		return len(families)

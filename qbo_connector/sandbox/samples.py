@@ -317,4 +317,8 @@ class Builder:
 
 
 def sample_seed(kind: str = "us") -> dict:
+	"""One sample company, or "both": the US and the UK company as two realms of one sandbox."""
+	if kind == "both":
+		realms = [Builder(one).build()["realms"][0] for one in SAMPLES]
+		return {"comment": "qbo_connector sample companies (us, intl), fictional data", "realms": realms}
 	return Builder(kind).build()

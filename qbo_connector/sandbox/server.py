@@ -74,6 +74,13 @@ class Sandbox:
 		# Intuit documents that a repeated requestid gets the original response, not whether a fault is an
 		# original response worth keeping: both ways are served, and the engine must be right under both.
 		self.replay_faults = True
+		# Intuit: a requestid "must be unique for all requests for a given company" (blog 2015-04-06 "Request ID
+		# update for QuickBooks Online integration"; docs learn-basic-field-definitions#request-id). Whether the
+		# answers are remembered per company or per app is not said: "realm" keeps them per company, "app"
+		# answers a requestid seen in any company of the app with that first answer. The engine must be right
+		# under both (its requestids hash the realm: engine/request_ids.py).
+		self.replay_scope = "realm"
+		self.replies: dict[str, tuple[int, bytes, str]] = {}  # the "app" scope's cache
 		self._seed = seeding.read_seed(seed)
 		self.realms = {}
 		self._install(self._seed)
@@ -190,6 +197,7 @@ class Sandbox:
 		data = seeding.read_seed(new_seed) if new_seed is not None else self._seed
 		self._install(data)
 		with self.lock:
+			self.replies.clear()
 			self.tokens.codes.clear()
 			self.tokens.refresh_tokens.clear()
 			self.tokens.access_tokens.clear()
@@ -232,13 +240,15 @@ class Sandbox:
 			for key in ("access_token", "refresh_token", "expires_in", "x_refresh_token_expires_in")
 		}
 
-	def expire_access_tokens(self) -> int:
+	def expire_access_tokens(self, realm_id: str = "") -> int:
+		"""Expire the access tokens of `realm_id` (of every realm when empty)."""
 		with self.lock:
-			return self.tokens.expire_access_tokens()
+			return self.tokens.expire_access_tokens(realm_id)
 
-	def revoke_refresh_tokens(self) -> int:
+	def revoke_refresh_tokens(self, realm_id: str = "") -> int:
+		"""Revoke the connections to `realm_id` (to every realm when empty), as a disconnect does."""
 		with self.lock:
-			return self.tokens.revoke_all()
+			return self.tokens.revoke_all(realm_id)
 
 	# -- clock, limits, faults, log ----------------------------------------------------------------
 	def advance_clock(self, seconds: float) -> float:
@@ -261,6 +271,7 @@ class Sandbox:
 			"throttle_format": self.limiter.throttle_format,
 			"latency": self.limiter.latency,
 			"replay_faults": self.replay_faults,
+			"replay_scope": self.replay_scope,
 			"requests_per_minute": limits.requests_per_minute,
 			"requests_per_second": limits.requests_per_second,
 			"concurrent": limits.concurrent,
@@ -286,16 +297,21 @@ class Sandbox:
 			self.limiter.latency = float(options["latency"])
 		if "replay_faults" in options:
 			self.replay_faults = bool(options["replay_faults"])
+		if "replay_scope" in options:
+			if options["replay_scope"] not in ("realm", "app"):
+				raise ValueError("replay_scope must be realm or app")
+			self.replay_scope = options["replay_scope"]
 		for name in ("requests_per_minute", "requests_per_second", "concurrent", "batches_per_minute"):
 			if name in options:
 				setattr(self.limiter.limits, name, int(options[name]))
 		return self.settings()
 
 	def script_fault(
-		self, fault: str, count: int = 1, path: str = "", kind: str = "", delay=None, after=False
+		self, fault: str, count: int = 1, path: str = "", kind: str = "", delay=None, after=False, realm=""
 	) -> int:
-		"""The next `count` matching requests fail: fault is 429, 429xml, 500, 503 or timeout."""
-		spec = {"fault": fault, "count": count, "path": path, "kind": kind, "after": after}
+		"""The next `count` matching requests fail: fault is 429, 429xml, 500, 503 or timeout; `realm` limits
+		it to that realm's API requests."""
+		spec = {"fault": fault, "count": count, "path": path, "kind": kind, "after": after, "realm": realm}
 		if delay is not None:
 			spec["delay"] = delay
 		with self.lock:
