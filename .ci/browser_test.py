@@ -93,6 +93,7 @@ def connect_second_company(page, other: str) -> None:
 	else:
 		page.goto(f"{BASE}/app/quickbooks-company/new")
 		company_input = field(page, "company")
+		company_input.fill("")  # the desk fills in the user's default company
 		company_input.type(other, delay=20)
 		option = page.locator(f'.awesomplete [role="option"]:has-text("{other}")').first
 		option.wait_for(state="visible")
@@ -119,7 +120,8 @@ def main() -> None:
 			json.dumps(["Company", {"default_currency": "USD"}, "name"]),
 		)
 	)
-	# Start clean: disconnected and disabled.
+	# Start clean: disconnected and disabled, nothing left by the bench tests (companies, links, queue).
+	bench("execute", "qbo_connector.tests.utils.reset_all_companies")
 	bench(
 		"execute", "frappe.db.set_single_value", "--args", json.dumps(["QuickBooks Settings", "enabled", 0])
 	)
@@ -198,6 +200,7 @@ def main() -> None:
 			expect(page.locator(".indicator-pill:has-text('QuickBooks: Synced')").first).to_be_visible(
 				timeout=15000
 			)
+			expect(page.locator(".form-message:has(.qbo-headline):visible")).to_have_count(1)  # one headline
 			page.screenshot(path=f"{LOGS}/qbo-invoice-synced.png", full_page=True)
 			step("the invoice form shows QuickBooks: Synced")
 
@@ -231,6 +234,7 @@ def main() -> None:
 				expect(
 					page.locator(f'.qbo-link-row[data-company="{name}"]:has-text("Synced")')
 				).to_have_count(1)
+			expect(page.locator(".form-message:has(.qbo-headline):visible")).to_have_count(1)
 			page.screenshot(path=f"{LOGS}/qbo-customer-two-companies.png", full_page=True)
 			step("the customer form lists its QuickBooks link in both companies")
 		except Exception:

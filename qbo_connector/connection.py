@@ -247,28 +247,42 @@ def callback(
 ) -> None:
 	"""Intuit redirects here. Login required (Guests are refused by the whitelist), right role,
 	single-use state, Intuit's error parameter, then tokens into the company's Password fields and a
-	commit (Frappe rolls back GET requests)."""
+	commit (Frappe rolls back GET requests). A refusal is a page saying why, with the way back to the
+	form, never a traceback."""
 	require_roles(c.ADMIN_ROLE)
 	expected = frappe.cache.get_value(c.OAUTH_STATE_KEY, user=frappe.session.user)
 	company = frappe.cache.get_value(c.OAUTH_COMPANY_KEY, user=frappe.session.user) or default_company()
 	frappe.cache.delete_value(c.OAUTH_STATE_KEY, user=frappe.session.user)
 	frappe.cache.delete_value(c.OAUTH_COMPANY_KEY, user=frappe.session.user)
-	if not state or not expected or not secrets.compare_digest(str(state), str(expected)):
-		frappe.throw(
-			_("This QuickBooks authorization link is invalid or was already used. Click Connect again.")
-		)
-	if error:
-		frappe.throw(_("QuickBooks did not authorize the connection: {0}").format(error))
-	if not code or not realmId:
-		frappe.throw(_("QuickBooks did not send an authorization code"))
-	complete_connection(code, realmId, company)
-	frappe.db.commit()  # nosemgrep: GET requests are rolled back by default
-	frappe.local.response["type"] = "redirect"
-	frappe.local.response["location"] = (
+	back = (
 		get_url_to_form(c.SETTINGS, c.SETTINGS)
 		if company == default_company()
 		else get_url_to_form(c.QBO_COMPANY, company)
 	)
+	try:
+		if not state or not expected or not secrets.compare_digest(str(state), str(expected)):
+			frappe.throw(
+				_("This QuickBooks authorization link is invalid or was already used. Click Connect again.")
+			)
+		if error:
+			frappe.throw(_("QuickBooks did not authorize the connection: {0}").format(error))
+		if not code or not realmId:
+			frappe.throw(_("QuickBooks did not send an authorization code"))
+		complete_connection(code, realmId, company)
+	except frappe.ValidationError as exc:
+		frappe.db.rollback()
+		frappe.clear_messages()
+		frappe.respond_as_web_page(
+			_("QuickBooks not connected"),
+			frappe.utils.escape_html(str(exc)),
+			http_status_code=400,
+			primary_action=back,
+			primary_label=_("Back to {0}").format(company or _("QuickBooks Settings")),
+		)
+		return
+	frappe.db.commit()  # nosemgrep: GET requests are rolled back by default
+	frappe.local.response["type"] = "redirect"
+	frappe.local.response["location"] = back
 
 
 def complete_connection(code: str, realm_id: str, company: str | None = None) -> None:

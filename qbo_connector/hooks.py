@@ -35,9 +35,9 @@ scheduler_events = {
 }
 
 doctype_js = {
-	"Sales Invoice": "public/js/sales_invoice.js",
-	"Customer": "public/js/customer.js",
-	"Payment Entry": "public/js/payment_entry.js",
+	"Sales Invoice": ["public/js/qbo_form.js", "public/js/sales_invoice.js"],
+	"Customer": ["public/js/qbo_form.js", "public/js/customer.js"],
+	"Payment Entry": ["public/js/qbo_form.js", "public/js/payment_entry.js"],
 }
 doctype_list_js = {"Sales Invoice": "public/js/sales_invoice_list.js"}
 

@@ -3,6 +3,7 @@ pointed at it, a connection made through the real OAuth flow, and small ERPNext 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlparse
 
 import requests
@@ -60,6 +61,19 @@ def forget_links() -> None:
 	query.where(table[c.CUSTOMER_QBO_ID].isnotnull()).run()
 	for doctype in (c.SYNC_QUEUE, c.SYNC_LOG, c.CUSTOMER_MATCH, c.LINK, c.QBO_COMPANY):
 		frappe.db.delete(doctype)
+
+
+def reset_all_companies() -> None:
+	"""A clean slate for the browser test, which runs after the bench tests on the same site: no
+	QuickBooks Company row (nor its tokens or mappings), link, queue row or review is left."""
+	for doctype in (c.LINK, c.SYNC_QUEUE, c.CUSTOMER_MATCH, c.QBO_COMPANY):
+		frappe.db.delete(doctype)
+	frappe.db.delete("QuickBooks Match Candidate")
+	for table in ("Item", "Tax", "Deposit Account", "Payment Method"):
+		frappe.db.delete(f"QuickBooks {table} Mapping", {"parenttype": c.QBO_COMPANY})
+	frappe.db.delete("__Auth", {"doctype": c.QBO_COMPANY})
+	forget_links()
+	frappe.db.commit()
 
 
 def company_doc(company: str | None = None):
@@ -174,3 +188,15 @@ class QBOTestCase(FrappeTestCase):
 
 	def qbo_rows(self, entity: str) -> list[dict]:
 		return self.sandbox.dump(self.sandbox.realm_ids[0])[entity]
+
+
+@contextmanager
+def refused(test, pattern: str = ""):
+	"""The OAuth callback inside answers a refusal with a page (400) whose message matches `pattern`,
+	and connects nothing."""
+	frappe.local.response = frappe._dict({"docs": []})
+	yield
+	test.assertEqual(frappe.local.response.get("type"), "page", "the callback answers a refusal with a page")
+	test.assertEqual(frappe.local.response.get("http_status_code"), 400)
+	test.assertRegex(str(frappe.local.message), pattern)
+	frappe.local.response = frappe._dict({"docs": []})

@@ -1,9 +1,8 @@
-// QuickBooks links on the Customer form: the headline shows the default company's link (the custom fields
-// are its view); the QuickBooks section lists the link in every connected company.
-const QBO_LINK_COLORS = { Synced: "green", Queued: "blue", Failed: "red" };
-
+// QuickBooks links on the Customer form: the headline lists the customer's link in every company (the
+// custom fields are the default company's view, shown until the list arrives). Helpers: qbo_form.js.
 frappe.ui.form.on("Customer", {
 	refresh(frm) {
+		qbo_connector.clear_headline(frm);
 		if (frm.is_new()) return;
 		const linked = frm.doc.qbo_customer_id;
 		const status = frm.doc.qbo_match_status || frm.doc.qbo_sync_status;
@@ -11,7 +10,8 @@ frappe.ui.form.on("Customer", {
 			const text = linked ? __("QuickBooks: linked to customer {0}", [linked]) : __("QuickBooks: {0}", [__(status)]);
 			const color = linked ? "green" : status === "Failed" ? "red" : "orange";
 			const error = !linked && frm.doc.qbo_last_error ? ` &nbsp; ${frappe.utils.escape_html(frm.doc.qbo_last_error)}` : "";
-			frm.dashboard.set_headline_alert(
+			qbo_connector.set_headline(
+				frm,
 				`<span class="indicator-pill ${color} qbo-status">${frappe.utils.escape_html(text)}</span>${error}`,
 				color === "green" ? "green" : "orange"
 			);
@@ -31,10 +31,12 @@ function unlink(frm, company) {
 }
 
 function show_links(frm) {
+	// The headline lists the customer's link in each company (the Customer dashboard sits in a tab).
+	const name = frm.doc.name;
 	frappe
-		.call({ method: "qbo_connector.api.get_document_links", args: { doctype: "Customer", name: frm.doc.name }, type: "GET" })
+		.call({ method: "qbo_connector.api.get_document_links", args: { doctype: "Customer", name }, type: "GET" })
 		.then((r) => {
-			frm.dashboard.wrapper.find(".qbo-links").closest(".form-dashboard-section").remove();
+			if (frm.doc.name !== name) return; // the form moved on to another customer meanwhile
 			const rows = (r.message || []).filter((row) => row.qbo_id || row.status || row.match_status);
 			if (!rows.length) return;
 			const esc = frappe.utils.escape_html;
@@ -44,20 +46,17 @@ function show_links(frm) {
 					const record = row.qbo_id
 						? esc(__("customer {0}", [row.qbo_id]) + (row.qbo_name ? ` · ${row.qbo_name}` : ""))
 						: "";
-					const view = row.url ? ` <a href="${esc(row.url)}" target="_blank" rel="noopener">${__("View in QuickBooks")}</a>` : "";
-					const remove = row.qbo_id
-						? ` <a class="qbo-unlink" data-company="${esc(row.company)}">${__("Unlink")}</a>`
-						: "";
-					const error = row.last_error ? ` <span class="text-muted">${esc(row.last_error)}</span>` : "";
-					return `<div class="qbo-link-row" data-company="${esc(row.company)}" style="padding:2px 0">
-						<b>${esc(row.company)}</b> &nbsp;
-						<span class="indicator-pill ${QBO_LINK_COLORS[status] || "orange"}">${esc(__(status || ""))}</span>
-						${record}${view}${remove}${error}</div>`;
+					const view = row.url ? ` &nbsp; <a href="${esc(row.url)}" target="_blank" rel="noopener">${__("View in QuickBooks")}</a>` : "";
+					const remove = row.qbo_id ? ` &nbsp; <a class="qbo-unlink" data-company="${esc(row.company)}">${__("Unlink")}</a>` : "";
+					const error = !row.qbo_id && row.last_error ? ` &nbsp; <span class="text-muted">${esc(row.last_error)}</span>` : "";
+					return `<div class="qbo-link-row" data-company="${esc(row.company)}">
+						<span class="indicator-pill ${qbo_connector.STATUS_COLORS[status] || "orange"} qbo-status">${esc(__("QuickBooks: {0}", [__(status || "")]))}</span>
+						&nbsp; <b>${esc(row.company)}</b> &nbsp; ${record}${view}${remove}${error}</div>`;
 				})
 				.join("");
-			frm.dashboard.add_section(`<div class="qbo-links">${html}</div>`, __("QuickBooks Links"));
-			frm.dashboard.show();
-			frm.dashboard.wrapper.find(".qbo-unlink").on("click", (e) => unlink(frm, $(e.currentTarget).attr("data-company")));
+			const linked = rows.every((row) => row.qbo_id);
+			qbo_connector.set_headline(frm, `<div class="qbo-links">${html}</div>`, linked ? "green" : "orange");
+			$(frm.wrapper).find(".qbo-links .qbo-unlink").on("click", (e) => unlink(frm, $(e.currentTarget).attr("data-company")));
 		});
 }
 
