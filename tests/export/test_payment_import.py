@@ -97,9 +97,12 @@ def test_a_payment_entered_in_quickbooks_is_planned_once(us):
 	books.keep(plan)
 	# the next run reads from the new cursor; its 5-minute overlap sees the payment again: nothing to do
 	assert books.plan().items == []
-	# a later run, past the overlap: CDC has nothing
+	assert books.imported == {made["Id"]: ("PE-QBO-" + made["Id"], "0")}
+	# ten minutes later, two runs on: CDC from the cursor (less 5 minutes) no longer returns it at all
 	us.advance_clock(600)
-	assert books.plan().items == [] and books.imported == {made["Id"]: ("PE-QBO-" + made["Id"], "0")}
+	assert books.plan().items == []
+	books.imported = {}
+	assert books.plan().items == []
 
 
 def test_a_changed_imported_payment_is_planned_for_update(us):
@@ -129,6 +132,14 @@ def test_a_payment_this_app_created_is_never_planned(us):
 	books.own.add(pay.qbo_id)
 	plan = books.plan()
 	assert plan.items == [] and plan.own == [pay.qbo_id]
+	# someone rewrites its note in QuickBooks: the link still says it is ours
+	books.client.update("Payment", {"Id": pay.qbo_id, "SyncToken": "0", "PrivateNote": "cheque 12"})
+	plan = books.plan(cursor=us.clock.now() - HOUR)
+	assert plan.items == [] and plan.own == [pay.qbo_id]
+	books.client.update(
+		"Payment", {"Id": pay.qbo_id, "SyncToken": "1", "PrivateNote": "ERPNext Payment Entry PE-0001"}
+	)
+	pay.qbo_sync_token = "2"
 	# a crash between QuickBooks' create and our link write: no link, the note still says it is ours
 	books.own.clear()
 	plan = books.plan(cursor=us.clock.now() - HOUR)
@@ -200,18 +211,19 @@ def test_a_payment_against_invoices_we_do_not_know_is_listed(us):
 	[ours] = books.export(invoice())
 	sale = {"DetailType": "SalesItemLineDetail", "Amount": 70, "SalesItemLineDetail": {}}
 	theirs = books.client.create("Invoice", {"CustomerRef": {"value": "1"}, "Line": [sale]}, "their-inv")
-	unknown = books.pay_in_qbo(lines=[(theirs["Id"], "70")])
+	unknown = books.pay_in_qbo(lines=[(theirs["Id"], "60")])
 	loose = books.pay_in_qbo(total="12")  # not applied to anything
-	mixed = books.pay_in_qbo(lines=[(ours.qbo_id, "20"), (theirs["Id"], "0")])
+	mixed = books.pay_in_qbo(lines=[(ours.qbo_id, "20"), (theirs["Id"], "5")])
 	plan = books.plan()
 	listed = {item.qbo_id: item for item in plan.unknown}
 	assert set(listed) == {unknown["Id"], loose["Id"]}
-	assert listed[unknown["Id"]].other_links == [("Invoice", theirs["Id"], D("70"))]
+	assert listed[unknown["Id"]].other_links == [("Invoice", theirs["Id"], D("60"))]
 	assert "did not export" in listed[unknown["Id"]].reasons[0]
 	assert listed[loose["Id"]].reasons == ["It is not applied to any invoice."]
 	[item] = plan.create
 	assert item.qbo_id == mixed["Id"] and [a.invoice for a in item.allocations] == ["SINV-0001"]
-	assert item.other_links == [("Invoice", theirs["Id"], D("0"))]
+	assert item.other_links == [("Invoice", theirs["Id"], D("5"))]
+	assert (item.total, item.unallocated, item.unapplied) == (D("25"), D("5"), D("0"))
 
 
 def test_a_credit_applied_in_quickbooks_is_listed(us):
