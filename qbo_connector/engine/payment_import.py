@@ -25,7 +25,9 @@ Rules:
   (one missing was deleted). The caller stores the start of the run as the next cursor.
 - A payment already imported is planned again only when its SyncToken moved (a re-read by the overlap, a
   webhook-triggered rerun or a repeated run plans nothing).
-- Voided (zero total, "Voided" note) or deleted: cancel its Payment Entry if we imported it; else nothing.
+- Voided (zero total, "Voided" note; or zero total and no lines) or deleted: cancel its Payment Entry if we
+  imported it; else nothing. `imported` holds only payments whose Payment Entry is live (not cancelled), so
+  a void re-read by the overlap is not planned twice.
 - A payment that applies a credit memo, or a line linking several transactions, is listed (unknown), as is
   one linking no invoice of ours (or none at all): what it pays is not ours to guess.
 - Amounts are Decimal, as QuickBooks sent them; the remainder not allocated to our invoices
@@ -165,7 +167,7 @@ def plan_payments(
 			plan.own.append(qbo_id)
 			continue
 		entry, seen_token = imported.get(qbo_id, ("", ""))
-		if is_voided(row):
+		if is_voided(row) or is_emptied(row):
 			if entry:
 				reason = "The payment was voided in QuickBooks."
 				plan.cancel.append(
@@ -221,6 +223,12 @@ def describe_payment(row: dict, invoices: dict[str, str], home_currency: str = "
 					item.reasons.append(f"It applies credit memo {txn_id} in QuickBooks.")
 	item.unallocated = total - sum((a.amount for a in item.allocations), Decimal(0))
 	return item
+
+
+def is_emptied(row: dict) -> bool:
+	"""Zero total and no lines: what a voided payment reads like even without the "Voided" note (Intuit does
+	not document the voided shape; the sandbox's is a guess), and nothing for a Payment Entry to hold."""
+	return money(row.get("TotalAmt")) == 0 and not row.get("Line")
 
 
 def unknown_reason(item: PaymentImport) -> str:

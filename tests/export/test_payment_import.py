@@ -7,7 +7,13 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 from qbo_connector.engine import payment_import
-from qbo_connector.engine.payment_import import Allocation, plan_payment_import, read_invoice_balances
+from qbo_connector.engine.payment_import import (
+	Allocation,
+	PaymentChanges,
+	plan_payment_import,
+	plan_payments,
+	read_invoice_balances,
+)
 from qbo_connector.engine.payments import PaymentSettings
 
 from .conftest import INTL_REALM, US_REALM, Ledger, intl_settings, make_client
@@ -172,6 +178,19 @@ def test_voided_or_deleted_imported_payments_are_planned_for_cancel(us):
 	assert not plan.create and not plan.update and not plan.unknown and kept["Id"] in books.imported
 	books.keep(plan)
 	assert books.plan().items == []  # the overlap re-reads the void: cancelled entries are not in `imported`
+
+
+def test_an_imported_payment_emptied_in_quickbooks_is_planned_for_cancel(us):
+	"""Zero and without lines reads as void whatever the note says (Intuit does not document the voided shape)."""
+	books = Books(us)
+	[inv] = books.export(invoice())
+	made = books.pay_in_qbo(lines=[(inv.qbo_id, "40")])
+	books.keep(books.plan())
+	row = {**books.client.read("Payment", made["Id"]), "SyncToken": "1", "TotalAmt": 0, "Line": []}
+	row["PrivateNote"] = ""
+	plan = plan_payments(PaymentChanges([row], set()), books.invoices, books.own, books.imported)
+	assert [(i.qbo_id, i.payment_entry) for i in plan.cancel] == [(made["Id"], f"PE-QBO-{made['Id']}")]
+	assert not plan.update
 
 
 def test_a_deletion_is_found_without_cdc(us):
