@@ -159,6 +159,13 @@ class Unsupported(QBOError):
 	"""500-599 fault codes (unsupported operation)."""
 
 
+class InvalidWebhook(QBOError):
+	"""A webhook notification refused: its intuit-signature does not match the verifier token, or its body
+	cannot be read (engine/webhooks.py). Not a QBO fault; the endpoint answers 401 and runs nothing."""
+
+	user_template = "A QuickBooks notification was refused: {message}"
+
+
 def _reference_kind(text: str) -> str:
 	lowered = text.lower()
 	for needle, label in (
@@ -219,6 +226,7 @@ __all__ = [
 	"SYNCED",
 	"AuthExpired",
 	"DuplicateDocNumber",
+	"InvalidWebhook",
 	"MissingReference",
 	"NameClash",
 	"NotConnected",

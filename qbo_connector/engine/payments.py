@@ -48,6 +48,8 @@ DOCTYPE = "Payment Entry"
 ENTITY = "Payment"
 REF_NUM_MAX = 21  # Intuit's Payment reference: PaymentRefNum, max 21 characters
 CENT = Decimal("0.01")
+PAYMENT_NOTE_MARK = "ERPNext Payment Entry "  # every PrivateNote we write starts with one of these
+CREDIT_NOTE_MARK = "ERPNext credit note "
 
 
 @dataclass
@@ -134,8 +136,15 @@ def build_payment(payment: ERPPayment, settings: PaymentSettings, links: list[st
 
 def note_for(payment: ERPPayment) -> str:
 	if not payment.paid_amount and any(r.entity == "CreditMemo" for r in payment.references):
-		return f"ERPNext credit note {payment.name} applied"
-	return f"ERPNext Payment Entry {payment.name}"
+		return f"{CREDIT_NOTE_MARK}{payment.name} applied"
+	return f"{PAYMENT_NOTE_MARK}{payment.name}"
+
+
+def written_by_us(private_note: str) -> bool:
+	"""The PrivateNote of a QBO payment this app created (note_for), also after a void prefixed it: how the
+	import (payment_import.py) recognises its own payments when the link was never written (a crash)."""
+	note = str(private_note or "")
+	return PAYMENT_NOTE_MARK in note or CREDIT_NOTE_MARK in note
 
 
 def check_payment(payment: ERPPayment, settings: PaymentSettings) -> list[str]:
@@ -279,4 +288,5 @@ __all__ = [
 	"build_payment",
 	"credit_application",
 	"invoice_links",
+	"written_by_us",
 ]

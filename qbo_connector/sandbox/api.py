@@ -143,6 +143,14 @@ def options_of(include: str) -> dict:
 
 
 def write(realm, entity: str, operation: str, body, options: dict) -> dict:
+	"""One write; a successful one is also remembered for the webhook (sandbox/webhooks.py)."""
+	result = apply_write(realm, entity, operation, body, options)
+	kind = "void" if operation == "update" and options.get("void") else operation
+	realm.events.append((entity, str(result.get("Id") or body.get("Id") or ""), kind, ""))
+	return result
+
+
+def apply_write(realm, entity: str, operation: str, body, options: dict) -> dict:
 	if not isinstance(body, dict):
 		raise faults.invalid_property(f"the request body for {entity} must be a JSON object")
 	if operation == "create":

@@ -67,6 +67,12 @@ def call(sandbox, request: Request, name: str, data):
 		return sandbox.settings()
 	if post and name == "settings":
 		return sandbox.configure(**data)
+	if post and name == "webhook":
+		return sandbox.configure_webhook(**{k: v for k, v in data.items() if k != "sender"})
+	if get and name == "webhook":
+		return {**sandbox.webhooks.settings(), "deliveries": sandbox.webhooks.deliveries}
+	if post and name == "webhook/deliver":
+		return {"ok": True, "deliveries": sandbox.deliver_webhooks()}
 	if post and name == "merge":
 		return sandbox.merge(str(data["realm"]), str(data["from"]), str(data["into"]))
 	return None

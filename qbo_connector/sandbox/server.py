@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import socket
 import sys
 import threading
@@ -9,7 +11,7 @@ import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from qbo_connector.sandbox import api, connect, control, faults, ops, pages
+from qbo_connector.sandbox import api, connect, control, faults, ops, pages, webhooks
 from qbo_connector.sandbox import seed as seeding
 from qbo_connector.sandbox.clock import Clock
 from qbo_connector.sandbox.limits import Limiter, parse_fault
@@ -84,6 +86,8 @@ class Sandbox:
 		self._seed = seeding.read_seed(seed)
 		self.realms = {}
 		self._install(self._seed)
+		digest = hashlib.sha256(self.default_client[0].encode("utf-8")).digest()
+		self.webhooks = webhooks.Webhooks(source="intuit." + base64.b64encode(digest).decode("ascii"))
 		self._server: ThreadingHTTPServer | None = None
 		self._thread: threading.Thread | None = None
 
@@ -149,6 +153,7 @@ class Sandbox:
 			return self._guard(request, control.route)
 		if request.path.startswith(api.PREFIX):
 			response = self._guard(request, api.route)
+			self.collect_events()
 		elif request.path in connect.PATHS:
 			response = self._guard(request, connect.route)
 		elif request.path.startswith(pages.PREFIX):
@@ -203,6 +208,10 @@ class Sandbox:
 			self.tokens.access_tokens.clear()
 			self.limiter.reset()
 			self.request_log.clear()
+			for realm in self.realms.values():
+				realm.events.clear()
+		self.webhooks.pending.clear()
+		self.webhooks.deliveries.clear()
 
 	def load_seed(self, data) -> None:
 		"""Replace the state with another seed (dict or file); tokens of realms that still exist keep working."""
@@ -216,7 +225,33 @@ class Sandbox:
 
 	def merge(self, realm_id: str, source_id: str, target_id: str) -> dict:
 		with self.lock:
-			return ops.merge_customers(self.realms[realm_id], source_id, target_id)
+			merged = ops.merge_customers(self.realms[realm_id], source_id, target_id)
+			self.realms[realm_id].events.append(("Customer", str(target_id), "merge", str(source_id)))
+		self.collect_events()
+		return merged
+
+	# -- webhooks (sandbox/webhooks.py) -------------------------------------------------------------
+	def configure_webhook(self, **options) -> dict:
+		"""url, verifier_token, format (cloudevents/legacy), auto, timeout, entities, sender (tests)."""
+		return self.webhooks.configure(**options)
+
+	def collect_events(self) -> None:
+		"""Hand the realms' new writes to the webhook; deliver them now while `auto` is on."""
+		with self.lock:
+			stamp = self.clock.stamp(millis=True)
+			for realm in self.realms.values():
+				events, realm.events = realm.events, []
+				for entity, ident, kind, deleted_id in events:
+					operation = webhooks.OPERATIONS[kind]
+					self.webhooks.note(
+						webhooks.Event(realm.realm_id, entity, ident, operation, stamp, deleted_id)
+					)
+		if self.webhooks.auto:
+			self.webhooks.deliver()
+
+	def deliver_webhooks(self) -> list[dict]:
+		self.collect_events()
+		return self.webhooks.deliver()
 
 	def info(self) -> dict:
 		client_id, client_secret = self.default_client

@@ -63,6 +63,8 @@ class Realm:
 		self.replies: dict[str, tuple[int, bytes, str]] = {}
 		self.unique: dict[str, dict[str, list[tuple[str, str]]]] = defaultdict(lambda: defaultdict(list))
 		self.by_customer: dict[str, set[tuple[str, str]]] = defaultdict(set)
+		# writes not yet handed to the webhook: (entity, Id, create/update/delete/void/merge, deleted id)
+		self.events: list[tuple[str, str, str, str]] = []
 
 	# -- company settings -------------------------------------------------------------------------
 	@property
