@@ -25,16 +25,19 @@ INVOICE_SYNC_STATUS = "qbo_sync_status"
 INVOICE_SYNC_TOKEN = "qbo_sync_token"
 INVOICE_LAST_SYNCED = "qbo_last_synced_on"
 INVOICE_LAST_ERROR = "qbo_last_error"
+INVOICE_QBO_BALANCE = "qbo_balance"
 
 # Custom fields on Payment Entry
 PAYMENT_QBO_ID = "qbo_payment_id"
 PAYMENT_SYNC_STATUS = "qbo_sync_status"
 PAYMENT_LAST_ERROR = "qbo_last_error"
 
-# Where payments are recorded (QuickBooks Settings); only PAYMENTS_IN_ERPNEXT is implemented
+# Where payments are recorded (QuickBooks Settings)
 PAYMENTS_IN_ERPNEXT = "In ERPNext"
 PAYMENTS_IN_QUICKBOOKS = "In QuickBooks"
 PAYMENTS_IN_BOTH = "In both"
+IMPORTED_LEFT_AS_DRAFT = "Left as draft"
+ORIGIN_QUICKBOOKS = "QuickBooks"  # QuickBooks Link.origin: the document was made from a QuickBooks record
 
 # Queue actions
 ACTION_SYNC = "Sync"
@@ -100,6 +103,7 @@ INVOICE_VIEW = {
 	"sync_token": INVOICE_SYNC_TOKEN,
 	"last_synced_on": INVOICE_LAST_SYNCED,
 	"last_error": INVOICE_LAST_ERROR,
+	"qbo_balance": INVOICE_QBO_BALANCE,
 }
 PAYMENT_VIEW = {
 	"qbo_id": PAYMENT_QBO_ID,

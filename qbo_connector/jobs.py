@@ -25,6 +25,7 @@ from qbo_connector.engine.change_feed import gone_customer_ids, iso, parse_iso
 from qbo_connector.engine.customers import CustomerSettings, CustomerSync
 from qbo_connector.engine.errors import QBOError, ReconnectRequired
 from qbo_connector.engine.records import QUEUED, SYNCED, Outcome
+from qbo_connector.payment_import import import_payments, read_back_balances
 from qbo_connector.payment_sync import export_payments, payment_customers
 from qbo_connector.permissions import require_roles
 from qbo_connector.queue import enqueue_record, queue_name
@@ -242,6 +243,8 @@ class SyncRun:
 			rows = self.remember(load_due_rows(self.company))
 			self.sync_invoices(rows)
 			self.sync_payments(rows)  # after the invoices: a payment goes in the same run as its invoice
+			import_payments(self)  # payments recorded in QuickBooks (In QuickBooks, In both)
+			read_back_balances(self)
 		except ReconnectRequired as exc:
 			mark_reconnect_required(self.company)
 			return {"status": "paused", "reason": exc.user_message(), **self.counts}

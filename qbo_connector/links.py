@@ -24,6 +24,8 @@ LINK_FIELDS = [
 	"sync_token",
 	"doc_number",
 	"qbo_name",
+	"origin",
+	"qbo_balance",
 	"status",
 	"last_error",
 	"last_synced_on",

@@ -54,7 +54,7 @@ def originals_of(payments: list[ERPPayment], realm_id: str) -> dict[str, tuple[s
 def export_payments(run, rows, synced_invoices: list[Outcome]) -> None:
 	"""Export the due Payment Entry rows of the run's company. `synced_invoices`: this run's invoice
 	outcomes, so that a payment goes in the same run as its invoice."""
-	if payments_recorded_in(run.settings) != c.PAYMENTS_IN_ERPNEXT:
+	if payments_recorded_in(run.settings) == c.PAYMENTS_IN_QUICKBOOKS:
 		return  # rows stay queued: nothing is lost if the setting is switched back
 	names = [r.reference_name for r in rows]
 	payments = run.revise(c.PAYMENT_ENTRY, adapters.load_payments(names, run.realm_id))

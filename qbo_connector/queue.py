@@ -188,12 +188,26 @@ def set_fields(doc, values: dict) -> None:
 
 # -- Payment Entry (Receive from a Customer): the same rules as invoices ---------------------------
 def should_queue_payment(doc) -> bool:
-	"""A customer's receipt of a company connected to QuickBooks, while payments are recorded in ERPNext."""
+	"""A customer's receipt of a company connected to QuickBooks, while payments recorded in ERPNext go to
+	QuickBooks (In ERPNext, In both), and not one made from a QuickBooks payment (never sent back)."""
 	if doc.payment_type != "Receive" or doc.party_type != c.CUSTOMER:
+		return False
+	if (doc.get("flags") or {}).get("qbo_imported") or is_imported(doc.get("name")):
 		return False
 	enabled, _default = get_sync_settings()
 	direction = frappe.get_cached_doc(c.SETTINGS).get("payments_recorded_in") or c.PAYMENTS_IN_ERPNEXT
-	return enabled and direction == c.PAYMENTS_IN_ERPNEXT and is_configured(doc.company)
+	return enabled and direction != c.PAYMENTS_IN_QUICKBOOKS and is_configured(doc.company)
+
+
+def is_imported(name: str) -> bool:
+	"""A Payment Entry made by this app from a payment recorded in QuickBooks."""
+	return bool(
+		name
+		and frappe.db.exists(
+			c.LINK,
+			{"reference_doctype": c.PAYMENT_ENTRY, "reference_name": name, "origin": c.ORIGIN_QUICKBOOKS},
+		)
+	)
 
 
 def on_payment_submit(doc, method=None) -> None:
@@ -205,6 +219,14 @@ def on_payment_submit(doc, method=None) -> None:
 
 
 def on_payment_cancel(doc, method=None) -> None:
+	if is_imported(doc.name) and not doc.flags.get("qbo_imported"):
+		# cancelled by a person in ERPNext: the payment was recorded in QuickBooks and stays there
+		message = "Cancelled in ERPNext only: the payment recorded in QuickBooks stays there"
+		frappe.db.set_value(
+			c.LINK, {"reference_doctype": c.PAYMENT_ENTRY, "reference_name": doc.name}, "last_error", message
+		)
+		set_fields(doc, {c.PAYMENT_LAST_ERROR: message})
+		return
 	if not should_queue_payment(doc):
 		return
 	if doc.get(c.PAYMENT_QBO_ID) or possibly_in_flight(c.PAYMENT_ENTRY, doc.name):

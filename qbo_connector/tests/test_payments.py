@@ -282,11 +282,18 @@ class TestPayments(QBOTestCase):
 		self.assertFalse(should_queue_payment(entry(party_type="Supplier")))
 		self.assertFalse(should_queue_payment(entry(company="No Such Company")))
 
-	def test_only_in_erpnext_is_available(self):
+	def test_in_quickbooks_an_erpnext_payment_is_not_sent(self):
+		customer = self.make_customer("Ledger Elsewhere Ltd")
+		invoice = self.make_invoice(customer, rate=12, qty=1)
+		self.sync()
 		settings = frappe.get_single(c.SETTINGS)
 		settings.payments_recorded_in = c.PAYMENTS_IN_QUICKBOOKS
-		with self.assertRaisesRegex(frappe.ValidationError, "not yet available"):
-			settings.save(ignore_permissions=True)
+		settings.save(ignore_permissions=True)
+		self.addCleanup(frappe.db.set_single_value, c.SETTINGS, "payments_recorded_in", c.PAYMENTS_IN_ERPNEXT)
+		entry = self.pay(invoice, amount=12)
+		self.assertFalse(frappe.db.exists(c.SYNC_QUEUE, queue_name(c.PAYMENT_ENTRY, entry.name)))
+		self.sync()
+		self.assertEqual(self.balance(invoice), 12.0)
 
 	def mode_of_payment(self) -> str:
 		name = "QBO Test Cheque"

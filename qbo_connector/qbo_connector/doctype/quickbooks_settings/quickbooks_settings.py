@@ -22,12 +22,6 @@ class QuickBooksSettings(Document):
 			frappe.throw(_("Choose the ERPNext Company that is synced to this QuickBooks company"))
 		if (self.sync_frequency == "Every N Minutes") and int(self.sync_interval or 0) < 5:
 			frappe.throw(_("Sync every N minutes needs N of at least 5"))
-		if (self.payments_recorded_in or c.PAYMENTS_IN_ERPNEXT) != c.PAYMENTS_IN_ERPNEXT:
-			frappe.throw(
-				_("Where payments are recorded: {0} is not yet available; choose In ERPNext").format(
-					_(self.payments_recorded_in)
-				)
-			)
 		self.clear_connection_if_app_changed()
 
 	def other_connected_companies(self) -> list[str]:
