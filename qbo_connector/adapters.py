@@ -27,6 +27,7 @@ CUSTOMER_FIELDS = [
 	"tax_id",
 	"default_currency",
 	"customer_primary_address",
+	"customer_primary_contact",
 ]
 ADDRESS_FIELDS = ["name", "address_line1", "address_line2", "city", "state", "pincode", "country"]
 INVOICE_FIELDS = [
@@ -119,6 +120,23 @@ def load_customers(names: list[str], realm_id: str = "") -> list[ERPCustomer]:
 		if address_names
 		else {}
 	)
+	# the primary contact as it is now (Customer's email and mobile are copies made when the customer is
+	# saved; an edit of the contact reaches them only on the customer's next save)
+	contact_names = [r.customer_primary_contact for r in rows if r.customer_primary_contact]
+	contacts = {
+		r.name: r
+		for r in frappe.get_all(
+			"Contact",
+			filters={"name": ("in", contact_names or [""])},
+			fields=["name", "email_id", "mobile_no", "phone"],
+			limit=len(contact_names) or 1,
+		)
+	}
+	for row in rows:
+		contact = contacts.get(row.customer_primary_contact)
+		if contact:
+			row.email_id = contact.email_id or row.email_id
+			row.mobile_no = contact.mobile_no or contact.phone or row.mobile_no
 	ids = links.qbo_ids(c.CUSTOMER, names, realm_id or default_realm())
 	return [to_erp_customer(row, addresses.get(row.customer_primary_address), ids) for row in rows]
 

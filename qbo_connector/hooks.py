@@ -15,6 +15,8 @@ doc_events = {
 		"after_insert": "qbo_connector.queue.on_customer_change",
 		"on_update": "qbo_connector.queue.on_customer_change",
 	},
+	"Contact": {"on_update": "qbo_connector.queue.on_contact_or_address_change"},
+	"Address": {"on_update": "qbo_connector.queue.on_contact_or_address_change"},
 	"Sales Invoice": {
 		"before_insert": "qbo_connector.queue.clear_copied_view",
 		"on_submit": "qbo_connector.queue.on_invoice_submit",

@@ -21,6 +21,7 @@ from qbo_connector.connection import (
 	mark_reconnect_required,
 	update_company,
 )
+from qbo_connector.customer_edits import push_edits
 from qbo_connector.engine.change_feed import gone_customer_ids, iso, parse_iso
 from qbo_connector.engine.customers import CustomerSettings, CustomerSync
 from qbo_connector.engine.errors import QBOError, ReconnectRequired
@@ -237,6 +238,7 @@ class SyncRun:
 			self.client = get_client(self.company)
 			rows = self.remember(load_due_rows(self.company))
 			self.sync_customers(rows)
+			push_edits(self, [r.reference_name for r in rows if r.reference_doctype == c.CUSTOMER])
 			update_company(self.company, {"cdc_cursor": iso(self.started_at)})
 			frappe.db.commit()  # nosemgrep: persist customer links before invoices use them
 			# reload: invoices released by phase 1 (their customer just got linked) go out in this run

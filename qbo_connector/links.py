@@ -26,6 +26,7 @@ LINK_FIELDS = [
 	"qbo_name",
 	"origin",
 	"qbo_balance",
+	"pushed_fields",
 	"status",
 	"last_error",
 	"last_synced_on",

@@ -106,6 +106,18 @@ def clear_copied_view(doc, method=None) -> None:
 		doc.set(column, None)
 
 
+def on_contact_or_address_change(doc, method=None) -> None:
+	"""A Contact or Address of a customer changed: its customers are queued like a saved customer (their
+	email, phone or billing address may have to reach QuickBooks)."""
+	enabled, _company = get_sync_settings()
+	if not enabled:
+		return
+	for link in doc.get("links") or []:
+		if link.link_doctype == c.CUSTOMER and link.link_name:
+			for company in customer_companies(link.link_name):
+				enqueue_record(c.CUSTOMER, link.link_name, company=company)
+
+
 def on_invoice_submit(doc, method=None) -> None:
 	if not _should_queue_invoice(doc):
 		return

@@ -48,7 +48,7 @@ function show_links(frm) {
 						: "";
 					const view = row.url ? ` &nbsp; <a href="${esc(row.url)}" target="_blank" rel="noopener">${__("View in QuickBooks")}</a>` : "";
 					const remove = row.qbo_id ? ` &nbsp; <a class="qbo-unlink" data-company="${esc(row.company)}">${__("Unlink")}</a>` : "";
-					const error = !row.qbo_id && row.last_error ? ` &nbsp; <span class="text-muted">${esc(row.last_error)}</span>` : "";
+					const error = row.last_error ? ` &nbsp; <span class="text-muted">${esc(row.last_error)}</span>` : "";
 					return `<div class="qbo-link-row" data-company="${esc(row.company)}">
 						<span class="indicator-pill ${qbo_connector.STATUS_COLORS[status] || "orange"} qbo-status">${esc(__("QuickBooks: {0}", [__(status || "")]))}</span>
 						&nbsp; <b>${esc(row.company)}</b> &nbsp; ${record}${view}${remove}${error}</div>`;
