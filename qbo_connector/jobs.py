@@ -21,6 +21,7 @@ from qbo_connector.connection import (
 	mark_reconnect_required,
 	update_company,
 )
+from qbo_connector.credit_notes import apply_credit_notes, release_credits
 from qbo_connector.customer_edits import push_edits
 from qbo_connector.engine.change_feed import gone_customer_ids, iso, parse_iso
 from qbo_connector.engine.customers import CustomerSettings, CustomerSync
@@ -243,7 +244,9 @@ class SyncRun:
 			frappe.db.commit()  # nosemgrep: persist customer links before invoices use them
 			# reload: invoices released by phase 1 (their customer just got linked) go out in this run
 			rows = self.remember(load_due_rows(self.company))
+			release_credits(self, rows)  # a cancelled return's application goes before its credit memo
 			self.sync_invoices(rows)
+			apply_credit_notes(self)
 			self.sync_payments(rows)  # after the invoices: a payment goes in the same run as its invoice
 			import_payments(self)  # payments recorded in QuickBooks (In QuickBooks, In both)
 			read_back_balances(self)

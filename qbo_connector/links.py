@@ -27,6 +27,7 @@ LINK_FIELDS = [
 	"origin",
 	"qbo_balance",
 	"pushed_fields",
+	"applied_payment_id",
 	"status",
 	"last_error",
 	"last_synced_on",

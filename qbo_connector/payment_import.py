@@ -116,7 +116,13 @@ def exported_invoices(realm_id: str) -> dict[str, str]:
 
 def own_payment_ids(realm_id: str) -> list[str]:
 	"""QBO ids of the payments this app created in the realm (exported entries, applied credit notes)."""
-	return frappe.get_all(
+	applied = frappe.get_all(
+		c.LINK,
+		filters={"realm_id": realm_id, "applied_payment_id": ("is", "set")},
+		pluck="applied_payment_id",
+		limit=0,
+	)
+	return applied + frappe.get_all(
 		c.LINK,
 		filters={
 			"realm_id": realm_id,

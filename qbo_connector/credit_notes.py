@@ -1,0 +1,116 @@
+"""Credit notes applied. A return against an invoice takes its amount off the original's outstanding in
+ERPNext (unless the return is marked *Update Outstanding for Self*); in QuickBooks its CreditMemo is applied
+to the original the way QuickBooks applies a credit: a Payment of total 0 whose lines link the invoice and the
+credit memo (engine/payments.credit_application), sent by the payment exporter after the invoices. The QBO
+payment's id stays on the return's link (`applied_payment_id`).
+
+- Crash-safe: every pending application is looked up in QuickBooks (customer, date, PaymentRefNum, total)
+  before it is sent, and its requestid is made from its body; a run killed after QuickBooks applied it adopts
+  the payment it finds instead of applying twice.
+- A return cancelled in ERPNext: its application is voided before its CreditMemo (the invoice phase voids the
+  credit memo; QuickBooks does not drop a credit memo that a payment still applies), so the original's
+  balance is restored on both sides.
+- A return without an original, or kept for itself, stays an unapplied credit on the customer.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import frappe
+
+from qbo_connector import adapters, links, writeback
+from qbo_connector import constants as c
+from qbo_connector.engine.errors import QBOError, ReconnectRequired
+from qbo_connector.engine.payments import PaymentExporter, PaymentSettings, credit_application
+from qbo_connector.engine.records import SYNCED, VOIDED, ERPPayment, Outcome
+
+
+def exporter_for(run, record) -> PaymentExporter:
+	home = frappe.get_cached_value("Company", run.company, "default_currency") or "USD"
+	settings = PaymentSettings(home_currency=home, multicurrency=run.multicurrency())
+	return PaymentExporter(run.client, settings, doctype=c.SALES_INVOICE, on_outcome=record)
+
+
+def apply_credit_notes(run) -> None:
+	"""Apply every submitted return of the company whose CreditMemo and original are in QuickBooks and whose
+	credit is not applied yet."""
+	returns = frappe.get_all(
+		c.SALES_INVOICE,
+		filters={
+			"company": run.company,
+			"docstatus": 1,
+			"is_return": 1,
+			"return_against": ("is", "set"),
+			"update_outstanding_for_self": 0,
+		},
+		fields=["name", "return_against", "grand_total", "rounded_total"],
+		limit=0,
+	)
+	if not returns:
+		return
+	own = links.get_links(c.SALES_INVOICE, [r.name for r in returns], run.realm_id)
+	originals = links.get_links(c.SALES_INVOICE, [r.return_against for r in returns], run.realm_id)
+	due = {}
+	for ret in returns:
+		link, original = own.get(ret.name), originals.get(ret.return_against)
+		if not link or link.status != SYNCED or not link.qbo_id or link.applied_payment_id:
+			continue
+		if not original or not original.qbo_id or original.status == VOIDED:
+			continue
+		amount = abs(Decimal(str(ret.rounded_total or ret.grand_total)))
+		due[ret.name] = (original.qbo_id, amount)
+	if not due:
+		return
+	applications = [
+		credit_application(ret, *due[ret.name])
+		for ret in adapters.load_invoices(list(due), run.realm_id)
+		if ret.qbo_id and ret.customer_qbo_id
+	]
+	exporter = exporter_for(run, lambda outcome: record(run, outcome))
+	exporter.export(applications, in_flight=[a.name for a in applications])
+
+
+def release_credits(run, rows) -> None:
+	"""Before the invoice phase: returns queued for Void whose credit is applied get the application voided."""
+	names = [
+		r.reference_name for r in rows if r.reference_doctype == c.SALES_INVOICE and r.action == c.ACTION_VOID
+	]
+	applied = {
+		name: link
+		for name, link in links.get_links(c.SALES_INVOICE, names, run.realm_id).items()
+		if link.applied_payment_id
+	}
+	if not applied:
+		return
+	releases = []
+	for name, link in applied.items():
+		try:
+			token = str(run.client.read("Payment", link.applied_payment_id).get("SyncToken", "0"))
+		except ReconnectRequired:
+			raise
+		except QBOError:  # gone already (deleted in QuickBooks): nothing to void
+			links.set_link(c.SALES_INVOICE, name, run.realm_id, run.company, {"applied_payment_id": ""})
+			continue
+		release = ERPPayment(name, "", "", Decimal(0), docstatus=2)
+		release.qbo_id, release.qbo_sync_token = link.applied_payment_id, token
+		releases.append(release)
+	exporter_for(run, lambda outcome: record(run, outcome)).export(releases)
+	frappe.db.commit()  # nosemgrep: the run's job: voided before the credit memo goes
+
+
+def record(run, outcome: Outcome) -> None:
+	"""An application's outcome on the return's link: the QBO payment applying it, or why not."""
+	if outcome.status == SYNCED:
+		values = {"applied_payment_id": outcome.qbo_id, "last_error": ""}
+	elif outcome.status == VOIDED:
+		values = {"applied_payment_id": ""}
+	else:
+		values = {
+			"last_error": f"Credit not applied to the original invoice in QuickBooks: {outcome.message}"
+		}
+	links.set_link(c.SALES_INVOICE, outcome.name, run.realm_id, run.company, values)
+	writeback.write_log(outcome, run.run_id, "apply credit")
+	key = f"credits_{outcome.status.lower().replace(' ', '_')}"
+	run.counts[key] = run.counts.get(key, 0) + 1
+	frappe.db.commit()  # nosemgrep: each answer kept as it arrives
