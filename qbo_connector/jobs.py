@@ -182,6 +182,7 @@ class SyncRun:
 		self.loaded: dict[str, int] = {}  # queue row -> version when loaded (write-back compares)
 		self.revisions: dict[str, str] = {}  # queue row -> the record's revision for request ids
 		self.synced_invoices: list[Outcome] = []  # this run's, for payments of the same run
+		self.early_voids: set[str] = set()  # queue rows of payments voided before the invoices
 
 	def remember(self, rows) -> list:
 		"""Note the version of each loaded queue row; returns the rows."""
@@ -334,13 +335,30 @@ class SyncRun:
 	def sync_invoices(self, rows) -> None:
 		from qbo_connector.invoice_sync import export_invoices
 
+		# Cancelled payments first: QuickBooks refuses to void (or lower below what is paid) an invoice that a
+		# payment is still applied to, and a payment and its invoice are often cancelled together. A payment
+		# with a submitted amendment goes with it in the payment phase (its update may carry it).
+		voids = [r for r in rows if r.reference_doctype == c.PAYMENT_ENTRY and r.action == c.ACTION_VOID]
+		if voids:
+			amended = frappe.get_all(
+				c.PAYMENT_ENTRY,
+				filters={"amended_from": ("in", [r.reference_name for r in voids]), "docstatus": 1},
+				pluck="amended_from",
+				limit=0,
+			)
+			voids = [r for r in voids if r.reference_name not in set(amended)]
+			self.early_voids = {r.name for r in voids}
+			if voids:
+				export_payments(self, voids, [])
 		invoice_rows = [r for r in rows if r.reference_doctype == c.SALES_INVOICE]
 		if invoice_rows:
 			export_invoices(self, invoice_rows)
 
 	# -- phase 3 --------------------------------------------------------------------------------
 	def sync_payments(self, rows) -> None:
-		payment_rows = [r for r in rows if r.reference_doctype == c.PAYMENT_ENTRY]
+		payment_rows = [  # but the voids that went before the invoices (sync_invoices)
+			r for r in rows if r.reference_doctype == c.PAYMENT_ENTRY and r.name not in self.early_voids
+		]
 		if payment_rows:
 			export_payments(self, payment_rows, self.synced_invoices)
 

@@ -33,6 +33,7 @@ from qbo_connector.engine.invoice_amounts import qbo_total
 from qbo_connector.engine.invoices import PRIVATE_NOTE_MAX, Prepared
 from qbo_connector.engine.records import (
 	HELD,
+	QUEUED,
 	STATUS_WORDS,
 	SYNCED,
 	VOIDED,
@@ -185,6 +186,19 @@ class PaymentExporter(Exporter):
 		self.links = dict(invoices or {})
 		return super().export(payments, in_flight, originals)
 
+	def run(self, works) -> None:
+		"""Voids first (the Exporter voids after its sends): what a cancelled payment applied is open again
+		before a payment of the same run is applied to it. Under "void and create" the amendment of a payment
+		of an invoice's whole balance is refused (more than the open balance) while its original is live."""
+		works = list(works)
+		super().run(work for work in works if work.op == "void")
+		rest = (work for work in works if work.op != "void")
+		if not self.report.stopped:
+			super().run(rest)
+			return
+		for work in rest:
+			self.record(work, QUEUED, self.report.stopped)
+
 	# -- hooks ---------------------------------------------------------------------------------------
 	def entity_of(self, inv) -> str:
 		return ENTITY
@@ -213,7 +227,10 @@ class PaymentExporter(Exporter):
 		prepared = build_payment(payment, self.settings, links)
 		original = originals.get(payment.amended_from, ("", "")) if payment.amended_from else ("", "")
 		if self.settings.amend_policy == "update" and original[0]:
-			body = {**prepared.payload, "Id": original[0], "SyncToken": original[1] or "0", "sparse": True}
+			# QuickBooks reads an empty Line list as "not given": a sparse update would keep the original's
+			# lines. An amendment that applies nothing (all unapplied credit) goes as a full update.
+			sparse = bool(prepared.payload["Line"])
+			body = {**prepared.payload, "Id": original[0], "SyncToken": original[1] or "0", "sparse": sparse}
 			return Work(payment, "update", ENTITY, body, prepared, amends=original[0])
 		return Work(
 			payment, "create", ENTITY, prepared.payload, prepared, reconcile=payment.name in in_flight

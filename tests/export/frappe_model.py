@@ -23,8 +23,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal as D
 
+from qbo_connector.engine.discovery import PaymentChoices, discover_payment_settings, unresolved_reasons
+from qbo_connector.engine.errors import QBOError
 from qbo_connector.engine.export import Exporter
-from qbo_connector.engine.records import ERPInvoice, InvoiceLine, InvoiceTax
+from qbo_connector.engine.payments import PaymentExporter, invoice_links
+from qbo_connector.engine.records import (
+	ERPInvoice,
+	ERPPayment,
+	InvoiceLine,
+	InvoiceTax,
+	Outcome,
+	PaymentReference,
+)
 
 QUEUED, SYNCED, VOIDED, HELD, FAILED, WAITING = (
 	"Queued",
@@ -90,11 +100,77 @@ class Doc:
 
 
 @dataclass
+class Pay:
+	"""An ERPNext Payment Entry (Receive) as the model knows it: what it allocates to which invoices and what
+	it leaves unallocated (unapplied credit in QuickBooks)."""
+
+	name: str
+	customer: str  # QBO customer id
+	allocations: list[tuple[str, D]]  # (Sales Invoice, allocated amount)
+	unallocated: D = D(0)
+	reference_no: str = ""
+	docstatus: int = 1
+	amended_from: str = ""
+
+	@property
+	def paid_amount(self) -> D:
+		return (sum((amount for _, amount in self.allocations), D(0)) + self.unallocated).quantize(CENT)
+
+	def erp(self, stored: dict, docs: dict) -> ERPPayment:
+		"""The record adapters.load_payments would build: each reference carries its invoice's QBO id (the
+		invoice's link in the realm, whatever its status), the payment its own link."""
+		references = [
+			PaymentReference(invoice, amount, docs.get(invoice, {}).get("qbo_id", ""), "Invoice")
+			for invoice, amount in self.allocations
+		]
+		return ERPPayment(
+			name=self.name,
+			customer=f"Customer {self.customer}",
+			posting_date="2026-01-20",
+			paid_amount=self.paid_amount,
+			customer_qbo_id=self.customer,
+			reference_no=self.reference_no,
+			references=references,
+			docstatus=self.docstatus,
+			amended_from=self.amended_from,
+			qbo_id=stored.get("qbo_id", ""),
+			qbo_sync_token=stored.get("token", ""),
+			qbo_doc_number=stored.get("doc_number", ""),
+		)
+
+
+@dataclass
 class Site:
 	"""Database state of the site: document status columns and queue rows."""
 
 	docs: dict[str, dict] = field(default_factory=dict)  # name -> status, qbo_id, token, doc_number, error
 	queue: dict[str, dict] = field(default_factory=dict)  # name -> action, status, in_flight, attempts
+
+
+# Broken payment paths the model must catch (QBO_MODEL_MUTANT=<name>; see test_model.py's docstring):
+# skip_void             a cancelled entry is recorded Voided, its QBO payment left live
+# adopt_nothing         the lookup before a re-create finds nothing: a payment whose answer was lost is sent again
+# no_payment_in_flight  the payment phase forgets which payments an earlier run had in flight
+# cancel_drops_in_flight  on_payment_cancel drops the row of an entry a run may be sending
+# no_invoice_links      a payment does not go in the same run as its invoice
+# invoices_before_payment_voids  the run's order before the model found it: invoices, then all payments
+MUTANT = os.environ.get("QBO_MODEL_MUTANT", "")
+
+
+class SkipVoid(PaymentExporter):
+	def void(self, work) -> None:
+		self.record(work, VOIDED, qbo_id=work.inv.qbo_id)
+
+
+class AdoptNothing(PaymentExporter):
+	def reconcile(self, works, clash=None):
+		creates = [work for work in works if work.op != "void"]
+		for work in creates:
+			work.reconcile = False
+		return creates + super().reconcile([work for work in works if work.op == "void"], clash)
+
+
+MUTANT_EXPORTERS = {"skip_void": SkipVoid, "adopt_nothing": AdoptNothing}
 
 
 class FrappeLayer:
@@ -109,6 +185,8 @@ class FrappeLayer:
 		self.loaded: dict[str, int] = {}  # queue row -> its version when the run loaded it
 		self.rows_made = 0
 		self.ledger = ledger if ledger is not None else {}  # name -> Doc, for the docstatus the layer reads
+		self.payments: dict[str, Pay] = {}  # name -> Pay (Payment Entries), likewise
+		self.synced_invoices: list = []  # SyncRun.synced_invoices: this run's, for its payments
 
 	# -- transactions --------------------------------------------------------------------------------
 	def commit(self) -> None:
@@ -160,6 +238,32 @@ class FrappeLayer:
 			doc["status"] = ""
 		self.commit()
 
+	def on_payment_submit(self, name: str) -> None:
+		"""queue.on_payment_submit: queued, and the QBO id an amendment copied from its original forgotten."""
+		self.enqueue(name, "Sync")
+		self.work.docs[name] = {"status": QUEUED, "qbo_id": "", "doc_number": "", "token": "", "error": ""}
+		self.commit()
+
+	def on_payment_cancel(self, name: str) -> None:
+		"""queue.on_payment_cancel: a Void when it has a QBO id or a run may be sending it
+		(possibly_in_flight), else the pending row is dropped."""
+		doc = self.work.docs.setdefault(name, {})
+		row = self.work.queue.get(name)
+		in_flight = bool(row) and (bool(row["in_flight"]) or row["status"] in RUNNABLE)
+		if MUTANT == "cancel_drops_in_flight":
+			in_flight = False
+		if doc.get("qbo_id") or in_flight:
+			self.enqueue(name, "Void")
+			doc["status"] = QUEUED
+		else:
+			self.work.queue.pop(name, None)
+			doc["status"] = ""
+		self.commit()
+
+	def docstatus(self, name: str) -> int | None:
+		model = self.ledger.get(name) or self.payments.get(name)
+		return model.docstatus if model else None
+
 	def retry(self, name: str, docstatus: int) -> None:
 		"""jobs.retry_records: back in the queue, Void for a cancelled invoice."""
 		self.enqueue(name, "Void" if docstatus == 2 else "Sync")
@@ -170,12 +274,46 @@ class FrappeLayer:
 	def due(self) -> list[str]:
 		return [name for name, row in self.committed.queue.items() if row["status"] in RUNNABLE]
 
-	def run(self, client, settings, ledger: dict[str, Doc], **exporter_kw):
-		"""One run; a Crash propagates after rolling back what was not committed."""
+	def run(self, client, settings, ledger: dict[str, Doc], payments=None, choices=None, **exporter_kw):
+		"""One run (SyncRun.execute: the invoice phase, then the payment phase on the rows loaded at the start);
+		a Crash propagates after rolling back what was not committed. A QBOError that stops the run (a
+		payment phase's discovery that QuickBooks kept refusing) ends it with what was written so far
+		committed, as run_sync's final commit does."""
 		self.rollback()
 		self.ledger = ledger
-		names = self.due()
-		self.loaded = {name: self.work.queue[name]["version"] for name in names}
+		self.payments = payments if payments is not None else {}
+		self.synced_invoices = []
+		report = None
+		due = self.due()
+		self.loaded = {name: self.work.queue[name]["version"] for name in due}  # SyncRun.remember
+		names = [name for name in due if name in ledger]
+		paying = [name for name in due if name in self.payments]
+		amended = {p.amended_from for p in self.payments.values() if p.docstatus == 1}
+		voids = [n for n in paying if self.work.queue[n]["action"] == "Void" and n not in amended]
+		if MUTANT == "invoices_before_payment_voids":
+			voids = []
+		try:
+			# SyncRun.sync_invoices: the payments' voids first, then the invoices; SyncRun.sync_payments: the rest
+			self.export_payments(client, choices or PaymentChoices(), voids)
+			report = self.export_invoices(client, settings, names, **exporter_kw)
+			self.export_payments(client, choices or PaymentChoices(), [n for n in paying if n not in voids])
+		except Crash:
+			self.rollback()
+			raise
+		except QBOError:
+			pass
+		self.commit()
+		return report
+
+	def record(self, outcome) -> None:
+		"""SyncRun.record: write the outcome back; a synced invoice is remembered for the payment phase."""
+		self.apply_outcome(outcome)
+		if outcome.doctype == "Sales Invoice" and outcome.status == SYNCED:
+			self.synced_invoices.append(outcome)
+
+	def export_invoices(self, client, settings, names: list[str], **exporter_kw):
+		"""invoice_sync.export_invoices, for one company and customers linked."""
+		ledger = self.ledger
 		invoices = [ledger[name].erp(self.work.docs.get(name, {})) for name in names]
 		for inv in invoices:  # SyncRun.revise: the row's identity and its count of stored answers
 			row = self.work.queue[inv.name]
@@ -191,18 +329,50 @@ class FrappeLayer:
 		exporter = Exporter(
 			client,
 			settings,
-			on_outcome=self.apply_outcome,
+			on_outcome=self.record,
 			on_in_flight=self.mark_in_flight,
 			backoff=0.05,
 			**exporter_kw,
 		)
-		try:
-			report = exporter.export(invoices, in_flight=in_flight, originals=originals) if invoices else None
-		except Crash:
-			self.rollback()
-			raise
-		self.commit()
-		return report
+		return exporter.export(invoices, in_flight=in_flight, originals=originals) if invoices else None
+
+	def export_payments(self, client, choices: PaymentChoices, names: list[str]) -> None:
+		"""payment_sync.export_payments: load (adapters.load_payments), resolve the mappings, Synced at once
+		for a submitted entry that already has its QBO id, Held for an unknown mapping, the rest through the
+		PaymentExporter with this run's synced invoices (invoice_links) and the originals of amendments
+		(payment_sync.originals_of: a Voided original is not offered)."""
+		payments = [self.payments[name].erp(self.work.docs.get(name, {}), self.work.docs) for name in names]
+		for payment in payments:  # SyncRun.revise
+			row = self.work.queue[payment.name]
+			payment.revision = f"{row['creation']}/{row['answers']}"
+		if not payments:
+			return
+		settings, unresolved = discover_payment_settings(client, choices)
+		ready = []
+		for payment in payments:
+			reasons = unresolved_reasons(payment, settings, unresolved) if payment.docstatus == 1 else []
+			if payment.docstatus == 1 and payment.qbo_id:
+				self.record(Outcome("Payment Entry", payment.name, SYNCED, qbo_id=payment.qbo_id))
+			elif reasons and not payment.qbo_id:
+				self.record(Outcome("Payment Entry", payment.name, HELD, message=" ".join(reasons)))
+			else:
+				ready.append(payment)
+		if not ready:
+			return
+		in_flight = [name for name in names if self.work.queue.get(name, {}).get("in_flight")]
+		if MUTANT == "no_payment_in_flight":
+			in_flight = []
+		wanted = {p.amended_from for p in ready if p.amended_from}
+		originals = {
+			name: (self.work.docs[name]["qbo_id"], self.work.docs[name].get("token") or "0")
+			for name in wanted
+			if self.work.docs.get(name, {}).get("qbo_id") and self.work.docs[name].get("status") != VOIDED
+		}
+		exporter = MUTANT_EXPORTERS.get(MUTANT, PaymentExporter)(
+			client, settings, on_outcome=self.record, on_in_flight=self.mark_in_flight, backoff=0.05
+		)
+		synced = invoice_links(self.synced_invoices) if MUTANT != "no_invoice_links" else {}
+		exporter.export(ready, in_flight=in_flight, originals=originals, invoices=synced)
 
 	def mark_in_flight(self, names: list[str]) -> None:
 		for name in names:
@@ -214,12 +384,10 @@ class FrappeLayer:
 		"""writeback.apply_outcome: compare-and-set on the queue row, then the document (no commit: the
 		next commit point saves it)."""
 		changed = self.update_queue_row(outcome, self.loaded.get(outcome.name))
-		model = self.ledger.get(outcome.name)
 		if (
 			outcome.status == SYNCED
 			and not outcome.extra.get("superseded")
-			and model
-			and model.docstatus == 2
+			and self.docstatus(outcome.name) == 2
 		):
 			self.enqueue(outcome.name, "Void")  # a create landed for an invoice cancelled meanwhile
 			changed = True
@@ -250,13 +418,16 @@ class FrappeLayer:
 		return False
 
 
-def crash_client(client, at: int, after_answer: bool) -> None:
-	"""Kill the process at the client's call number `at`: before the request leaves, or after QuickBooks
+def crash_client(client, at: int, after_answer: bool, kind: str = "") -> None:
+	"""Kill the process at the client's call number `at` (`kind` "batch": its batch request number `at`, the
+	window between an in-flight mark and the outcomes): before the request leaves, or after QuickBooks
 	answered (the answer is lost with the process, before any outcome is written back)."""
 	original = client._call
 	seen = [0]
 
 	def call(*args, **kwargs):
+		if kind == "batch" and not kwargs.get("batch"):
+			return original(*args, **kwargs)
 		seen[0] += 1
 		if seen[0] == at and not after_answer:
 			raise Crash()
@@ -367,11 +538,141 @@ def check_books(dump: dict, ledger: dict[str, Doc], site: Site, strict: bool, al
 	return problems
 
 
+PAYMENT_OWNER = re.compile(r"ERPNext Payment Entry (\S+?)(?:,|$)")
+PAYMENT_ANSWERS = (HELD, FAILED, WAITING, "Waiting for Invoice")
+
+
+def payment_owner(row: dict) -> str:
+	"""The Payment Entry a QBO payment names in its PrivateNote (a void keeps the name after "Voided - ")."""
+	found = PAYMENT_OWNER.search(str(row.get("PrivateNote", "")))
+	return found.group(1) if found else ""
+
+
+def payment_lines(row: dict) -> dict[str, D]:
+	lines: dict[str, D] = {}
+	for line in row.get("Line") or []:
+		for link in line.get("LinkedTxn") or []:
+			key = f"{link.get('TxnType')} {link.get('TxnId')}"
+			lines[key] = lines.get(key, D(0)) + money(line.get("Amount"))
+	return lines
+
+
+def check_payments(dump: dict, payments: dict[str, Pay], site: Site, strict: bool, allow_unsent=frozenset()):
+	"""Payment Entries against QuickBooks' payments, matched by the entry named in the PrivateNote.
+
+	Always: no entry has two live QBO payments; every live QBO payment we wrote names a known entry; a live
+	one for a submitted entry carries its customer, total and lines (the invoices' QBO ids and amounts) and
+	is linked from it unless the entry is still pending; a live one for a cancelled entry only while that
+	entry (or its amendment) is pending; a Synced entry's linked payment is live and names it; a Voided one's
+	is void or gone; a Held/Failed/Waiting entry has no live QBO payment. Strict: every submitted entry is
+	Synced with exactly one live QBO payment unless the model allows it to stay unsent (`allow_unsent`),
+	none for a cancelled entry, and every Held/Failed/Waiting entry says why."""
+	problems: list[str] = []
+	docs, queue = site.docs, site.queue
+	rows = {row["Id"]: row for row in dump.get("Payment", [])}
+	live = [row for row in rows.values() if not is_void(row) and payment_owner(row)]
+	owners = Counter(payment_owner(row) for row in live)
+	problems += [f"Payment Entry {n} has {k} live QuickBooks payments" for n, k in owners.items() if k > 1]
+
+	def pending(name: str) -> bool:
+		row = queue.get(name)
+		return bool(row) and (row["status"] == QUEUED or bool(row["in_flight"]))
+
+	for row in live:
+		name = payment_owner(row)
+		model, stored = payments.get(name), docs.get(name, {})
+		if model is None:
+			problems.append(f"QBO Payment {row['Id']} names {name!r}, which is no Payment Entry")
+			continue
+		if model.docstatus == 2:
+			tolerated = not strict and (
+				pending(name) or any(pending(n) for n, m in payments.items() if m.amended_from == name)
+			)
+			if not tolerated:
+				problems.append(
+					f"QBO Payment {row['Id']} ({row.get('TotalAmt')}) is live for cancelled {name} "
+					f"(status {stored.get('status')!r}, queue {queue.get(name)})"
+				)
+			continue
+		if stored.get("qbo_id") != row["Id"] and (strict or not pending(name)):
+			problems.append(
+				f"QBO Payment {row['Id']} is live for {name}, which links {stored.get('qbo_id')!r} "
+				f"(status {stored.get('status')!r})"
+			)
+		if str((row.get("CustomerRef") or {}).get("value")) != model.customer:
+			problems.append(f"{name}: customer {model.customer} vs QBO {row.get('CustomerRef')}")
+		if money(row.get("TotalAmt")) != model.paid_amount:
+			problems.append(f"{name}: paid {model.paid_amount} vs QBO TotalAmt {row.get('TotalAmt')}")
+		expected: dict[str, D] = {}
+		for invoice, amount in model.allocations:
+			key = f"Invoice {docs.get(invoice, {}).get('qbo_id', '')}"
+			expected[key] = expected.get(key, D(0)) + amount
+		if payment_lines(row) != expected:
+			problems.append(f"{name}: allocations {expected} vs QBO lines {payment_lines(row)}")
+
+	for name, model in payments.items():
+		stored = docs.get(name, {})
+		status, qbo_id = stored.get("status", ""), stored.get("qbo_id", "")
+		twin = rows.get(qbo_id) if qbo_id else None
+		if (
+			model.docstatus == 1
+			and status == SYNCED
+			and (twin is None or is_void(twin) or payment_owner(twin) != name)
+		):
+			problems.append(f"{name} is Synced but QBO Payment {qbo_id} is not its live payment: {twin}")
+		if model.docstatus == 2 and status == VOIDED and twin is not None and not is_void(twin):
+			problems.append(f"{name} is cancelled and Voided, but QBO Payment {qbo_id} is live")
+		if model.docstatus == 1 and status in PAYMENT_ANSWERS and owners[name]:
+			problems.append(f"{name} is {status} but QuickBooks has a live payment for it")
+		if strict and model.docstatus == 1 and name not in allow_unsent:
+			if status != SYNCED:
+				problems.append(f"{name} should be Synced after the queue settled, is {status!r}: {stored}")
+			if owners[name] != 1:
+				problems.append(f"{name} is submitted but QuickBooks has {owners[name]} live payments for it")
+		if strict and status in PAYMENT_ANSWERS and not stored.get("error"):
+			problems.append(f"{name} is {status} with no reason")
+	return problems
+
+
+def check_balances(dump: dict, expected: dict[str, D], site: Site) -> list[str]:
+	"""`expected`: invoice -> the outstanding amount the model computed from ERPNext's side; each must be the
+	Balance of the invoice's linked QBO invoice to the cent."""
+	rows = {row["Id"]: row for row in dump["Invoice"]}
+	problems = []
+	for name, outstanding in expected.items():
+		row = rows.get(site.docs.get(name, {}).get("qbo_id", ""))
+		if row is None or is_void(row):
+			problems.append(f"{name}: no live QBO invoice to compare outstanding {outstanding} with")
+		elif money(row.get("Balance")) != outstanding:
+			problems.append(
+				f"{name}: ERPNext outstanding {outstanding} vs QBO Balance {row.get('Balance')} "
+				f"(Invoice {row['Id']}, TotalAmt {row.get('TotalAmt')})"
+			)
+	return problems
+
+
 # -- the mirror's tripwire -----------------------------------------------------------------------------
-MIRRORED = {  # module -> functions FrappeLayer plays (their commit points and queue rules)
-	"queue.py": ("enqueue_record", "on_invoice_submit", "on_invoice_cancel"),
-	"jobs.py": ("load_due_rows", "retry_records"),
+MIRRORED = {  # module -> functions FrappeLayer plays (their commit points and queue rules); Class.method too
+	"queue.py": (
+		"enqueue_record",
+		"on_invoice_submit",
+		"on_invoice_cancel",
+		"on_payment_submit",
+		"on_payment_cancel",
+		"possibly_in_flight",
+	),
+	"jobs.py": (
+		"load_due_rows",
+		"retry_records",
+		"SyncRun.execute",
+		"SyncRun.record",
+		"SyncRun.revise",
+		"SyncRun.sync_invoices",
+		"SyncRun.sync_payments",
+	),
 	"invoice_sync.py": ("export_invoices", "originals_of"),
+	"payment_sync.py": ("export_payments", "originals_of"),
+	"adapters.py": ("load_payments", "to_erp_payment"),
 	"writeback.py": ("apply_transaction_outcome", "mark_in_flight", "in_flight_names", "update_queue_row"),
 }
 
@@ -385,6 +686,8 @@ def mirrored_fingerprints(root) -> dict[str, str]:
 	for module, names in MIRRORED.items():
 		tree = ast.parse((root / module).read_text(encoding="utf-8"))
 		found = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+		for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+			found.update({f"{cls.name}.{n.name}": n for n in cls.body if isinstance(n, ast.FunctionDef)})
 		for name in names:
 			node = found.get(name)
 			text = ast.dump(node, include_attributes=False) if node else "missing"

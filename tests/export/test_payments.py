@@ -162,6 +162,39 @@ def test_amendment_by_void_and_create(us):
 	assert original.status == VOIDED and count == 2
 
 
+def test_void_and_create_of_a_payment_of_the_whole_balance(us):
+	"""Found by the model (test_model.py): the amendment again pays the whole balance; the original's void
+	must go first, else QuickBooks refuses the amendment (more than the open balance)."""
+	inv = invoice()
+	send_invoices(us, US_REALM, [inv])
+	original = payment(refs=(("SINV-0001", "100"),), invoice_id=inv.qbo_id)
+	ledger = Ledger()
+	send_payments(us, US_REALM, [original], ledger)
+	original.docstatus = 2
+	amended = payment(
+		"PE-0001-1", refs=(("SINV-0001", "100"),), amended_from="PE-0001", invoice_id=inv.qbo_id
+	)
+	send_payments(us, US_REALM, [original, amended], ledger, PaymentSettings(amend_policy="void_and_create"))
+	assert ledger.status(original.name) == VOIDED and ledger.status(amended.name) == SYNCED
+	assert balance(us, US_REALM, inv) == 0
+
+
+def test_an_amendment_that_applies_nothing_keeps_no_lines(us):
+	"""Found by the model: an amendment whose whole amount is unallocated updates the original's payment;
+	QuickBooks reads an empty Line list as absent, so a sparse update would keep the original's lines."""
+	inv = invoice()
+	send_invoices(us, US_REALM, [inv])
+	original = payment(invoice_id=inv.qbo_id)
+	ledger = Ledger()
+	send_payments(us, US_REALM, [original], ledger)
+	original.docstatus = 2
+	amended = payment("PE-0001-1", refs=(), paid="40", amended_from="PE-0001")
+	send_payments(us, US_REALM, [original, amended], ledger)
+	[row] = us.dump(US_REALM)["Payment"]
+	assert ledger.status(amended.name) == SYNCED and not row.get("Line") and row["UnappliedAmt"] == 40
+	assert balance(us, US_REALM, inv) == 100
+
+
 def test_payment_waits_for_its_invoice_then_goes_in_the_same_run(us):
 	inv = invoice()
 	pay = payment()
