@@ -4,14 +4,17 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import get_url
 
 from qbo_connector import constants as c
+from qbo_connector import webhooks
 from qbo_connector.connection import get_redirect_uri
 
 
 class QuickBooksSettings(Document):
 	def validate(self):
 		self.redirect_uri = get_redirect_uri()
+		self.webhook_endpoint = get_url(webhooks.PATH)
 		if self.environment == "Custom" and not (self.base_url or "").startswith(("http://", "https://")):
 			frappe.throw(_("The Custom environment needs a base URL such as http://127.0.0.1:8765"))
 		if not self.client_id or not self.get_password("client_secret", raise_exception=False):
