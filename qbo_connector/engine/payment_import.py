@@ -241,14 +241,27 @@ def unknown_reason(item: PaymentImport) -> str:
 def read_invoice_balances(client, qbo_ids: Iterable[str]) -> dict[str, Decimal]:
 	"""QBO invoice id -> Balance, read in queries of up to 1000 ids (`select Id, Balance, SyncToken`). An id
 	missing from the answer (deleted in QuickBooks) is missing from the result."""
+	return {qbo_id: row["Balance"] for qbo_id, row in read_amounts(client, "Invoice", qbo_ids).items()}
+
+
+def read_amounts(client, entity: str, qbo_ids: Iterable[str]) -> dict[str, dict[str, Decimal]]:
+	"""QBO id -> {"TotalAmt", "Balance"} (a Payment: its UnappliedAmt as Balance) of Invoices, CreditMemos or
+	Payments, read in `Id IN` queries of up to 1000 ids; an id deleted in QuickBooks is missing."""
 	ids = list(dict.fromkeys(str(qbo_id) for qbo_id in qbo_ids if qbo_id))
-	balances: dict[str, Decimal] = {}
+	open_field = "UnappliedAmt" if entity == "Payment" else "Balance"
+	amounts: dict[str, dict[str, Decimal]] = {}
 	for start in range(0, len(ids), BALANCE_CHUNK):
 		chunk = ", ".join(quote_value(qbo_id) for qbo_id in ids[start : start + BALANCE_CHUNK])
-		sql = f"SELECT Id, Balance, SyncToken FROM Invoice WHERE Id IN ({chunk}) MAXRESULTS {BALANCE_CHUNK}"
-		for row in client.query(sql).get("Invoice", []):
-			balances[str(row["Id"])] = money(row.get("Balance"))
-	return balances
+		sql = (
+			f"SELECT Id, TotalAmt, {open_field}, SyncToken FROM {entity} WHERE Id IN ({chunk}) "
+			f"MAXRESULTS {BALANCE_CHUNK}"
+		)
+		for row in client.query(sql).get(entity, []):
+			amounts[str(row["Id"])] = {
+				"TotalAmt": money(row.get("TotalAmt")),
+				"Balance": money(row.get(open_field)),
+			}
+	return amounts
 
 
 def money(value, default: Decimal = Decimal(0)) -> Decimal:
@@ -271,6 +284,7 @@ __all__ = [
 	"PaymentImport",
 	"plan_payment_import",
 	"plan_payments",
+	"read_amounts",
 	"read_invoice_balances",
 	"read_payment_changes",
 ]
