@@ -237,6 +237,15 @@ def main() -> None:
 			expect(page.locator(".form-message:has(.qbo-headline):visible")).to_have_count(1)
 			page.screenshot(path=f"{LOGS}/qbo-customer-two-companies.png", full_page=True)
 			step("the customer form lists its QuickBooks link in both companies")
+
+			step("a payment entered in QuickBooks only: the reconciliation report shows the drift")
+			bench("execute", "qbo_connector.tests.utils.make_drift", "--args", json.dumps([invoice]))
+			page.goto(f"{BASE}/app/query-report/QuickBooks Reconciliation?company={company}&drift_only=1")
+			expect(
+				page.locator(f'.dt-row:has-text("{invoice}"):has-text("open amounts differ")')
+			).to_have_count(1, timeout=30000)
+			page.screenshot(path=f"{LOGS}/qbo-reconciliation-drift.png", full_page=True)
+			step("the report lists the invoice with open amounts differ")
 		except Exception:
 			page.screenshot(path=f"{LOGS}/qbo-browser-failure.png", full_page=True)
 			raise

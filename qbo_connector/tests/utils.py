@@ -200,3 +200,23 @@ def refused(test, pattern: str = ""):
 	test.assertEqual(frappe.local.response.get("http_status_code"), 400)
 	test.assertRegex(str(frappe.local.message), pattern)
 	frappe.local.response = frappe._dict({"docs": []})
+
+
+def make_drift(invoice: str) -> str:
+	"""For the browser test: a payment of 1.00 entered in QuickBooks itself against an exported invoice, which
+	ERPNext (payments recorded In ERPNext) does not know: the reconciliation report must show it."""
+	from qbo_connector.connection import get_client
+
+	company, customer = frappe.db.get_value("Sales Invoice", invoice, ["company", "customer"])
+	link = frappe.db.get_value(
+		c.LINK, {"reference_doctype": "Customer", "reference_name": customer, "company": company}, "qbo_id"
+	)
+	qbo_invoice = frappe.db.get_value(
+		c.LINK, {"reference_doctype": "Sales Invoice", "reference_name": invoice}, "qbo_id"
+	)
+	body = {
+		"CustomerRef": {"value": link},
+		"TotalAmt": 1,
+		"Line": [{"Amount": 1, "LinkedTxn": [{"TxnId": qbo_invoice, "TxnType": "Invoice"}]}],
+	}
+	return get_client(company).create("Payment", body, request_id=frappe.generate_hash(length=12))["Id"]
