@@ -1,13 +1,18 @@
 """The Frappe layer as the model-based tests play it: documents, the sync queue and their commit points,
-written from qbo_connector/queue.py (save hooks), jobs.py (run), invoice_sync.py (the invoice phase) and
-writeback.py (mark_in_flight commits; outcome -> document + queue row), without importing any of them.
+written from qbo_connector/queue.py (save hooks), jobs.py (run), invoice_sync.py (the invoice phase),
+payment_sync.py (the payment phase), credit_notes.py (credits released before the invoices, applied after them)
+and writeback.py (mark_in_flight commits; outcome -> document + queue row), without importing any of them.
 Mirrors main as of faed0ff (issue-8 Frappe fixes merged): queue rows carry a version (compare-and-set
 write-back), a cancel of a possibly in-flight invoice queues a Void, a Synced create for an invoice cancelled
-meanwhile queues a Void, and an original already Voided is not offered to its amendment.
+meanwhile queues a Void, and an original already Voided is not offered to its amendment. Since de13380 (credit
+notes applied): a run releases the applied credit of returns queued for Void before the invoices and applies
+the credit of submitted returns to their originals after them.
 
 Commit points mirrored:
 - a save hook (submit, cancel, retry) is its own transaction: committed at once;
 - `mark_in_flight` commits before a batch leaves, and with it every outcome written so far in the run;
+- credit_notes.record commits each application's answer as it arrives (and with it everything written so far);
+  release_credits commits after its voids;
 - the end of the run commits the rest.
 A crash rolls back to the last commit: outcomes written after it are lost, as on a real site.
 
@@ -24,9 +29,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal as D
 
 from qbo_connector.engine.discovery import PaymentChoices, discover_payment_settings, unresolved_reasons
-from qbo_connector.engine.errors import QBOError
+from qbo_connector.engine.errors import QBOError, ReconnectRequired
 from qbo_connector.engine.export import Exporter
-from qbo_connector.engine.payments import PaymentExporter, invoice_links
+from qbo_connector.engine.payments import PaymentExporter, PaymentSettings, credit_application, invoice_links
 from qbo_connector.engine.records import (
 	ERPInvoice,
 	ERPPayment,
@@ -65,6 +70,7 @@ class Doc:
 	amended_from: str = ""
 	is_return: bool = False
 	return_against: str = ""
+	for_self: bool = False  # a return with Update Outstanding for Self: its credit stays its own
 
 	@property
 	def total(self) -> D:
@@ -143,7 +149,8 @@ class Pay:
 class Site:
 	"""Database state of the site: document status columns and queue rows."""
 
-	docs: dict[str, dict] = field(default_factory=dict)  # name -> status, qbo_id, token, doc_number, error
+	# name -> status, qbo_id, token, doc_number, error; a return's "applied": its link's applied_payment_id
+	docs: dict[str, dict] = field(default_factory=dict)
 	queue: dict[str, dict] = field(default_factory=dict)  # name -> action, status, in_flight, attempts
 
 
@@ -154,6 +161,9 @@ class Site:
 # cancel_drops_in_flight  on_payment_cancel drops the row of an entry a run may be sending
 # no_invoice_links      a payment does not go in the same run as its invoice
 # invoices_before_payment_voids  the run's order before the model found it: invoices, then all payments
+# no_release            release_credits skipped: a cancelled return's credit memo goes while its application lives
+# no_apply              apply_credit_notes skipped: credit notes stay unapplied in QuickBooks
+# apply_twice           every application sent without a lookup and under a requestid never seen before
 MUTANT = os.environ.get("QBO_MODEL_MUTANT", "")
 
 
@@ -246,7 +256,8 @@ class FrappeLayer:
 
 	def on_payment_cancel(self, name: str) -> None:
 		"""queue.on_payment_cancel: a Void when it has a QBO id or a run may be sending it
-		(possibly_in_flight), else the pending row is dropped."""
+		(possibly_in_flight), else the pending row is dropped. (An entry made from a QuickBooks payment is never
+		voided from here: the model records payments In ERPNext and imports none.)"""
 		doc = self.work.docs.setdefault(name, {})
 		row = self.work.queue.get(name)
 		in_flight = bool(row) and (bool(row["in_flight"]) or row["status"] in RUNNABLE)
@@ -293,9 +304,15 @@ class FrappeLayer:
 		if MUTANT == "invoices_before_payment_voids":
 			voids = []
 		try:
-			# SyncRun.sync_invoices: the payments' voids first, then the invoices; SyncRun.sync_payments: the rest
+			# (push_edits: customers only.) credit_notes.release_credits before SyncRun.sync_invoices: the payments'
+			# voids first, then the invoices; credit_notes.apply_credit_notes; SyncRun.sync_payments: the rest.
+			# (import_payments and read_back_balances: payments are recorded In ERPNext here; QBO reads only.)
+			if MUTANT != "no_release":
+				self.release_credits(client, settings, names)
 			self.export_payments(client, choices or PaymentChoices(), voids)
 			report = self.export_invoices(client, settings, names, **exporter_kw)
+			if MUTANT != "no_apply":
+				self.apply_credit_notes(client, settings)
 			self.export_payments(client, choices or PaymentChoices(), [n for n in paying if n not in voids])
 		except Crash:
 			self.rollback()
@@ -373,6 +390,78 @@ class FrappeLayer:
 		)
 		synced = invoice_links(self.synced_invoices) if MUTANT != "no_invoice_links" else {}
 		exporter.export(ready, in_flight=in_flight, originals=originals, invoices=synced)
+
+	# -- credit notes (credit_notes.py) ----------------------------------------------------------------
+	def credit_exporter(self, client, settings) -> PaymentExporter:
+		"""credit_notes.exporter_for: a PaymentExporter of Sales Invoice outcomes, no in-flight marks."""
+		multicurrency = bool(getattr(settings, "multicurrency", False))
+		payment_settings = PaymentSettings(home_currency="USD", multicurrency=multicurrency)
+		return PaymentExporter(
+			client, payment_settings, doctype="Sales Invoice", on_outcome=self.credit_outcome
+		)
+
+	def apply_credit_notes(self, client, settings) -> None:
+		"""credit_notes.apply_credit_notes: every submitted return against an invoice, not kept for itself, whose
+		link is Synced with a QBO id and not applied yet, and whose original's link has a QBO id and is not
+		Voided, is applied (credit_application for abs(total)); every one of them is looked up first
+		(in_flight: all of them)."""
+		due = {}
+		for name, ret in self.ledger.items():
+			if ret.docstatus != 1 or not ret.is_return or not ret.return_against or ret.for_self:
+				continue
+			link, original = self.work.docs.get(name), self.work.docs.get(ret.return_against)
+			if not link or link.get("status") != SYNCED or not link.get("qbo_id") or link.get("applied"):
+				continue
+			if not original or not original.get("qbo_id") or original.get("status") == VOIDED:
+				continue
+			due[name] = (original["qbo_id"], abs(ret.total))
+		if not due:
+			return
+		applications = []
+		for name in due:
+			ret = self.ledger[name].erp(self.work.docs[name])
+			if ret.qbo_id and ret.customer_qbo_id:
+				applications.append(credit_application(ret, *due[name]))
+		in_flight = [a.name for a in applications]
+		if MUTANT == "apply_twice":  # no lookup, and a requestid QuickBooks has never seen
+			in_flight = []
+			for application in applications:
+				self.rows_made += 1
+				application.revision = f"twice/{self.rows_made}"
+		self.credit_exporter(client, settings).export(applications, in_flight=in_flight)
+
+	def release_credits(self, client, settings, names: list[str]) -> None:
+		"""credit_notes.release_credits: the due returns queued for Void whose credit is applied get the
+		application voided (read first for its SyncToken; a payment QuickBooks cannot read is taken as gone)."""
+		voids = [n for n in names if self.work.queue[n]["action"] == "Void"]
+		applied = {n: self.work.docs[n]["applied"] for n in voids if self.work.docs.get(n, {}).get("applied")}
+		if not applied:
+			return
+		releases = []
+		for name, payment_id in applied.items():
+			try:
+				token = str(client.read("Payment", payment_id).get("SyncToken", "0"))
+			except ReconnectRequired:
+				raise
+			except QBOError:
+				self.work.docs[name]["applied"] = ""
+				continue
+			release = ERPPayment(name, "", "", D(0), docstatus=2)
+			release.qbo_id, release.qbo_sync_token = payment_id, token
+			releases.append(release)
+		self.credit_exporter(client, settings).export(releases)
+		self.commit()
+
+	def credit_outcome(self, outcome) -> None:
+		"""credit_notes.record: the application's QBO payment on the return's link (no queue row), committed."""
+		doc = self.work.docs.setdefault(outcome.name, {})
+		if outcome.status == SYNCED:
+			doc["applied"], doc["error"] = outcome.qbo_id, ""
+		elif outcome.status == VOIDED:
+			doc["applied"] = ""
+		else:
+			doc["error"] = f"Credit not applied to the original invoice in QuickBooks: {outcome.message}"
+		self.commit()
 
 	def mark_in_flight(self, names: list[str]) -> None:
 		for name in names:
@@ -651,6 +740,102 @@ def check_balances(dump: dict, expected: dict[str, D], site: Site) -> list[str]:
 	return problems
 
 
+CREDIT_OWNER = re.compile(r"ERPNext credit note (\S+) applied")
+
+
+def twin_of(dump: dict, entity: str, name: str, docs: dict) -> str:
+	"""The QBO id of `name`'s live transaction: the one its link names, else the one whose note names it (a
+	crash may have lost the link's id)."""
+	stored = docs.get(name, {}).get("qbo_id", "")
+	found = [row["Id"] for row in dump[entity] if not is_void(row) and owner_of(row) == name]
+	return stored if stored in found or not found else found[0]
+
+
+def check_credits(dump: dict, ledger: dict[str, Doc], site: Site, strict: bool, allow_unapplied=frozenset()):
+	"""Returns' credit applications (a QBO Payment of total 0 whose PrivateNote names the return) against the
+	ledger (issue 11).
+
+	Always: no return has two live applications; a live one has total 0 and links the original's invoice and
+	the return's credit memo for the return's credit, and is none of a return kept for itself; a link's applied
+	payment is live (not strict: unless the return is pending, as after a crash that lost its release's answer). A live application of a cancelled return only while the return is pending (not strict).
+	Strict: every submitted return against an invoice, not kept for itself, Synced, whose original is Synced,
+	has exactly one live application, the one its link names, and its credit memo's Balance is 0, unless the
+	model allows it to stay unapplied (`allow_unapplied`); a return kept for itself keeps its whole credit."""
+	problems: list[str] = []
+	docs, queue = site.docs, site.queue
+	memos = {row["Id"]: row for row in dump["CreditMemo"]}
+	live = [
+		row
+		for row in dump.get("Payment", [])
+		if not is_void(row) and CREDIT_OWNER.search(str(row.get("PrivateNote", "")))
+	]
+	owners = Counter(CREDIT_OWNER.search(row["PrivateNote"]).group(1) for row in live)
+	problems += [
+		f"return {n} has {k} live credit applications in QuickBooks" for n, k in owners.items() if k > 1
+	]
+
+	def pending(name: str) -> bool:
+		row = queue.get(name)
+		return bool(row) and (row["status"] == QUEUED or bool(row["in_flight"]))
+
+	for row in live:
+		name = CREDIT_OWNER.search(row["PrivateNote"]).group(1)
+		model, stored = ledger.get(name), docs.get(name, {})
+		if model is None or not model.is_return:
+			problems.append(f"QBO Payment {row['Id']} applies the credit of {name!r}, which is no return")
+			continue
+		if model.docstatus == 2:
+			if strict or not pending(name):
+				problems.append(
+					f"QBO Payment {row['Id']} still applies the credit of cancelled {name} "
+					f"(status {stored.get('status')!r}, queue {queue.get(name)})"
+				)
+			continue
+		if model.for_self:
+			problems.append(f"QBO Payment {row['Id']} applies {name}, which keeps its credit for itself")
+		original = twin_of(dump, "Invoice", model.return_against, docs)
+		credit = abs(model.total)
+		expected = {
+			f"Invoice {original}": credit,
+			f"CreditMemo {twin_of(dump, 'CreditMemo', name, docs)}": credit,
+		}
+		if money(row.get("TotalAmt")) != 0 or payment_lines(row) != expected:
+			problems.append(f"{name}: application {expected} vs QBO Payment {row['Id']} {payment_lines(row)}")
+
+	rows = {row["Id"]: row for row in dump.get("Payment", [])}
+	for name, model in ledger.items():
+		if not model.is_return:
+			continue
+		stored = docs.get(name, {})
+		applied = stored.get("applied", "")
+		if (
+			applied
+			and (rows.get(applied) is None or is_void(rows[applied]))
+			and (strict or not pending(name))
+		):
+			problems.append(f"{name} links credit application {applied}, which is not live in QuickBooks")
+		memo = memos.get(stored.get("qbo_id", ""))
+		if not strict or model.docstatus != 1 or stored.get("status") != SYNCED or memo is None:
+			continue
+		original = docs.get(model.return_against, {})
+		if model.for_self:
+			if money(memo.get("Balance")) != money(memo.get("TotalAmt")):
+				problems.append(
+					f"{name} keeps its credit, but QBO CreditMemo {memo['Id']} has {memo.get('Balance')} left"
+				)
+		elif original.get("status") == SYNCED and name not in allow_unapplied:
+			if owners[name] != 1 or not applied:
+				problems.append(
+					f"{name}'s credit should be applied to {model.return_against} once both are Synced: "
+					f"{owners[name]} live applications, link {applied!r}, error {stored.get('error')!r}"
+				)
+			elif money(memo.get("Balance")) != 0:
+				problems.append(
+					f"{name} is applied, but QBO CreditMemo {memo['Id']} has {memo.get('Balance')} left"
+				)
+	return problems
+
+
 # -- the mirror's tripwire -----------------------------------------------------------------------------
 MIRRORED = {  # module -> functions FrappeLayer plays (their commit points and queue rules); Class.method too
 	"queue.py": (
@@ -672,6 +857,7 @@ MIRRORED = {  # module -> functions FrappeLayer plays (their commit points and q
 	),
 	"invoice_sync.py": ("export_invoices", "originals_of"),
 	"payment_sync.py": ("export_payments", "originals_of"),
+	"credit_notes.py": ("apply_credit_notes", "release_credits", "record", "exporter_for"),
 	"adapters.py": ("load_payments", "to_erp_payment"),
 	"writeback.py": ("apply_transaction_outcome", "mark_in_flight", "in_flight_names", "update_queue_row"),
 }
