@@ -39,3 +39,39 @@ def get_company_settings(company: str, settings=None) -> frappe._dict:
 	context.company = company
 	context.is_run_context = True
 	return context
+
+
+def mappings_of(doc) -> str:
+	"""The export choices and mapping rows of Settings or a QuickBooks Company, as one comparable value."""
+	rows = {
+		table: sorted(
+			tuple(sorted((k, str(v or "")) for k, v in row.as_dict().items() if k not in ROW_META))
+			for row in doc.get(table) or []
+		)
+		for table in MAPPING_TABLES
+	}
+	return repr(({field: doc.get(field) or "" for field in CHOICE_FIELDS}, rows))
+
+
+ROW_META = {"name", "idx", "parent", "parenttype", "parentfield", "owner", "creation", "modified"}
+ROW_META |= {"modified_by", "docstatus", "doctype", "__islocal", "__unsaved"}
+
+
+def requeue_held(doc, companies: list[str]) -> None:
+	"""on_update of Settings or a QuickBooks Company: when a choice or mapping changed, the invoices and
+	payments Held in those companies go back to the queue by themselves (the next run holds again those
+	whose reason was something else)."""
+	from qbo_connector.jobs import retry_records
+
+	before = doc.get_doc_before_save()
+	if before is None or mappings_of(before) == mappings_of(doc) or not companies:
+		return
+	for doctype in (c.SALES_INVOICE, c.PAYMENT_ENTRY):
+		names = frappe.get_all(
+			doctype,
+			filters={"company": ("in", companies), "docstatus": 1, "qbo_sync_status": "Held"},
+			pluck="name",
+			limit=0,
+		)
+		if names:
+			retry_records(doctype, names)

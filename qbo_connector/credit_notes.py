@@ -21,9 +21,10 @@ import frappe
 
 from qbo_connector import adapters, links, writeback
 from qbo_connector import constants as c
-from qbo_connector.engine.errors import QBOError, ReconnectRequired
+from qbo_connector.engine.errors import MissingReference, QBOError, ReconnectRequired
 from qbo_connector.engine.payments import PaymentExporter, PaymentSettings, credit_application
 from qbo_connector.engine.records import SYNCED, VOIDED, ERPPayment, Outcome
+from qbo_connector.queue import queue_name
 
 
 def exporter_for(run, record) -> PaymentExporter:
@@ -71,8 +72,10 @@ def apply_credit_notes(run) -> None:
 	exporter.export(applications, in_flight=[a.name for a in applications])
 
 
-def release_credits(run, rows) -> None:
-	"""Before the invoice phase: returns queued for Void whose credit is applied get the application voided."""
+def release_credits(run, rows) -> set[str]:
+	"""Before the invoice phase: returns queued for Void whose credit is applied get the application voided.
+	Returns the queue rows to hold back from this run's invoice phase: a return whose application could not
+	be read (other than "not found": it is gone) or voided keeps its credit memo until the next run."""
 	names = [
 		r.reference_name for r in rows if r.reference_doctype == c.SALES_INVOICE and r.action == c.ACTION_VOID
 	]
@@ -82,21 +85,31 @@ def release_credits(run, rows) -> None:
 		if link.applied_payment_id
 	}
 	if not applied:
-		return
-	releases = []
+		return set()
+	releases, held = [], set()
 	for name, link in applied.items():
 		try:
 			token = str(run.client.read("Payment", link.applied_payment_id).get("SyncToken", "0"))
 		except ReconnectRequired:
 			raise
-		except QBOError:  # gone already (deleted in QuickBooks): nothing to void
+		except MissingReference:  # gone already (deleted in QuickBooks): nothing to void
 			links.set_link(c.SALES_INVOICE, name, run.realm_id, run.company, {"applied_payment_id": ""})
+			continue
+		except QBOError:  # not known now (a 503, a throttle): the credit memo waits for the next run
+			held.add(name)
 			continue
 		release = ERPPayment(name, "", "", Decimal(0), docstatus=2)
 		release.qbo_id, release.qbo_sync_token = link.applied_payment_id, token
 		releases.append(release)
-	exporter_for(run, lambda outcome: record(run, outcome)).export(releases)
+
+	def released(outcome: Outcome) -> None:
+		record(run, outcome)
+		if outcome.status != VOIDED:
+			held.add(outcome.name)
+
+	exporter_for(run, released).export(releases)
 	frappe.db.commit()  # nosemgrep: the run's job: voided before the credit memo goes
+	return {queue_name(c.SALES_INVOICE, name) for name in held}
 
 
 def record(run, outcome: Outcome) -> None:

@@ -41,7 +41,11 @@ doctype_js = {
 	"Customer": ["public/js/qbo_form.js", "public/js/customer.js"],
 	"Payment Entry": ["public/js/qbo_form.js", "public/js/payment_entry.js"],
 }
-doctype_list_js = {"Sales Invoice": "public/js/sales_invoice_list.js"}
+doctype_list_js = {
+	"Sales Invoice": ["public/js/qbo_list.js", "public/js/sales_invoice_list.js"],
+	"Customer": ["public/js/qbo_list.js", "public/js/customer_list.js"],
+	"Payment Entry": ["public/js/qbo_list.js", "public/js/payment_entry_list.js"],
+}
 
 # Old successful log rows are cleared daily by Log Settings (QuickBooksSyncLog.clear_old_logs).
 default_log_clearing_doctypes = {"QuickBooks Sync Log": 30}

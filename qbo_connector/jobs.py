@@ -245,8 +245,9 @@ class SyncRun:
 			frappe.db.commit()  # nosemgrep: persist customer links before invoices use them
 			# reload: invoices released by phase 1 (their customer just got linked) go out in this run
 			rows = self.remember(load_due_rows(self.company))
-			release_credits(self, rows)  # a cancelled return's application goes before its credit memo
-			self.sync_invoices(rows)
+			# a cancelled return's application goes before its credit memo (or the memo waits)
+			held_back = release_credits(self, rows)
+			self.sync_invoices([r for r in rows if r.name not in held_back])
 			apply_credit_notes(self)
 			self.sync_payments(rows)  # after the invoices: a payment goes in the same run as its invoice
 			import_payments(self)  # payments recorded in QuickBooks (In QuickBooks, In both)

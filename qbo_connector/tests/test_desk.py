@@ -88,3 +88,31 @@ class TestAmendedDraft(QBOTestCase):
 		for column in c.INVOICE_VIEW.values():
 			self.assertFalse(draft.get(column), column)
 			self.assertFalse(frappe.db.get_value("Sales Invoice", draft.name, column), column)
+
+
+class TestMappingChange(QBOTestCase):
+	def setUp(self):
+		self.connect_and_enable()
+		self.addCleanup(self.set_default_item, "Services")
+
+	def set_default_item(self, name: str, **other) -> None:
+		settings = frappe.get_single(c.SETTINGS)
+		settings.update({"default_item": name, **other})
+		settings.save(ignore_permissions=True)
+		frappe.db.commit()
+
+	def status(self, invoice) -> str:
+		return frappe.db.get_value("Sales Invoice", invoice.name, c.INVOICE_SYNC_STATUS)
+
+	def test_invoices_held_for_a_mapping_go_again_when_the_mapping_changes(self):
+		self.set_default_item("No Such QuickBooks Item")
+		invoice = self.make_invoice(self.make_customer("Mapping Mended Movers"), rate=8)
+		frappe.db.commit()
+		run_sync()
+		self.assertEqual(self.status(invoice), "Held")
+		self.set_default_item("No Such QuickBooks Item", sync_interval=30)  # not a mapping: stays held
+		self.assertEqual(self.status(invoice), "Held")
+		self.set_default_item("Services")
+		self.assertEqual(self.status(invoice), "Queued")
+		run_sync()
+		self.assertEqual(self.status(invoice), "Synced")

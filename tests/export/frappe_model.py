@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal as D
 
 from qbo_connector.engine.discovery import PaymentChoices, discover_payment_settings, unresolved_reasons
-from qbo_connector.engine.errors import QBOError, ReconnectRequired
+from qbo_connector.engine.errors import MissingReference, QBOError, ReconnectRequired
 from qbo_connector.engine.export import Exporter
 from qbo_connector.engine.payments import PaymentExporter, PaymentSettings, credit_application, invoice_links
 from qbo_connector.engine.records import (
@@ -307,10 +307,11 @@ class FrappeLayer:
 			# (push_edits: customers only.) credit_notes.release_credits before SyncRun.sync_invoices: the payments'
 			# voids first, then the invoices; credit_notes.apply_credit_notes; SyncRun.sync_payments: the rest.
 			# (import_payments and read_back_balances: payments are recorded In ERPNext here; QBO reads only.)
-			if MUTANT != "no_release":
-				self.release_credits(client, settings, names)
+			held = self.release_credits(client, settings, names) if MUTANT != "no_release" else set()
 			self.export_payments(client, choices or PaymentChoices(), voids)
-			report = self.export_invoices(client, settings, names, **exporter_kw)
+			report = self.export_invoices(
+				client, settings, [n for n in names if n not in held], **exporter_kw
+			)
 			if MUTANT != "no_apply":
 				self.apply_credit_notes(client, settings)
 			self.export_payments(client, choices or PaymentChoices(), [n for n in paying if n not in voids])
@@ -392,12 +393,12 @@ class FrappeLayer:
 		exporter.export(ready, in_flight=in_flight, originals=originals, invoices=synced)
 
 	# -- credit notes (credit_notes.py) ----------------------------------------------------------------
-	def credit_exporter(self, client, settings) -> PaymentExporter:
+	def credit_exporter(self, client, settings, record=None) -> PaymentExporter:
 		"""credit_notes.exporter_for: a PaymentExporter of Sales Invoice outcomes, no in-flight marks."""
 		multicurrency = bool(getattr(settings, "multicurrency", False))
 		payment_settings = PaymentSettings(home_currency="USD", multicurrency=multicurrency)
 		return PaymentExporter(
-			client, payment_settings, doctype="Sales Invoice", on_outcome=self.credit_outcome
+			client, payment_settings, doctype="Sales Invoice", on_outcome=record or self.credit_outcome
 		)
 
 	def apply_credit_notes(self, client, settings) -> None:
@@ -430,27 +431,38 @@ class FrappeLayer:
 				application.revision = f"twice/{self.rows_made}"
 		self.credit_exporter(client, settings).export(applications, in_flight=in_flight)
 
-	def release_credits(self, client, settings, names: list[str]) -> None:
+	def release_credits(self, client, settings, names: list[str]) -> set[str]:
 		"""credit_notes.release_credits: the due returns queued for Void whose credit is applied get the
-		application voided (read first for its SyncToken; a payment QuickBooks cannot read is taken as gone)."""
+		application voided (read first for its SyncToken; "not found" is gone). A return whose application
+		could not be read or voided is held back from this run's invoice phase (returned)."""
 		voids = [n for n in names if self.work.queue[n]["action"] == "Void"]
 		applied = {n: self.work.docs[n]["applied"] for n in voids if self.work.docs.get(n, {}).get("applied")}
 		if not applied:
-			return
-		releases = []
+			return set()
+		releases, held = [], set()
 		for name, payment_id in applied.items():
 			try:
 				token = str(client.read("Payment", payment_id).get("SyncToken", "0"))
 			except ReconnectRequired:
 				raise
-			except QBOError:
+			except MissingReference:
 				self.work.docs[name]["applied"] = ""
+				continue
+			except QBOError:
+				held.add(name)
 				continue
 			release = ERPPayment(name, "", "", D(0), docstatus=2)
 			release.qbo_id, release.qbo_sync_token = payment_id, token
 			releases.append(release)
-		self.credit_exporter(client, settings).export(releases)
+
+		def released(outcome) -> None:
+			self.credit_outcome(outcome)
+			if outcome.status != VOIDED:
+				held.add(outcome.name)
+
+		self.credit_exporter(client, settings, released).export(releases)
 		self.commit()
+		return held
 
 	def credit_outcome(self, outcome) -> None:
 		"""credit_notes.record: the application's QBO payment on the return's link (no queue row), committed."""

@@ -3,8 +3,13 @@
 
 from frappe.model.document import Document
 
+from qbo_connector.company_settings import requeue_held
+
 
 class QuickBooksCompany(Document):
 	"""The QuickBooks company (realm) one ERPNext company is synced to: its tokens, its connection state,
 	its change-feed cursor and its last run. Connect / Disconnect / Test Connection are in connection.py,
 	parameterised by the company."""
+
+	def on_update(self):
+		requeue_held(self, [self.name])

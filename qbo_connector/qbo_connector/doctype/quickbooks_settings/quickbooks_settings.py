@@ -8,6 +8,7 @@ from frappe.utils import get_url
 
 from qbo_connector import constants as c
 from qbo_connector import webhooks
+from qbo_connector.company_settings import requeue_held
 from qbo_connector.connection import get_redirect_uri
 
 
@@ -26,6 +27,10 @@ class QuickBooksSettings(Document):
 		if (self.sync_frequency == "Every N Minutes") and int(self.sync_interval or 0) < 5:
 			frappe.throw(_("Sync every N minutes needs N of at least 5"))
 		self.clear_connection_if_app_changed()
+
+	def on_update(self):
+		# the Settings' choices and mappings are every company's defaults
+		requeue_held(self, frappe.get_all(c.QBO_COMPANY, pluck="name", limit=0))
 
 	def other_connected_companies(self) -> list[str]:
 		return frappe.get_all(
