@@ -1,7 +1,8 @@
 """`qbo-connector demo`: the main job on the embedded default. Starts an in-process sandbox seeded with a
 QuickBooks company whose customers include near-duplicates of the bundled ERPNext-shaped sample data,
-connects through the real OAuth flow, runs the real engine (customers, then invoices), and prints a report.
-Exits non-zero if anything fails, or if QuickBooks ends with a duplicate or a lost invoice."""
+connects through the real OAuth flow, runs the real engine (customers, then invoices, then payments both ways:
+demo/payments.py), and prints a report. Exits non-zero if anything fails, if QuickBooks ends with a duplicate
+or a lost invoice, or if an exported invoice's QuickBooks balance differs from its ERPNext outstanding."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from qbo_connector.engine.export import Exporter
 from qbo_connector.engine.records import ERPCustomer, ERPInvoice, InvoiceLine, InvoiceTax, Outcome
 from qbo_connector.engine.tokens import MemoryTokenStore
 from qbo_connector.sandbox import Sandbox
+
+from . import payments as demo_payments
 
 HERE = Path(__file__).parent
 SAMPLE = HERE / "erpnext_sample.json"
@@ -98,6 +101,7 @@ def to_invoice(row: dict, company_currency: str) -> ERPInvoice:
 		rounded_total=_dec(row.get("rounded_total")),
 		disable_rounded_total=bool(row.get("disable_rounded_total", 1)),
 		is_return=bool(row.get("is_return")),
+		return_against=row.get("return_against", ""),
 		remarks=row.get("remarks", ""),
 	)
 
@@ -122,15 +126,17 @@ def connect(sb: Sandbox) -> qbo.QBOClient:
 
 
 def check_invariants(sb: Sandbox, realm: str, invoice_outcomes: dict[str, Outcome]) -> list[str]:
-	"""No duplicate DisplayName or DocNumber in QuickBooks; every synced invoice is there exactly once."""
+	"""No duplicate DisplayName or DocNumber in QuickBooks; every synced invoice (or credit memo) is there
+	exactly once."""
 	state = sb.dump(realm)
 	problems = []
 	names = Counter(c["DisplayName"].lower() for c in state["Customer"])
 	problems += [f"duplicate customer {n!r}" for n, k in names.items() if k > 1]
-	numbers = Counter(i.get("DocNumber") for i in state["Invoice"])
-	problems += [f"duplicate invoice {n}" for n, k in numbers.items() if n and k > 1]
+	numbers = {e: Counter(i.get("DocNumber") for i in state[e]) for e in ("Invoice", "CreditMemo")}
+	problems += [f"duplicate {e} {n}" for e, c in numbers.items() for n, k in c.items() if n and k > 1]
 	for name, outcome in invoice_outcomes.items():
-		if outcome.status == "Synced" and numbers.get(outcome.doc_number) != 1:
+		entity = outcome.extra.get("entity", "Invoice")
+		if outcome.status == "Synced" and numbers[entity].get(outcome.doc_number) != 1:
 			problems.append(f"invoice {name} is not in QuickBooks exactly once")
 		if outcome.extra.get("flag") == "total_mismatch":
 			problems.append(f"invoice {name}: {outcome.message}")
@@ -140,6 +146,7 @@ def check_invariants(sb: Sandbox, realm: str, invoice_outcomes: dict[str, Outcom
 def run(args) -> int:
 	started = time.monotonic()
 	customers, invoices = load_sample()
+	payments = demo_payments.load_payments(SAMPLE)
 	sb = Sandbox(seed=SEED, limits="intuit", time_scale=60).start()
 	try:
 		client = connect(sb)
@@ -159,15 +166,22 @@ def run(args) -> int:
 		Exporter(
 			client, settings, on_outcome=lambda o: invoice_outcomes.__setitem__(o.name, o), facts=facts
 		).export(invoices)
-		calls = len(sb.request_log) - calls_before
 		problems = check_invariants(sb, realm, invoice_outcomes)
 		problems += [
 			f"invoice {i.name} has no outcome (lost)" for i in invoices if i.name not in invoice_outcomes
 		]
+		paid = demo_payments.run_payments(sb, client, invoices, invoice_outcomes, payments)
+		problems += paid.problems
+		calls = len(sb.request_log) - calls_before
 	finally:
 		sb.stop()
 	report = build_report(customer_outcomes, invoice_outcomes, calls, time.monotonic() - started, problems)
-	print(json.dumps(report, indent=1) if args.json else render(report, customer_outcomes, invoice_outcomes))
+	report.update(demo_payments.summary(paid))
+	report["problems"] = report.pop("problems")  # last
+	if args.json:
+		print(json.dumps(report, indent=1))
+	else:
+		print(render(report, customer_outcomes, invoice_outcomes, demo_payments.render(paid, payments)))
 	return 1 if problems else 0
 
 
@@ -189,7 +203,7 @@ def build_report(customers: dict, invoices: dict, calls: int, seconds: float, pr
 	}
 
 
-def render(report: dict, customers: dict, invoices: dict) -> str:
+def render(report: dict, customers: dict, invoices: dict, payment_lines: list[str] = ()) -> str:
 	lines = ["QuickBooks Online demo (offline sandbox, Intuit's limits on, time x60)", ""]
 	lines.append("Customers")
 	for name, o in sorted(customers.items()):
@@ -203,6 +217,7 @@ def render(report: dict, customers: dict, invoices: dict) -> str:
 		if o.status != "Synced":
 			lines.append(f"  {name}  {o.status:<20} {o.message}")
 	lines.append("")
+	lines += [*payment_lines, ""] if payment_lines else []
 	lines.append("Report")
 	for key, value in report.items():
 		if key != "problems":
