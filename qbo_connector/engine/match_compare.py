@@ -31,7 +31,13 @@ LEVELS = {
 	"email": ("same email", "same shared email", "email similar", "email differs"),
 	"phone": ("same phone", "same shared phone", "phone one digit off", "phone differs"),
 	"tax id": ("same tax id", "tax id differs"),
-	"address": ("same street address", "same street", "same street number", "address differs"),
+	"address": (
+		"same street address",
+		"same street",
+		"same street number",
+		"address differs",
+		"same street, number one digit off",
+	),
 	"place": (
 		"same postcode and city",
 		"same postcode",
@@ -344,7 +350,12 @@ def _address(a: Profile, b: Profile) -> int:
 	)
 	number = bool(a.number) and a.number == b.number
 	if street:
-		return 1 if number else 2
+		if number:
+			return 1
+		if a.number and b.number and len(a.number) == len(b.number):
+			if OSA.distance(a.number, b.number, score_cutoff=1) <= 1:
+				return 5  # "351"/"315", "351"/"051": a typo, or the house next door
+		return 2
 	if number and (not a.street or not b.street or fuzz.ratio(a.street, b.street, processor=None) >= 60):
 		return 3
 	return 4

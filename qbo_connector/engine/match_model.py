@@ -22,7 +22,7 @@ PRIOR_M = {
 	"email": (0.8, 0.05, 0.05, 0.1),
 	"phone": (0.75, 0.05, 0.05, 0.15),
 	"tax id": (0.95, 0.05),
-	"address": (0.7, 0.1, 0.08, 0.12),
+	"address": (0.7, 0.08, 0.08, 0.12, 0.02),
 	"place": (0.55, 0.1, 0.1, 0.04, 0.05, 0.03, 0.08, 0.03, 0.02),
 	"country": (0.97, 0.03),
 }
@@ -31,7 +31,7 @@ PRIOR_U = {
 	"email": (1e-5, 1e-4, 1e-4, 0.9998),
 	"phone": (1e-5, 1e-4, 1e-4, 0.9998),
 	"tax id": (1e-5, 0.99999),
-	"address": (1e-5, 1e-3, 2e-3, 0.997),
+	"address": (1e-5, 1e-3, 2e-3, 0.997, 5e-5),
 	"place": (2e-3, 1e-3, 0.02, 0.02, 5e-3, 0.1, 0.5, 0.25, 0.102),
 	"country": (0.8, 0.2),
 }
@@ -42,7 +42,7 @@ EM_ROUNDS = 25
 EM_MIN_PAIRS = 200  # fewer candidate pairs than this: m stays at the prior
 # Name levels between two records that share a home (address, phone or mailbox) but are two parties:
 # a family, flatmates, businesses in one building. Counted on such pairs inside the QBO directory.
-PRIOR_HOME = (1e-4, 2e-4, 0.01, 5e-4, 0.02, 2e-4, 0.08, 0.5, 0.1, 0.2888)
+PRIOR_HOME = (1e-4, 2e-4, 1e-4, 5e-4, 0.02, 2e-4, 0.08, 0.5, 0.1, 0.2888)
 HOME_PRIOR_COUNT = 30.0
 COMPANY_HOME_FLOOR = 1e-4  # two businesses of one building: names at least this likely at any level
 HOME_RATE = 0.05  # prior: other parties sharing one's home, per record
@@ -62,7 +62,7 @@ _PERSONAL = ("email", "tax id")  # fields two parties of one home do not share
 
 def shares_home(pattern: Pattern) -> bool:
 	"""Could the two be two parties of one home? (street address or number, phone, or a shared mailbox agree)"""
-	return pattern[ADDRESS] in (1, 2, 3) or pattern[PHONE] in (1, 2, 3) or pattern[EMAIL] == 2
+	return pattern[ADDRESS] in (1, 2, 3, 5) or pattern[PHONE] in (1, 2, 3) or pattern[EMAIL] == 2
 
 
 def _normalised(values: Sequence[float]) -> list[float]:
@@ -171,7 +171,7 @@ class Model:
 		level, and what a home does not share (a personal email or tax id that agrees or differs)."""
 		bits = (self.company_home_weights if company else self.home_weights)[pattern[0]]
 		email, tax = pattern[EMAIL], pattern[TAX]
-		if email in (3, 4) or (email == 1 and (pattern[ADDRESS] in (1, 2, 3) or pattern[PHONE] in (1, 2, 3))):
+		if email in (3, 4) or (email == 1 and (pattern[ADDRESS] in (1, 2, 3, 5) or pattern[PHONE] in (1, 2, 3))):
 			bits += self.weights["email"][email]
 		if tax:
 			bits += self.weights["tax id"][tax]
