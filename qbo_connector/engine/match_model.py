@@ -57,12 +57,14 @@ Pattern = tuple[int, ...]
 EMAIL, PHONE, TAX, ADDRESS = (FIELDS.index(f) for f in ("email", "phone", "tax id", "address"))
 
 
+HOME_ADDRESS = (1, 2, 3, 5)  # address levels two parties of one home may show (same address, street, number)
+HOME_PHONE = (1, 2, 3)
 _PERSONAL = ("email", "tax id")  # fields two parties of one home do not share
 
 
 def shares_home(pattern: Pattern) -> bool:
 	"""Could the two be two parties of one home? (street address or number, phone, or a shared mailbox agree)"""
-	return pattern[ADDRESS] in (1, 2, 3, 5) or pattern[PHONE] in (1, 2, 3) or pattern[EMAIL] == 2
+	return pattern[ADDRESS] in HOME_ADDRESS or pattern[PHONE] in HOME_PHONE or pattern[EMAIL] == 2
 
 
 def _normalised(values: Sequence[float]) -> list[float]:
@@ -171,7 +173,7 @@ class Model:
 		level, and what a home does not share (a personal email or tax id that agrees or differs)."""
 		bits = (self.company_home_weights if company else self.home_weights)[pattern[0]]
 		email, tax = pattern[EMAIL], pattern[TAX]
-		if email in (3, 4) or (email == 1 and (pattern[ADDRESS] in (1, 2, 3, 5) or pattern[PHONE] in (1, 2, 3))):
+		if email in (3, 4) or (email == 1 and shares_home(pattern)):
 			bits += self.weights["email"][email]
 		if tax:
 			bits += self.weights["tax id"][tax]
