@@ -80,6 +80,7 @@ class Model:
 		self.u = {f: _normalised(PRIOR_U[f]) for f in FIELDS}
 		self.weights: dict[str, list[float]] = {}
 		self.share = 0.5  # share of candidate pairs that are matches (EM)
+		self.by_chance = 0.0  # share of candidate pairs that only share a blocking key by chance (EM)
 		self.home = _normalised(PRIOR_HOME)  # name levels of two parties sharing a home
 		self.home_rate = HOME_RATE
 		self.company_home_rate = COMPANY_HOME_RATE
@@ -182,23 +183,29 @@ class Model:
 	def estimate_m(self, patterns: Counter, customers: int) -> None:
 		"""EM over the candidate pairs' comparison patterns, three kinds of pair: a match, another party
 		of the same home (its name levels fixed by `estimate_home`, its address, place and phone agreeing
-		as a match's do), and any other pair (u of blocked pairs, estimated alongside). Without the
-		second kind a family member at the same address would be learnt as a match with a typo."""
+		as a match's do), a pair that shares one blocking key by chance (`_by_chance`), and any other
+		pair (u of blocked pairs, estimated alongside). Without the second kind a family member at the
+		same address would be learnt as a match with a typo; without the third, pairs like "name differs,
+		same street number, city differs" (the number-and-street key) were taken for matches (tuning seed
+		1: m of "name differs" 0.063, true 0.001, now 0.020; "city differs" 0.047 -> 0.011, true 0.010)."""
 		if sum(patterns.values()) < EM_MIN_PAIRS:
 			return
 		items = list(patterns.items())
 		m = {f: list(self.m[f]) for f in FIELDS}
+		chance = {f: [max(x, FLOOR) for x in self.u[f]] for f in FIELDS}  # random pairs' u, fixed
 		u = {f: [max(x, 1e-4) for x in self.u[f]] for f in FIELDS}
 		home_names = self.home
 		total = sum(patterns.values())
-		share = 0.3
+		share, by_chance = 0.3, 0.1
+		keyed = {pattern: _by_chance(pattern, chance) for pattern, _ in items}
 		home_share = min(0.3, self.home_rate * customers / total)  # each customer's housemates are candidates
 		for _ in range(EM_ROUNDS):
 			match_t = {f: Counter() for f in FIELDS}
 			other_t = {f: Counter() for f in FIELDS}
-			matched = 0.0
+			matched = chanced = 0.0
 			for pattern, count in items:
-				lm, lu = share, 1.0 - share - home_share
+				lu = max(1e-6, 1.0 - share - home_share - by_chance)
+				lm, lc = share, by_chance * keyed[pattern]
 				lh = home_share if shares_home(pattern) else 0.0
 				for f, level in zip(FIELDS, pattern, strict=True):
 					if level:
@@ -208,18 +215,43 @@ class Model:
 							lh *= m[f][level - 1] if level == mc.NAME_GIVEN_MISSING else home_names[level - 1]
 						else:
 							lh *= u[f][level - 1] if f in _PERSONAL else m[f][level - 1]
-				whole = lm + lu + lh
+				whole = lm + lu + lh + lc
 				post = lm / whole if whole > 0 else 0.0
 				matched += count * post
+				chanced += count * (lc / whole if whole > 0 else 0.0)
 				for f, level in zip(FIELDS, pattern, strict=True):
 					if level:
 						match_t[f][level] += count * post
 						other_t[f][level] += count * (lu / whole if whole > 0 else 1.0)
 			share = min(0.95, max(1e-4, matched / total))
+			by_chance = min(0.5, max(1e-4, chanced / total))
 			m = {f: _blend(match_t[f], PRIOR_M[f], M_PRIOR_COUNT) for f in FIELDS}
 			u = {f: _blend(other_t[f], PRIOR_U[f], M_PRIOR_COUNT) for f in FIELDS}
+		self.by_chance = by_chance
 		self.m, self.share = m, share
 		self._set_weights()
+
+
+_KEYS = {ADDRESS: (1, 2, 3, 5), PHONE: (1, 2, 3), EMAIL: (1, 2, 3)}  # levels a blocking key may force
+PLACE = FIELDS.index("place")
+
+
+def _by_chance(pattern: Pattern, chance: dict[str, list[float]]) -> float:
+	"""How likely a non-match that shares one blocking key by chance (a street number and street word,
+	a postcode and number, a phone, a mailbox) shows this pattern: the key's field agrees by construction
+	(and the postcode with a postcode-and-number key), every other field as in random pairs. Without
+	this class, the EM's other non-matches (u fitted under independence, mostly look-alike names) cannot
+	explain "name differs, same street number" and hands such pairs to the matches."""
+	best = 0.0
+	for field, levels in _KEYS.items():
+		if pattern[field] not in levels:
+			continue
+		p = 1.0
+		for i, (f, level) in enumerate(zip(FIELDS, pattern, strict=True)):
+			if level and i != field and not (field == ADDRESS and i == PLACE and level in (1, 2)):
+				p *= chance[f][level - 1]
+		best = max(best, p)
+	return best
 
 
 def _blend(tally: Counter, prior: Sequence[float], weight: float) -> list[float]:
