@@ -12,7 +12,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from qbo_connector.engine.match_profile import Profile, is_generic_email, legal_forms_differ
-from qbo_connector.engine.names import KNOWN_GIVEN_NAMES, LEGAL_WORDS, formal_name
+from qbo_connector.engine.names import KNOWN_GIVEN_NAMES, LEGAL_WORDS, formal_name, phonetic_code
 
 # field -> labels of levels 1..n (level 0 is "missing")
 LEVELS = {
@@ -23,6 +23,7 @@ LEVELS = {
 		"name similar",
 		"given name missing",
 		"other name word a likely typo",
+		"every name word a likely typo",
 		"other name word differs",
 		"another common given name",
 		"name partly differs",
@@ -59,11 +60,12 @@ FIELDS = tuple(LEVELS)
 	NAME_SIMILAR,
 	NAME_GIVEN_MISSING,
 	NAME_TYPO_LIKELY,
+	NAME_LOOSE,
 	NAME_WORD_DIFFERS,
 	NAME_OTHER_GIVEN,
 	NAME_PARTLY,
 	NAME_DIFFERS,
-) = range(1, 11)
+) = range(1, 12)
 TAX_DIFFERS = 2
 FEW_RECORDS = 1000  # fewer records than this say nothing about which words are common
 COMMON_WORD = 3  # records holding a name word for it to count as a real name rather than a typo
@@ -174,6 +176,8 @@ def _word_class(x: str, y: str, rx: str, ry: str) -> int:
 	limit = 1 if shortest <= 4 and x[0] != y[0] else 2  # "Paool"/"Paul", "Smkh"/"Smith"
 	if shortest >= 3 and OSA.distance(x, y, score_cutoff=limit) <= limit:
 		return _LOOSE  # "Joh"/"John", "Robinsori"/"Robinson"; also "Mary"/"Gary", told apart below
+	if shortest >= 5 and x[0] == y[0] and phonetic_code(x) == phonetic_code(y):
+		return _LOOSE  # a phonetic respelling: "Marzaquic"/"Marzakwyc"
 	return _OTHER
 
 
@@ -228,6 +232,8 @@ def _person_names(ta, ra, tb, rb, common) -> int:
 		if common(x) and common(y):
 			return NAME_OTHER_GIVEN  # two names people really have ("Mary Perry", "Gary Perry"): two people?
 		return NAME_TYPO_LIKELY if worst == _LOOSE else NAME_WORD_DIFFERS
+	if worst == _LOOSE and len(ta) == len(tb) and not any(common(x) and common(y) for x, y in bad):
+		return NAME_LOOSE  # "Joiece Lopcz" / "Joyce Lopez": each word a letter or two off
 	if min(classes) <= _LOOSE:
 		return NAME_PARTLY
 	ratio = fuzz.token_sort_ratio(" ".join(ta), " ".join(tb), processor=None)

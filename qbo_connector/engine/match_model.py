@@ -18,7 +18,7 @@ from qbo_connector.engine.match_compare import FIELDS, LEVELS
 
 # Priors per level 1..n (normalised below); the weight of the prior in pseudo-counts.
 PRIOR_M = {
-	"name": (0.45, 0.2, 0.03, 0.08, 0.04, 0.06, 0.03, 0.005, 0.06, 0.045),
+	"name": (0.45, 0.2, 0.03, 0.08, 0.04, 0.06, 0.02, 0.03, 0.005, 0.06, 0.045),
 	"email": (0.8, 0.05, 0.05, 0.1),
 	"phone": (0.75, 0.05, 0.05, 0.15),
 	"tax id": (0.95, 0.05),
@@ -27,7 +27,7 @@ PRIOR_M = {
 	"country": (0.97, 0.03),
 }
 PRIOR_U = {
-	"name": (1e-4, 2e-4, 2e-5, 1e-3, 5e-4, 3e-4, 1e-3, 2e-3, 0.03, 0.9649),
+	"name": (1e-4, 2e-4, 2e-5, 1e-3, 5e-4, 3e-4, 3e-4, 1e-3, 2e-3, 0.03, 0.9646),
 	"email": (1e-5, 1e-4, 1e-4, 0.9998),
 	"phone": (1e-5, 1e-4, 1e-4, 0.9998),
 	"tax id": (1e-5, 0.99999),
@@ -42,13 +42,15 @@ EM_ROUNDS = 25
 EM_MIN_PAIRS = 200  # fewer candidate pairs than this: m stays at the prior
 # Name levels between two records that share a home (address, phone or mailbox) but are two parties:
 # a family, flatmates, businesses in one building. Counted on such pairs inside the QBO directory.
-PRIOR_HOME = (1e-4, 2e-4, 1e-4, 5e-4, 0.02, 2e-4, 0.08, 0.5, 0.1, 0.2888)
+PRIOR_HOME = (1e-4, 2e-4, 1e-4, 5e-4, 0.02, 2e-4, 2e-4, 0.08, 0.5, 0.1, 0.2886)
 HOME_PRIOR_COUNT = 30.0
 COMPANY_HOME_FLOOR = 1e-4  # two businesses of one building: names at least this likely at any level
 HOME_RATE = 0.05  # prior: other parties sharing one's home, per record
 COMPANY_HOME_RATE = 0.01  # prior: other businesses sharing one's building or switchboard (rarely listed)
 TF_SHARE = {mc.NAME_SAME: 1.0, mc.NAME_CLOSE: 1.0, mc.NAME_NICKNAME: 1.0, mc.NAME_SIMILAR: 0.5}
-TF_SHARE.update(dict.fromkeys((mc.NAME_GIVEN_MISSING, mc.NAME_TYPO_LIKELY, mc.NAME_WORD_DIFFERS), 0.5))
+TF_SHARE.update(
+	dict.fromkeys((mc.NAME_GIVEN_MISSING, mc.NAME_TYPO_LIKELY, mc.NAME_LOOSE, mc.NAME_WORD_DIFFERS), 0.5)
+)
 TF_SHARE[mc.NAME_OTHER_GIVEN] = 0.5
 TF_LIMIT = 8.0  # bits a name's rarity may add or take away
 FLOOR = 1e-9
@@ -105,6 +107,7 @@ class Model:
 			weights[2:] = [min(w, weights[1]) for w in weights[2:]]
 		name = self.weights["name"]
 		name[mc.NAME_TYPO_LIKELY] = min(name[mc.NAME_TYPO_LIKELY], name[mc.NAME_CLOSE])
+		name[mc.NAME_LOOSE] = min(name[mc.NAME_LOOSE], name[mc.NAME_TYPO_LIKELY])
 		given_missing = mc.NAME_GIVEN_MISSING - 1  # as common among a household's records as among matches
 		self.home_weights = [
 			0.0,
