@@ -311,6 +311,9 @@ class Comparer:
 			_two_way(a.country, b.country),
 		)
 
+	def email_level(self, a: Profile, b: Profile) -> int:
+		return self._email(a, b)
+
 	def _email(self, a: Profile, b: Profile) -> int:
 		if not a.emails or not b.emails:
 			return 0

@@ -47,6 +47,12 @@ HOME_PRIOR_COUNT = 30.0
 COMPANY_HOME_FLOOR = 1e-4  # two businesses of one building: names at least this likely at any level
 HOME_RATE = 0.05  # prior: other parties sharing one's home, per record
 COMPANY_HOME_RATE = 0.01  # prior: other businesses sharing one's building or switchboard (rarely listed)
+# "Email similar" (the same mailbox name at another domain, or one edit apart) between two parties of
+# the same name: their mailboxes are made of that name. Counted on QBO namesakes, blended with this prior.
+NAMESAKE_SIMILAR_EMAIL = 0.02
+NAMESAKE_PRIOR_COUNT = 50.0
+EMAIL_SIMILAR = 3
+_NAMESAKE_LEVELS = (mc.NAME_SAME, mc.NAME_CLOSE, mc.NAME_NICKNAME)
 TF_SHARE = {mc.NAME_SAME: 1.0, mc.NAME_CLOSE: 1.0, mc.NAME_NICKNAME: 1.0, mc.NAME_SIMILAR: 0.5}
 TF_SHARE.update(
 	dict.fromkeys((mc.NAME_GIVEN_MISSING, mc.NAME_TYPO_LIKELY, mc.NAME_LOOSE, mc.NAME_WORD_DIFFERS), 0.5)
@@ -88,6 +94,8 @@ class Model:
 		self.company_home_rate = COMPANY_HOME_RATE
 		self.home_weights: list[float] = []
 		self.company_home_weights: list[float] = []
+		self.namesake_similar = NAMESAKE_SIMILAR_EMAIL
+		self.namesake_email = 0.0  # the weight of "email similar" when the names agree
 		self._u_tallies: dict[str, Counter] = {}
 		self._u_count = 0
 		self._set_weights()
@@ -108,6 +116,9 @@ class Model:
 		name = self.weights["name"]
 		name[mc.NAME_TYPO_LIKELY] = min(name[mc.NAME_TYPO_LIKELY], name[mc.NAME_CLOSE])
 		name[mc.NAME_LOOSE] = min(name[mc.NAME_LOOSE], name[mc.NAME_TYPO_LIKELY])
+		similar = self.weights["email"][EMAIL_SIMILAR]
+		m_similar = self.m["email"][EMAIL_SIMILAR - 1]
+		self.namesake_email = min(similar, math.log2(max(m_similar, FLOOR) / self.namesake_similar))
 		given_missing = mc.NAME_GIVEN_MISSING - 1  # as common among a household's records as among matches
 		self.home_weights = [
 			0.0,
@@ -128,7 +139,20 @@ class Model:
 		]
 
 	def weigh(self, pattern: Pattern) -> list[float]:
-		return [self.weights[f][level] for f, level in zip(FIELDS, pattern, strict=True)]
+		weights = [self.weights[f][level] for f, level in zip(FIELDS, pattern, strict=True)]
+		if pattern[EMAIL] == EMAIL_SIMILAR and pattern[0] in _NAMESAKE_LEVELS:
+			weights[EMAIL] = self.namesake_email
+		return weights
+
+	def estimate_namesakes(self, levels: Counter) -> None:
+		"""How often two parties of one name (QBO records sharing a name, both with an email) have
+		similar mailboxes ("charles.young61@" at two providers): "email similar" is worth only what it
+		adds to a name that already agrees."""
+		seen = sum(levels.values())
+		self.namesake_similar = (levels[EMAIL_SIMILAR] + NAMESAKE_PRIOR_COUNT * NAMESAKE_SIMILAR_EMAIL) / (
+			seen + NAMESAKE_PRIOR_COUNT
+		)
+		self._set_weights()
 
 	# ---------------------------------------------------------------------------------- estimation
 
@@ -178,7 +202,7 @@ class Model:
 		bits = (self.company_home_weights if company else self.home_weights)[pattern[0]]
 		email, tax = pattern[EMAIL], pattern[TAX]
 		if email in (3, 4) or (email == 1 and shares_home(pattern)):
-			bits += self.weights["email"][email]
+			bits += self.weigh(pattern)[EMAIL]
 		if tax:
 			bits += self.weights["tax id"][tax]
 		return bits

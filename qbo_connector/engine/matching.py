@@ -163,6 +163,7 @@ class Matcher:
 			self.model.estimate_u(len(sampled), sampled.__getitem__)
 		firms = sum(1 for p in qbo if p.company)
 		self.model.estimate_home(*self._home_levels(comparer), len(qbo), *self._firm_pairs(), firms)
+		self.model.estimate_namesakes(self._namesake_emails(comparer))
 		self.model.estimate_m(Counter(pattern for found in pairs for _, pattern in found), len(profiles))
 		if left is profiles and len(left) >= MIN_SAMPLE and len(qbo) >= MIN_SAMPLE:
 			partners = self.model.share * sum(map(len, pairs))  # true pairs the EM expects
@@ -186,6 +187,20 @@ class Matcher:
 			if profiles[x].company and profiles[y].company
 		}
 		return (len(pairs),)
+
+	def _namesake_emails(self, comparer: Comparer) -> Counter:
+		"""Email levels of the pairs of QBO records that share a name and both have an email."""
+		names: defaultdict[str, list[Profile]] = defaultdict(list)
+		for p in self.profiles:
+			if p.keys and p.emails:
+				names[p.keys[0]].append(p)
+		return Counter(
+			comparer.email_level(x, y)
+			for group in names.values()
+			if 2 <= len(group) <= MAX_HOME
+			for k, x in enumerate(group)
+			for y in group[k + 1 :]
+		)
 
 	def _home_levels(self, comparer: Comparer) -> tuple[Counter]:
 		"""Name levels of the pairs of QBO records that share a street address or a phone: two parties
