@@ -4,9 +4,9 @@ the model's vocabulary; match_model.py learns what each level is worth."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from functools import lru_cache
-from itertools import permutations
+from itertools import combinations, permutations
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -49,6 +49,7 @@ LEVELS = {
 		"city differs",
 		"postcode differs",
 		"state differs",
+		"city and district",
 	),
 	"country": ("same country", "country differs"),
 }
@@ -69,6 +70,7 @@ FIELDS = tuple(LEVELS)
 TAX_DIFFERS = 2
 FEW_RECORDS = 1000  # fewer records than this say nothing about which words are common
 COMMON_WORD = 3  # records holding a name word for it to count as a real name rather than a typo
+ALIAS_ADDRESSES = 2  # street addresses two city names must share to count as one place
 TYPO_RATIO = 20  # ... unless a word this many times as frequent is within an edit or two of it
 
 
@@ -271,6 +273,7 @@ class Comparer:
 			t for p in (*qbo, *erp) if not p.company for t in {t for n in p.names for t in n}
 		)
 		self.few = len(qbo) + len(erp) < FEW_RECORDS
+		self.areas = _city_aliases((*qbo, *erp))
 		self._frequent: list[tuple[int, str]] | None = None
 		self._typos: dict[str, bool] = {}
 
@@ -307,7 +310,7 @@ class Comparer:
 			self._phone(a, b),
 			_two_way(a.tax, b.tax),
 			_address(a, b),
-			_place(a, b),
+			_place(a, b, self.areas),
 			_two_way(a.country, b.country),
 		)
 
@@ -370,7 +373,22 @@ def _address(a: Profile, b: Profile) -> int:
 	return 4
 
 
-def _place(a: Profile, b: Profile) -> int:
+def _city_aliases(profiles) -> frozenset[tuple[str, str]]:
+	"""Pairs of city names that stand for one place: found at the same street address (number and
+	street) at two or more addresses of the run ("Midtown" and "Atlanta", "Norwood" and "Adelaide": a
+	district in one directory, the city in the other). One address alone may be a coincidence."""
+	sites: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+	for p in profiles:
+		if p.number and p.street and p.city:
+			sites[(p.number, p.street)].add(p.city)
+	seen: Counter = Counter()
+	for cities in sites.values():
+		if 2 <= len(cities) <= 3:
+			seen.update(combinations(sorted(cities), 2))
+	return frozenset(pair for pair, n in seen.items() if n >= ALIAS_ADDRESSES)
+
+
+def _place(a: Profile, b: Profile, areas: frozenset = frozenset()) -> int:
 	codes = bool(a.postcode and b.postcode)
 	code_same = codes and a.postcode == b.postcode
 	cities = bool(a.city and b.city)
@@ -382,6 +400,8 @@ def _place(a: Profile, b: Profile) -> int:
 		return 1 if city_same else 2
 	if city_same:
 		return 4 if codes else 3
+	if cities and (min(a.city, b.city), max(a.city, b.city)) in areas:
+		return 10
 	if (
 		codes
 		and len(a.postcode) == len(b.postcode)

@@ -106,3 +106,20 @@ def test_a_similar_mailbox_between_namesakes_is_weak():
 	before = model.weigh(similar)[1]
 	model.estimate_namesakes(Counter({3: 30, 4: 70}))  # 30 of 100 namesake pairs: charles.young61@ twice
 	assert model.weigh(similar)[1] < before - 2
+
+
+def test_a_district_and_its_city_are_learnt_from_shared_street_addresses():
+	def firm(i: str, city: str, line1: str):
+		return profile_qbo(QBOCustomer(id=i, display_name="Eagle Grill", address_line1=line1, city=city))
+
+	qbo = [
+		firm("1", "Midtown", "12 Peach St"),
+		firm("2", "Midtown", "80 Oak Ave"),
+		firm("3", "Decatur", "5 Elm St"),
+	]
+	erp = [firm("E1", "Atlanta", "12 Peach Street"), firm("E2", "Atlanta", "80 Oak Avenue")]
+	erp.append(firm("E3", "Atlanta", "5 Elm St"))
+	comparer = mc.Comparer(qbo, erp)
+	place = mc.FIELDS.index("place")
+	assert comparer.compare(erp[0], qbo[0])[place] == 10  # two addresses say Midtown is in Atlanta
+	assert comparer.compare(erp[2], qbo[2])[place] == 7  # one address alone may be a coincidence
