@@ -129,8 +129,10 @@ def _one_word_garbled(ta: tuple[str, ...], tb: tuple[str, ...]) -> bool:
 	start alike and are two edits apart at most, or one abbreviates the other ("Rest"/"Restaurant")."""
 	x = [t for t in ta if t not in tb and t not in LEGAL_WORDS]  # "Peak Steakhouse Inc Wolf"
 	y = [t for t in tb if t not in ta and t not in LEGAL_WORDS]
-	if len(x) != 1 or len(y) != 1 or len(ta) - 1 < 2 or len(tb) - 1 < 2 or x[0][:1] != y[0][:1]:
+	if len(x) != 1 or len(y) != 1 or len(ta) - 1 < 2 or len(tb) - 1 < 2:
 		return False
+	if x[0][:1] != y[0][:1]:  # first letters differ: only two letters swapped ("Valley cAme Cafe")
+		return len(x[0]) >= 4 and sorted(x[0]) == sorted(y[0]) and OSA.distance(x[0], y[0]) == 1
 	x, y = sorted((x[0], y[0]), key=len)
 	if len(x) >= 3 and y.startswith(x):
 		return True

@@ -20,11 +20,13 @@ def test_one_garbled_business_word_is_a_likely_typo():
 	assert _level("The Prirne Union Grill", "The Prime Union Grill") == mc.NAME_TYPO_LIKELY
 	assert _level("Diamond Stellar Rest", "Diamond Stellar Restaurant") == mc.NAME_TYPO_LIKELY
 	assert _level("Peok Steakhouse Inc Wolf", "Wolf Peak Steakhouse Inc") == mc.NAME_TYPO_LIKELY
+	assert _level("Valley cAme Cafe Ltd", "Valley Acme Cafe Ltd") == mc.NAME_TYPO_LIKELY  # two letters swapped
 
 
 def test_other_business_words_are_not_a_typo():
 	assert _level("Oak Bar", "Oak Bay") != mc.NAME_TYPO_LIKELY  # one shared word is too little
 	assert _level("Union Prime Grill", "Union Crown Grill") != mc.NAME_TYPO_LIKELY
+	assert _level("Union Acme Grill", "Union Mace Grill") != mc.NAME_TYPO_LIKELY  # same letters, another word
 	assert _level("The Red Bridge Catering", "Bridge Steakhouse") == mc.NAME_PARTLY
 
 
