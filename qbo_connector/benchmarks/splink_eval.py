@@ -16,10 +16,6 @@ import sys
 import time
 from collections import defaultdict
 
-import duckdb
-import splink.comparison_library as cl
-from splink import DuckDBAPI, Linker, SettingsCreator, block_on
-
 from qbo_connector.benchmarks.corpora import persons
 from qbo_connector.benchmarks.match import score_decisions
 from qbo_connector.engine.match_profile import profile_erp, profile_qbo
@@ -27,6 +23,10 @@ from qbo_connector.engine.records import CREATE, LINK, REVIEW, MatchDecision
 
 
 def main() -> None:
+	import duckdb  # splink's environment only (the package's modules import without it)
+	import splink.comparison_library as cl
+	from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
 	seed = int(sys.argv[1]) if len(sys.argv) > 1 else 1
 	size = int(sys.argv[2]) if len(sys.argv) > 2 else 5000
 	data = persons(size, seed)

@@ -20,7 +20,7 @@ def test_one_garbled_business_word_is_a_likely_typo():
 	assert _level("The Prirne Union Grill", "The Prime Union Grill") == mc.NAME_TYPO_LIKELY
 	assert _level("Diamond Stellar Rest", "Diamond Stellar Restaurant") == mc.NAME_TYPO_LIKELY
 	assert _level("Peok Steakhouse Inc Wolf", "Wolf Peak Steakhouse Inc") == mc.NAME_TYPO_LIKELY
-	assert _level("Valley cAme Cafe Ltd", "Valley Acme Cafe Ltd") == mc.NAME_TYPO_LIKELY  # two letters swapped
+	assert _level("Valley cAme Cafe Ltd", "Valley Acme Cafe Ltd") == mc.NAME_TYPO_LIKELY  # swapped
 
 
 def test_other_business_words_are_not_a_typo():
