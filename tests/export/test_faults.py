@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 
 import pytest
 
@@ -111,7 +112,7 @@ def test_429_storm(us, throttle_format):
 	us.configure(batches_per_minute=1, throttle_format=throttle_format)
 	invoices = batch_of_invoices(300)
 	ledger = Ledger()
-	client = run_until_done(us, invoices, ledger, attempts=10)
+	run_until_done(us, invoices, ledger, attempts=10)
 	assert_exactly_once(us, invoices, ledger)
 	batches = [e for e in us.request_log if e["kind"] == "batch"]
 	throttled = [e for e in batches if e["status"] == 429]
@@ -122,9 +123,7 @@ def test_429_storm(us, throttle_format):
 	assert len(throttled) >= 0.4 * len(batches) and minutes >= 5, (len(throttled), len(batches), minutes)
 	# after each 429 the next batch waited out Intuit's 60 s (in the sandbox's clock, so a slow machine,
 	# where the pause passes before the retry is ready, proves it as well as a fast one)
-	gaps = [
-		after["t"] - before["t"] for before, after in zip(batches, batches[1:]) if before["status"] == 429
-	]
+	gaps = [after["t"] - before["t"] for before, after in pairwise(batches) if before["status"] == 429]
 	assert gaps and min(gaps) >= 0.9 * 60, gaps
 
 
