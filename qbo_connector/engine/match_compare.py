@@ -4,15 +4,15 @@ the model's vocabulary; match_model.py learns what each level is worth."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from functools import lru_cache
-from itertools import permutations
+from itertools import combinations, permutations
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from qbo_connector.engine.match_profile import Profile, is_generic_email, legal_forms_differ
-from qbo_connector.engine.names import KNOWN_GIVEN_NAMES, LEGAL_WORDS, formal_name
+from qbo_connector.engine.names import KNOWN_GIVEN_NAMES, LEGAL_WORDS, formal_name, phonetic_code
 
 # field -> labels of levels 1..n (level 0 is "missing")
 LEVELS = {
@@ -23,6 +23,7 @@ LEVELS = {
 		"name similar",
 		"given name missing",
 		"other name word a likely typo",
+		"every name word a likely typo",
 		"other name word differs",
 		"another common given name",
 		"name partly differs",
@@ -31,7 +32,13 @@ LEVELS = {
 	"email": ("same email", "same shared email", "email similar", "email differs"),
 	"phone": ("same phone", "same shared phone", "phone one digit off", "phone differs"),
 	"tax id": ("same tax id", "tax id differs"),
-	"address": ("same street address", "same street", "same street number", "address differs"),
+	"address": (
+		"same street address",
+		"same street",
+		"same street number",
+		"address differs",
+		"same street, number one digit off",
+	),
 	"place": (
 		"same postcode and city",
 		"same postcode",
@@ -42,6 +49,7 @@ LEVELS = {
 		"city differs",
 		"postcode differs",
 		"state differs",
+		"city and district",
 	),
 	"country": ("same country", "country differs"),
 }
@@ -53,14 +61,16 @@ FIELDS = tuple(LEVELS)
 	NAME_SIMILAR,
 	NAME_GIVEN_MISSING,
 	NAME_TYPO_LIKELY,
+	NAME_LOOSE,
 	NAME_WORD_DIFFERS,
 	NAME_OTHER_GIVEN,
 	NAME_PARTLY,
 	NAME_DIFFERS,
-) = range(1, 11)
+) = range(1, 12)
 TAX_DIFFERS = 2
 FEW_RECORDS = 1000  # fewer records than this say nothing about which words are common
 COMMON_WORD = 3  # records holding a name word for it to count as a real name rather than a typo
+ALIAS_ADDRESSES = 2  # street addresses two city names must share to count as one place
 TYPO_RATIO = 20  # ... unless a word this many times as frequent is within an edit or two of it
 
 
@@ -119,8 +129,10 @@ def _one_word_garbled(ta: tuple[str, ...], tb: tuple[str, ...]) -> bool:
 	start alike and are two edits apart at most, or one abbreviates the other ("Rest"/"Restaurant")."""
 	x = [t for t in ta if t not in tb and t not in LEGAL_WORDS]  # "Peak Steakhouse Inc Wolf"
 	y = [t for t in tb if t not in ta and t not in LEGAL_WORDS]
-	if len(x) != 1 or len(y) != 1 or len(ta) - 1 < 2 or len(tb) - 1 < 2 or x[0][:1] != y[0][:1]:
+	if len(x) != 1 or len(y) != 1 or len(ta) - 1 < 2 or len(tb) - 1 < 2:
 		return False
+	if x[0][:1] != y[0][:1]:  # first letters differ: only two letters swapped ("Valley cAme Cafe")
+		return len(x[0]) >= 4 and sorted(x[0]) == sorted(y[0]) and OSA.distance(x[0], y[0]) == 1
 	x, y = sorted((x[0], y[0]), key=len)
 	if len(x) >= 3 and y.startswith(x):
 		return True
@@ -168,6 +180,8 @@ def _word_class(x: str, y: str, rx: str, ry: str) -> int:
 	limit = 1 if shortest <= 4 and x[0] != y[0] else 2  # "Paool"/"Paul", "Smkh"/"Smith"
 	if shortest >= 3 and OSA.distance(x, y, score_cutoff=limit) <= limit:
 		return _LOOSE  # "Joh"/"John", "Robinsori"/"Robinson"; also "Mary"/"Gary", told apart below
+	if shortest >= 5 and x[0] == y[0] and phonetic_code(x) == phonetic_code(y):
+		return _LOOSE  # a phonetic respelling: "Marzaquic"/"Marzakwyc"
 	return _OTHER
 
 
@@ -222,6 +236,8 @@ def _person_names(ta, ra, tb, rb, common) -> int:
 		if common(x) and common(y):
 			return NAME_OTHER_GIVEN  # two names people really have ("Mary Perry", "Gary Perry"): two people?
 		return NAME_TYPO_LIKELY if worst == _LOOSE else NAME_WORD_DIFFERS
+	if worst == _LOOSE and len(ta) == len(tb) and not any(common(x) and common(y) for x, y in bad):
+		return NAME_LOOSE  # "Joiece Lopcz" / "Joyce Lopez": each word a letter or two off
 	if min(classes) <= _LOOSE:
 		return NAME_PARTLY
 	ratio = fuzz.token_sort_ratio(" ".join(ta), " ".join(tb), processor=None)
@@ -259,6 +275,7 @@ class Comparer:
 			t for p in (*qbo, *erp) if not p.company for t in {t for n in p.names for t in n}
 		)
 		self.few = len(qbo) + len(erp) < FEW_RECORDS
+		self.areas = _city_aliases((*qbo, *erp))
 		self._frequent: list[tuple[int, str]] | None = None
 		self._typos: dict[str, bool] = {}
 
@@ -295,9 +312,12 @@ class Comparer:
 			self._phone(a, b),
 			_two_way(a.tax, b.tax),
 			_address(a, b),
-			_place(a, b),
+			_place(a, b, self.areas),
 			_two_way(a.country, b.country),
 		)
+
+	def email_level(self, a: Profile, b: Profile) -> int:
+		return self._email(a, b)
 
 	def _email(self, a: Profile, b: Profile) -> int:
 		if not a.emails or not b.emails:
@@ -344,13 +364,33 @@ def _address(a: Profile, b: Profile) -> int:
 	)
 	number = bool(a.number) and a.number == b.number
 	if street:
-		return 1 if number else 2
+		if number:
+			return 1
+		if a.number and b.number and len(a.number) == len(b.number):
+			if OSA.distance(a.number, b.number, score_cutoff=1) <= 1:
+				return 5  # "351"/"315", "351"/"051": a typo, or the house next door
+		return 2
 	if number and (not a.street or not b.street or fuzz.ratio(a.street, b.street, processor=None) >= 60):
 		return 3
 	return 4
 
 
-def _place(a: Profile, b: Profile) -> int:
+def _city_aliases(profiles) -> frozenset[tuple[str, str]]:
+	"""Pairs of city names that stand for one place: found at the same street address (number and
+	street) at two or more addresses of the run ("Midtown" and "Atlanta", "Norwood" and "Adelaide": a
+	district in one directory, the city in the other). One address alone may be a coincidence."""
+	sites: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+	for p in profiles:
+		if p.number and p.street and p.city:
+			sites[(p.number, p.street)].add(p.city)
+	seen: Counter = Counter()
+	for cities in sites.values():
+		if 2 <= len(cities) <= 3:
+			seen.update(combinations(sorted(cities), 2))
+	return frozenset(pair for pair, n in seen.items() if n >= ALIAS_ADDRESSES)
+
+
+def _place(a: Profile, b: Profile, areas: frozenset = frozenset()) -> int:
 	codes = bool(a.postcode and b.postcode)
 	code_same = codes and a.postcode == b.postcode
 	cities = bool(a.city and b.city)
@@ -362,6 +402,8 @@ def _place(a: Profile, b: Profile) -> int:
 		return 1 if city_same else 2
 	if city_same:
 		return 4 if codes else 3
+	if cities and (min(a.city, b.city), max(a.city, b.city)) in areas:
+		return 10
 	if (
 		codes
 		and len(a.postcode) == len(b.postcode)

@@ -18,21 +18,21 @@ from qbo_connector.engine.match_compare import FIELDS, LEVELS
 
 # Priors per level 1..n (normalised below); the weight of the prior in pseudo-counts.
 PRIOR_M = {
-	"name": (0.45, 0.2, 0.03, 0.08, 0.04, 0.06, 0.03, 0.005, 0.06, 0.045),
+	"name": (0.45, 0.2, 0.03, 0.08, 0.04, 0.06, 0.02, 0.03, 0.005, 0.06, 0.045),
 	"email": (0.8, 0.05, 0.05, 0.1),
 	"phone": (0.75, 0.05, 0.05, 0.15),
 	"tax id": (0.95, 0.05),
-	"address": (0.7, 0.1, 0.08, 0.12),
-	"place": (0.55, 0.1, 0.1, 0.04, 0.05, 0.03, 0.08, 0.03, 0.02),
+	"address": (0.7, 0.08, 0.08, 0.12, 0.02),
+	"place": (0.55, 0.1, 0.1, 0.04, 0.05, 0.03, 0.08, 0.03, 0.02, 0.04),
 	"country": (0.97, 0.03),
 }
 PRIOR_U = {
-	"name": (1e-4, 2e-4, 2e-5, 1e-3, 5e-4, 3e-4, 1e-3, 2e-3, 0.03, 0.9649),
+	"name": (1e-4, 2e-4, 2e-5, 1e-3, 5e-4, 3e-4, 3e-4, 1e-3, 2e-3, 0.03, 0.9646),
 	"email": (1e-5, 1e-4, 1e-4, 0.9998),
 	"phone": (1e-5, 1e-4, 1e-4, 0.9998),
 	"tax id": (1e-5, 0.99999),
-	"address": (1e-5, 1e-3, 2e-3, 0.997),
-	"place": (2e-3, 1e-3, 0.02, 0.02, 5e-3, 0.1, 0.5, 0.25, 0.102),
+	"address": (1e-5, 1e-3, 2e-3, 0.997, 5e-5),
+	"place": (2e-3, 1e-3, 0.02, 0.02, 5e-3, 0.1, 0.5, 0.25, 0.101, 1e-3),
 	"country": (0.8, 0.2),
 }
 M_PRIOR_COUNT = 30.0
@@ -42,13 +42,23 @@ EM_ROUNDS = 25
 EM_MIN_PAIRS = 200  # fewer candidate pairs than this: m stays at the prior
 # Name levels between two records that share a home (address, phone or mailbox) but are two parties:
 # a family, flatmates, businesses in one building. Counted on such pairs inside the QBO directory.
-PRIOR_HOME = (1e-4, 2e-4, 0.01, 5e-4, 0.02, 2e-4, 0.08, 0.5, 0.1, 0.2888)
+# A nickname between housemates is not rare: many are names of their own (John and Jack Jones at one
+# address; 1e-4 here linked them on held-out seed 53).
+PRIOR_HOME = (1e-4, 2e-4, 0.01, 5e-4, 0.02, 2e-4, 2e-4, 0.08, 0.5, 0.1, 0.2886)
 HOME_PRIOR_COUNT = 30.0
 COMPANY_HOME_FLOOR = 1e-4  # two businesses of one building: names at least this likely at any level
 HOME_RATE = 0.05  # prior: other parties sharing one's home, per record
 COMPANY_HOME_RATE = 0.01  # prior: other businesses sharing one's building or switchboard (rarely listed)
+# "Email similar" (the same mailbox name at another domain, or one edit apart) between two parties of
+# the same name: their mailboxes are made of that name. Counted on QBO namesakes, blended with this prior.
+NAMESAKE_SIMILAR_EMAIL = 0.02
+NAMESAKE_PRIOR_COUNT = 50.0
+EMAIL_SIMILAR = 3
+_NAMESAKE_LEVELS = (mc.NAME_SAME, mc.NAME_CLOSE, mc.NAME_NICKNAME)
 TF_SHARE = {mc.NAME_SAME: 1.0, mc.NAME_CLOSE: 1.0, mc.NAME_NICKNAME: 1.0, mc.NAME_SIMILAR: 0.5}
-TF_SHARE.update(dict.fromkeys((mc.NAME_GIVEN_MISSING, mc.NAME_TYPO_LIKELY, mc.NAME_WORD_DIFFERS), 0.5))
+TF_SHARE.update(
+	dict.fromkeys((mc.NAME_GIVEN_MISSING, mc.NAME_TYPO_LIKELY, mc.NAME_LOOSE, mc.NAME_WORD_DIFFERS), 0.5)
+)
 TF_SHARE[mc.NAME_OTHER_GIVEN] = 0.5
 TF_LIMIT = 8.0  # bits a name's rarity may add or take away
 FLOOR = 1e-9
@@ -57,12 +67,14 @@ Pattern = tuple[int, ...]
 EMAIL, PHONE, TAX, ADDRESS = (FIELDS.index(f) for f in ("email", "phone", "tax id", "address"))
 
 
+HOME_ADDRESS = (1, 2, 3, 5)  # address levels two parties of one home may show (same address, street, number)
+HOME_PHONE = (1, 2, 3)
 _PERSONAL = ("email", "tax id")  # fields two parties of one home do not share
 
 
 def shares_home(pattern: Pattern) -> bool:
 	"""Could the two be two parties of one home? (street address or number, phone, or a shared mailbox agree)"""
-	return pattern[ADDRESS] in (1, 2, 3) or pattern[PHONE] in (1, 2, 3) or pattern[EMAIL] == 2
+	return pattern[ADDRESS] in HOME_ADDRESS or pattern[PHONE] in HOME_PHONE or pattern[EMAIL] == 2
 
 
 def _normalised(values: Sequence[float]) -> list[float]:
@@ -78,11 +90,14 @@ class Model:
 		self.u = {f: _normalised(PRIOR_U[f]) for f in FIELDS}
 		self.weights: dict[str, list[float]] = {}
 		self.share = 0.5  # share of candidate pairs that are matches (EM)
+		self.by_chance = 0.0  # share of candidate pairs that only share a blocking key by chance (EM)
 		self.home = _normalised(PRIOR_HOME)  # name levels of two parties sharing a home
 		self.home_rate = HOME_RATE
 		self.company_home_rate = COMPANY_HOME_RATE
 		self.home_weights: list[float] = []
 		self.company_home_weights: list[float] = []
+		self.namesake_similar = NAMESAKE_SIMILAR_EMAIL
+		self.namesake_email = 0.0  # the weight of "email similar" when the names agree
 		self._u_tallies: dict[str, Counter] = {}
 		self._u_count = 0
 		self._set_weights()
@@ -102,6 +117,10 @@ class Model:
 			weights[2:] = [min(w, weights[1]) for w in weights[2:]]
 		name = self.weights["name"]
 		name[mc.NAME_TYPO_LIKELY] = min(name[mc.NAME_TYPO_LIKELY], name[mc.NAME_CLOSE])
+		name[mc.NAME_LOOSE] = min(name[mc.NAME_LOOSE], name[mc.NAME_TYPO_LIKELY])
+		similar = self.weights["email"][EMAIL_SIMILAR]
+		m_similar = self.m["email"][EMAIL_SIMILAR - 1]
+		self.namesake_email = min(similar, math.log2(max(m_similar, FLOOR) / self.namesake_similar))
 		given_missing = mc.NAME_GIVEN_MISSING - 1  # as common among a household's records as among matches
 		self.home_weights = [
 			0.0,
@@ -122,7 +141,20 @@ class Model:
 		]
 
 	def weigh(self, pattern: Pattern) -> list[float]:
-		return [self.weights[f][level] for f, level in zip(FIELDS, pattern, strict=True)]
+		weights = [self.weights[f][level] for f, level in zip(FIELDS, pattern, strict=True)]
+		if pattern[EMAIL] == EMAIL_SIMILAR and pattern[0] in _NAMESAKE_LEVELS:
+			weights[EMAIL] = self.namesake_email
+		return weights
+
+	def estimate_namesakes(self, levels: Counter) -> None:
+		"""How often two parties of one name (QBO records sharing a name, both with an email) have
+		similar mailboxes ("charles.young61@" at two providers): "email similar" is worth only what it
+		adds to a name that already agrees."""
+		seen = sum(levels.values())
+		self.namesake_similar = (levels[EMAIL_SIMILAR] + NAMESAKE_PRIOR_COUNT * NAMESAKE_SIMILAR_EMAIL) / (
+			seen + NAMESAKE_PRIOR_COUNT
+		)
+		self._set_weights()
 
 	# ---------------------------------------------------------------------------------- estimation
 
@@ -171,8 +203,8 @@ class Model:
 		level, and what a home does not share (a personal email or tax id that agrees or differs)."""
 		bits = (self.company_home_weights if company else self.home_weights)[pattern[0]]
 		email, tax = pattern[EMAIL], pattern[TAX]
-		if email in (3, 4) or (email == 1 and (pattern[ADDRESS] in (1, 2, 3) or pattern[PHONE] in (1, 2, 3))):
-			bits += self.weights["email"][email]
+		if email in (3, 4) or (email == 1 and shares_home(pattern)):
+			bits += self.weigh(pattern)[EMAIL]
 		if tax:
 			bits += self.weights["tax id"][tax]
 		return bits
@@ -180,23 +212,29 @@ class Model:
 	def estimate_m(self, patterns: Counter, customers: int) -> None:
 		"""EM over the candidate pairs' comparison patterns, three kinds of pair: a match, another party
 		of the same home (its name levels fixed by `estimate_home`, its address, place and phone agreeing
-		as a match's do), and any other pair (u of blocked pairs, estimated alongside). Without the
-		second kind a family member at the same address would be learnt as a match with a typo."""
+		as a match's do), a pair that shares one blocking key by chance (`_by_chance`), and any other
+		pair (u of blocked pairs, estimated alongside). Without the second kind a family member at the
+		same address would be learnt as a match with a typo; without the third, pairs like "name differs,
+		same street number, city differs" (the number-and-street key) were taken for matches (tuning seed
+		1: m of "name differs" 0.063, true 0.001, now 0.020; "city differs" 0.047 -> 0.011, true 0.010)."""
 		if sum(patterns.values()) < EM_MIN_PAIRS:
 			return
 		items = list(patterns.items())
 		m = {f: list(self.m[f]) for f in FIELDS}
+		chance = {f: [max(x, FLOOR) for x in self.u[f]] for f in FIELDS}  # random pairs' u, fixed
 		u = {f: [max(x, 1e-4) for x in self.u[f]] for f in FIELDS}
 		home_names = self.home
 		total = sum(patterns.values())
-		share = 0.3
+		share, by_chance = 0.3, 0.1
+		keyed = {pattern: _by_chance(pattern, chance) for pattern, _ in items}
 		home_share = min(0.3, self.home_rate * customers / total)  # each customer's housemates are candidates
 		for _ in range(EM_ROUNDS):
 			match_t = {f: Counter() for f in FIELDS}
 			other_t = {f: Counter() for f in FIELDS}
-			matched = 0.0
+			matched = chanced = 0.0
 			for pattern, count in items:
-				lm, lu = share, 1.0 - share - home_share
+				lu = max(1e-6, 1.0 - share - home_share - by_chance)
+				lm, lc = share, by_chance * keyed[pattern]
 				lh = home_share if shares_home(pattern) else 0.0
 				for f, level in zip(FIELDS, pattern, strict=True):
 					if level:
@@ -206,18 +244,43 @@ class Model:
 							lh *= m[f][level - 1] if level == mc.NAME_GIVEN_MISSING else home_names[level - 1]
 						else:
 							lh *= u[f][level - 1] if f in _PERSONAL else m[f][level - 1]
-				whole = lm + lu + lh
+				whole = lm + lu + lh + lc
 				post = lm / whole if whole > 0 else 0.0
 				matched += count * post
+				chanced += count * (lc / whole if whole > 0 else 0.0)
 				for f, level in zip(FIELDS, pattern, strict=True):
 					if level:
 						match_t[f][level] += count * post
 						other_t[f][level] += count * (lu / whole if whole > 0 else 1.0)
 			share = min(0.95, max(1e-4, matched / total))
+			by_chance = min(0.5, max(1e-4, chanced / total))
 			m = {f: _blend(match_t[f], PRIOR_M[f], M_PRIOR_COUNT) for f in FIELDS}
 			u = {f: _blend(other_t[f], PRIOR_U[f], M_PRIOR_COUNT) for f in FIELDS}
+		self.by_chance = by_chance
 		self.m, self.share = m, share
 		self._set_weights()
+
+
+_KEYS = {ADDRESS: (1, 2, 3, 5), PHONE: (1, 2, 3), EMAIL: (1, 2, 3)}  # levels a blocking key may force
+PLACE = FIELDS.index("place")
+
+
+def _by_chance(pattern: Pattern, chance: dict[str, list[float]]) -> float:
+	"""How likely a non-match that shares one blocking key by chance (a street number and street word,
+	a postcode and number, a phone, a mailbox) shows this pattern: the key's field agrees by construction
+	(and the postcode with a postcode-and-number key), every other field as in random pairs. Without
+	this class, the EM's other non-matches (u fitted under independence, mostly look-alike names) cannot
+	explain "name differs, same street number" and hands such pairs to the matches."""
+	best = 0.0
+	for field, levels in _KEYS.items():
+		if pattern[field] not in levels:
+			continue
+		p = 1.0
+		for i, (f, level) in enumerate(zip(FIELDS, pattern, strict=True)):
+			if level and i != field and not (field == ADDRESS and i == PLACE and level in (1, 2)):
+				p *= chance[f][level - 1]
+		best = max(best, p)
+	return best
 
 
 def _blend(tally: Counter, prior: Sequence[float], weight: float) -> list[float]:

@@ -20,7 +20,16 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
 from qbo_connector.engine.match_blocking import Blocker
-from qbo_connector.engine.match_compare import FIELDS, NAME_SIMILAR, TAX_DIFFERS, Comparer, compare_names
+from qbo_connector.engine.match_compare import (
+	FIELDS,
+	NAME_CLOSE,
+	NAME_NICKNAME,
+	NAME_SAME,
+	NAME_SIMILAR,
+	TAX_DIFFERS,
+	Comparer,
+	compare_names,
+)
 from qbo_connector.engine.match_model import (
 	RANDOM_PAIRS,
 	Model,
@@ -44,7 +53,8 @@ from qbo_connector.engine.records import (
 )
 
 P_LINK = 0.9999  # expected wrong links at most 1 in 10,000
-P_REVIEW = 0.05  # below this the customer is created
+P_REVIEW = 0.05  # below this the customer is created; a candidate this likely claims its QBO customer
+P_CREATE = 0.3  # ... below this when the best candidate's name differs (see `_create_below`)
 P_SHOW = 0.01  # candidates shown on a decision
 MARGIN_BITS = 10.0  # the best candidate's weight above the second's
 MIN_DIRECTORY = 1000  # a smaller directory is not taken as proof that a name is rare
@@ -153,6 +163,7 @@ class Matcher:
 			self.model.estimate_u(len(sampled), sampled.__getitem__)
 		firms = sum(1 for p in qbo if p.company)
 		self.model.estimate_home(*self._home_levels(comparer), len(qbo), *self._firm_pairs(), firms)
+		self.model.estimate_namesakes(self._namesake_emails(comparer))
 		self.model.estimate_m(Counter(pattern for found in pairs for _, pattern in found), len(profiles))
 		if left is profiles and len(left) >= MIN_SAMPLE and len(qbo) >= MIN_SAMPLE:
 			partners = self.model.share * sum(map(len, pairs))  # true pairs the EM expects
@@ -176,6 +187,20 @@ class Matcher:
 			if profiles[x].company and profiles[y].company
 		}
 		return (len(pairs),)
+
+	def _namesake_emails(self, comparer: Comparer) -> Counter:
+		"""Email levels of the pairs of QBO records that share a name and both have an email."""
+		names: defaultdict[str, list[Profile]] = defaultdict(list)
+		for p in self.profiles:
+			if p.keys and p.emails:
+				names[p.keys[0]].append(p)
+		return Counter(
+			comparer.email_level(x, y)
+			for group in names.values()
+			if 2 <= len(group) <= MAX_HOME
+			for k, x in enumerate(group)
+			for y in group[k + 1 :]
+		)
 
 	def _home_levels(self, comparer: Comparer) -> tuple[Counter]:
 		"""Name levels of the pairs of QBO records that share a street address or a phone: two parties
@@ -311,7 +336,7 @@ class Matcher:
 	def _choose(self, erp_id: str, scored: list[Scored], context: tuple) -> MatchDecision:
 		ranked = sorted(scored, key=lambda s: -s.probability)
 		shown = [self._candidate(s, context) for s in ranked[:MAX_CANDIDATES] if s.probability >= P_SHOW]
-		if not ranked or ranked[0].probability < P_REVIEW:
+		if not ranked or ranked[0].probability < _create_below(ranked[0]):
 			best = f"; best candidate {percent(ranked[0].probability)}" if ranked else ""
 			return MatchDecision(erp_id, CREATE, "", 0, "no likely QBO customer" + best, shown)
 		best = ranked[0]
@@ -327,6 +352,17 @@ class Matcher:
 		else:
 			why = "needs a person to confirm"
 		return MatchDecision(erp_id, REVIEW, top.qbo_id, top.score, f"{why}: {self._explain(best)}", shown)
+
+
+def _create_below(best: Scored) -> float:
+	"""The probability under which a new customer is created rather than reviewed. A duplicate under a
+	name of its own can be merged later, a review costs a person now: below 30%. A candidate whose name
+	agrees (same, close, a nickname, one name within the other) keeps 5%: creating would set a second
+	customer of that name beside it, which QuickBooks refuses as a display-name clash."""
+	return P_REVIEW if best.pattern[0] in _NAME_AGREES else P_CREATE
+
+
+_NAME_AGREES = (NAME_SAME, NAME_CLOSE, NAME_NICKNAME, NAME_SIMILAR)
 
 
 def _score(probability: float) -> int:

@@ -1,5 +1,6 @@
-"""The Fellegi-Sunter model's pieces: business name levels, u corrected for the partners a random sample
-holds, and the "another firm in the building" hypothesis for businesses."""
+"""The Fellegi-Sunter model's pieces: business and person name levels, u corrected for the partners a
+random sample holds, the "another firm in the building" hypothesis for businesses, pairs that share a
+blocking key by chance, and similar mailboxes between namesakes."""
 
 from collections import Counter
 
@@ -19,11 +20,13 @@ def test_one_garbled_business_word_is_a_likely_typo():
 	assert _level("The Prirne Union Grill", "The Prime Union Grill") == mc.NAME_TYPO_LIKELY
 	assert _level("Diamond Stellar Rest", "Diamond Stellar Restaurant") == mc.NAME_TYPO_LIKELY
 	assert _level("Peok Steakhouse Inc Wolf", "Wolf Peak Steakhouse Inc") == mc.NAME_TYPO_LIKELY
+	assert _level("Valley cAme Cafe Ltd", "Valley Acme Cafe Ltd") == mc.NAME_TYPO_LIKELY  # swapped
 
 
 def test_other_business_words_are_not_a_typo():
 	assert _level("Oak Bar", "Oak Bay") != mc.NAME_TYPO_LIKELY  # one shared word is too little
 	assert _level("Union Prime Grill", "Union Crown Grill") != mc.NAME_TYPO_LIKELY
+	assert _level("Union Acme Grill", "Union Mace Grill") != mc.NAME_TYPO_LIKELY  # same letters, another word
 	assert _level("The Red Bridge Catering", "Bridge Steakhouse") == mc.NAME_PARTLY
 
 
@@ -32,7 +35,7 @@ def _sampled(model: Model, patterns: list[tuple[int, ...]]) -> None:
 
 
 def test_u_drops_what_the_sampled_partners_contributed():
-	differ = (10, 0, 4, 0, 4, 9, 1)
+	differ = (mc.NAME_DIFFERS, 0, 4, 0, 4, 9, 1)
 	same = (1, 0, 1, 0, 1, 1, 1)
 	model = Model()
 	_sampled(model, [differ] * 9990 + [same] * 10)
@@ -61,3 +64,64 @@ def test_a_frequent_names_frequent_typo_is_not_a_name_of_its_own():
 	assert not comparer.common("smitb")  # 3 records against 80 "Smith"
 	assert comparer.common("smyth")  # 30 records: a name in its own right
 	assert comparer.common("abigail")  # a known given name, however rare here
+
+
+def _person_level(erp_name: str, qbo_name: str, **qbo) -> int:
+	a = profile_erp(ERPCustomer(id="E", customer_name=erp_name, customer_type="Individual"))
+	b = profile_qbo(QBOCustomer(id="Q", display_name=qbo_name, **qbo))
+	return mc.compare_names(a, b)
+
+
+def test_person_words_garbled_or_respelt():
+	assert _person_level("Riskibergor Marzaquic", "Riskibergor Marzakwyc") == mc.NAME_TYPO_LIKELY  # sound
+	assert _person_level("Joiece Lopcz", "Joyce Lopez") == mc.NAME_LOOSE  # both words a letter or two off
+	assert _person_level("Mary Perry", "Gary Berry") != mc.NAME_LOOSE  # two common given names: two people
+
+
+def test_same_street_number_one_digit_off():
+	a = profile_erp(ERPCustomer(id="E", customer_name="Ann Lee", address_line1="351 Oak Road"))
+	b = profile_qbo(QBOCustomer(id="Q", display_name="Ann Lee", address_line1="315 Oak Rd"))
+	c = profile_qbo(QBOCustomer(id="R", display_name="Ann Lee", address_line1="35 Oak Rd"))
+	assert mc.Comparer([b, c], [a]).compare(a, b)[mc.FIELDS.index("address")] == 5
+	assert mc.Comparer([b, c], [a]).compare(a, c)[mc.FIELDS.index("address")] == 2  # "same street"
+
+
+def test_pairs_sharing_a_blocking_key_by_chance_are_not_taken_for_matches():
+	"""Candidates found by the number-and-street key: a different name, the same number, another city.
+	The EM must not explain them as matches whose names differ."""
+	match = (mc.NAME_SAME, 0, 0, 0, 1, 1, 0)
+	look_alike = (mc.NAME_OTHER_GIVEN, 0, 0, 0, 4, 7, 0)
+	by_chance = (mc.NAME_DIFFERS, 0, 0, 0, 3, 7, 0)
+	model = Model()
+	random_pairs = [(mc.NAME_DIFFERS, 0, 0, 0, 4, 7, 0)] * 19_990 + [by_chance] * 5 + [match] * 5
+	_sampled(model, random_pairs)
+	model.estimate_m(Counter({match: 900, look_alike: 5000, by_chance: 300}), 1000)
+	assert model.m["name"][mc.NAME_DIFFERS - 1] < 0.01
+	assert model.by_chance > 0
+
+
+def test_a_similar_mailbox_between_namesakes_is_weak():
+	model = Model()
+	similar = (mc.NAME_SAME, 3, 0, 0, 0, 0, 0)
+	other_name = (mc.NAME_TYPO_LIKELY, 3, 0, 0, 0, 0, 0)
+	assert model.weigh(similar)[1] < model.weigh(other_name)[1] - 5  # the name explains the mailbox
+	before = model.weigh(similar)[1]
+	model.estimate_namesakes(Counter({3: 30, 4: 70}))  # 30 of 100 namesake pairs: charles.young61@ twice
+	assert model.weigh(similar)[1] < before - 2
+
+
+def test_a_district_and_its_city_are_learnt_from_shared_street_addresses():
+	def firm(i: str, city: str, line1: str):
+		return profile_qbo(QBOCustomer(id=i, display_name="Eagle Grill", address_line1=line1, city=city))
+
+	qbo = [
+		firm("1", "Midtown", "12 Peach St"),
+		firm("2", "Midtown", "80 Oak Ave"),
+		firm("3", "Decatur", "5 Elm St"),
+	]
+	erp = [firm("E1", "Atlanta", "12 Peach Street"), firm("E2", "Atlanta", "80 Oak Avenue")]
+	erp.append(firm("E3", "Atlanta", "5 Elm St"))
+	comparer = mc.Comparer(qbo, erp)
+	place = mc.FIELDS.index("place")
+	assert comparer.compare(erp[0], qbo[0])[place] == 10  # two addresses say Midtown is in Atlanta
+	assert comparer.compare(erp[2], qbo[2])[place] == 7  # one address alone may be a coincidence
