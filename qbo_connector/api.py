@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import now_datetime
+from frappe.utils import get_datetime, now_datetime
 
 from qbo_connector import adapters, links
 from qbo_connector import constants as c
@@ -247,6 +247,34 @@ def get_status() -> dict:
 	return collect_status()
 
 
+TICK = "qbo_connector.jobs.tick"
+TICK_LATE_MINUTES = 30  # the tick runs every 5 minutes
+
+
+def scheduler_warning() -> str:
+	"""Why scheduled runs would not happen, in words; empty while the scheduler and a worker run the tick."""
+	from frappe.utils.scheduler import is_scheduler_inactive
+
+	if is_scheduler_inactive(verbose=False):
+		return _(
+			"The site's scheduler is off: QuickBooks syncs only when someone clicks Sync Now. Turn it on with "
+			"bench --site {0} enable-scheduler (and check maintenance mode)."
+		).format(frappe.local.site)
+	last = frappe.db.get_value("Scheduled Job Type", {"method": TICK}, "last_execution")
+	if not last or (now_datetime() - get_datetime(last)).total_seconds() > TICK_LATE_MINUTES * 60:
+		return _(
+			"No worker has run the QuickBooks check in the last {0} minutes: start the bench's scheduler and "
+			"workers (bench start, or supervisor in production)."
+		).format(TICK_LATE_MINUTES)
+	return ""
+
+
+@frappe.whitelist(methods=["GET"])
+def get_scheduler_warning() -> str:
+	require_roles(c.ADMIN_ROLE)
+	return scheduler_warning()
+
+
 def collect_status() -> dict:
 	"""The default company's connection (mirrored on Settings) and site-wide counts, plus one line per
 	QuickBooks Company."""
@@ -257,6 +285,7 @@ def collect_status() -> dict:
 
 	return {
 		"enabled": bool(settings.enabled),
+		"scheduler": scheduler_warning() or "running",
 		"connection": settings.connection_status,
 		"realm_id": settings.realm_id,
 		"company_name": settings.qbo_company_name,

@@ -131,10 +131,11 @@ def run_sync(progress=None, company: str | None = None) -> dict:
 
 
 def summarize(report: dict) -> str:
+	"""The run's result, whole (a Small Text field: it used to be cut at 140 characters mid-number)."""
 	if report.get("status") != "done":
-		return f"{report.get('status')}: {report.get('reason', '')}"[:140]
+		return f"{report.get('status')}: {report.get('reason', '')}"
 	parts = [f"{k.replace('_', ' ')} {v}" for k, v in report.items() if isinstance(v, int) and v]
-	return ("Done: " + ", ".join(parts))[:140] if parts else "Done: nothing to do"
+	return ("Done: " + ", ".join(parts)) if parts else "Done: nothing to do"
 
 
 def load_due_rows(company: str) -> list:

@@ -1,7 +1,10 @@
 """Rough edges a new admin met in the desk (issue 14): a decision can be taken back, one status reads
 one sentence, an amended draft starts without its original's QuickBooks state."""
 
+from unittest.mock import patch
+
 import frappe
+from frappe.utils import add_to_date, now_datetime
 
 from qbo_connector import constants as c
 from qbo_connector.api import get_document_links, link_customer
@@ -116,3 +119,36 @@ class TestMappingChange(QBOTestCase):
 		self.assertEqual(self.status(invoice), "Queued")
 		run_sync()
 		self.assertEqual(self.status(invoice), "Synced")
+
+
+class TestSchedulerAndResult(QBOTestCase):
+	def test_the_settings_warn_when_no_scheduler_or_worker_runs_the_check(self):
+		from qbo_connector.api import TICK, collect_status, scheduler_warning
+
+		with patch("frappe.utils.scheduler.is_scheduler_inactive", return_value=True):
+			self.assertIn("scheduler is off", scheduler_warning())
+			self.assertIn("scheduler is off", collect_status()["scheduler"])
+		job = frappe.db.get_value("Scheduled Job Type", {"method": TICK}, "name")
+		self.assertTrue(job, "the tick is registered from hooks")
+		with patch("frappe.utils.scheduler.is_scheduler_inactive", return_value=False):
+			frappe.db.set_value(
+				"Scheduled Job Type", job, "last_execution", add_to_date(now_datetime(), hours=-2)
+			)
+			self.assertIn("No worker", scheduler_warning())
+			frappe.db.set_value("Scheduled Job Type", job, "last_execution", now_datetime())
+			self.assertEqual(scheduler_warning(), "")
+			self.assertEqual(collect_status()["scheduler"], "running")
+
+	def test_the_last_result_is_kept_whole(self):
+		from qbo_connector.jobs import summarize
+
+		report = {
+			"status": "done",
+			**{f"counter_number_{i}": 1000 + i for i in range(12)},
+			"qbo_calls": 98765,
+		}
+		text = summarize(report)
+		self.assertTrue(text.endswith("qbo calls 98765"), text)
+		self.connect_and_enable()
+		frappe.db.set_value(c.QBO_COMPANY, self.company, "last_sync_status", text)
+		self.assertEqual(frappe.db.get_value(c.QBO_COMPANY, self.company, "last_sync_status"), text)

@@ -15,6 +15,7 @@ ADMIN_METHODS = [
 	"qbo_connector.invoice_sync.start_backfill",
 	"qbo_connector.connection.reset_links",
 	"qbo_connector.connection.get_link_counts",
+	"qbo_connector.api.get_scheduler_warning",
 ]
 USER_METHODS = [
 	"qbo_connector.api.retry",

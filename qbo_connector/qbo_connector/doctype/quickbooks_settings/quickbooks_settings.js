@@ -18,6 +18,7 @@ frappe.ui.form.on("QuickBooks Settings", {
 			frm.set_intro(__("Save your Intuit app's Client ID and Secret, then click Connect to QuickBooks."), "orange");
 		}
 
+		show_scheduler_warning(frm);
 		const connect_label = state === "Not Connected" ? __("Connect to QuickBooks") : __("Reconnect");
 		frm.add_custom_button(connect_label, () => connect(frm)).addClass("btn-primary");
 		if (state !== "Not Connected") {
@@ -138,3 +139,14 @@ frappe.realtime.on("qbo_backfill_progress", (data) => {
 	frappe.show_progress(__("Exporting invoices to QuickBooks"), data.done, data.total, data.message);
 	if (data.done >= data.total) frappe.hide_progress();
 });
+
+// Scheduled runs need the site's scheduler and a worker: say so when either is missing.
+function show_scheduler_warning(frm) {
+	$(frm.wrapper).find(".form-message:has(.qbo-scheduler)").remove();
+	if (!frm.doc.enabled) return;
+	frappe.call({ method: "qbo_connector.api.get_scheduler_warning", type: "GET" }).then((r) => {
+		if (r.message) {
+			frm.dashboard.set_headline_alert(`<div class="qbo-scheduler">${frappe.utils.escape_html(r.message)}</div>`, "orange");
+		}
+	});
+}
