@@ -66,7 +66,7 @@ def sync_record_now(doctype: str, name: str, company: str | None = None) -> str:
 	companies = {co for _name, co in record_companies(doctype, [name], company)}
 	if retry_records(doctype, [name], company):
 		for target in sorted(companies):
-			enqueue_sync(target)
+			enqueue_sync(target, frappe.session.user)
 	return _("Queued; the status updates when the sync finishes.")
 
 

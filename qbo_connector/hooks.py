@@ -40,6 +40,9 @@ doctype_js = {
 	"Sales Invoice": ["public/js/qbo_form.js", "public/js/sales_invoice.js"],
 	"Customer": ["public/js/qbo_form.js", "public/js/customer.js"],
 	"Payment Entry": ["public/js/qbo_form.js", "public/js/payment_entry.js"],
+	# the progress of a Sync Now or Export Invoices Since started from these forms
+	"QuickBooks Settings": ["public/js/qbo_form.js"],
+	"QuickBooks Company": ["public/js/qbo_form.js"],
 }
 doctype_list_js = {
 	"Sales Invoice": ["public/js/qbo_list.js", "public/js/sales_invoice_list.js"],

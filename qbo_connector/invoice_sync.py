@@ -20,6 +20,7 @@ from qbo_connector.engine.export import preview_next_batch as preview_batch
 from qbo_connector.engine.invoices import ExportSettings, QBOFacts
 from qbo_connector.engine.records import FAILED, HELD, NEEDS_REVIEW, VOIDED, Outcome
 from qbo_connector.permissions import require_roles
+from qbo_connector.progress import publish_progress, run_progress
 from qbo_connector.queue import enqueue_record, queue_name
 
 AMEND_POLICIES = {"Void and create a new one": "void_and_create"}
@@ -253,14 +254,5 @@ def backfill_invoices(since: str, user: str, company: str | None = None) -> dict
 		if index % 200 == 0:
 			publish_progress(user, index, len(names) * 2, _("Queued {0} invoices").format(index))
 	frappe.db.commit()  # nosemgrep: long job; the queue rows must exist before the run reads them
-	report = run_sync(
-		progress=lambda done: publish_progress(user, len(names) + done, len(names) * 2, ""), company=company
-	)
-	publish_progress(user, 1, 1, _("Done"))
-	return report
-
-
-def publish_progress(user: str, done: int, total: int, message: str) -> None:
-	frappe.publish_realtime(
-		"qbo_backfill_progress", {"done": done, "total": max(total, 1), "message": message}, user=user
-	)
+	# ends with the run's counts (run_sync publishes them), not a bare "Done"
+	return run_sync(progress=run_progress(user, len(names), len(names)), company=company, user=user)

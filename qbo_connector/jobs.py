@@ -30,6 +30,7 @@ from qbo_connector.engine.records import QUEUED, SYNCED, Outcome
 from qbo_connector.payment_import import import_payments, read_back_balances
 from qbo_connector.payment_sync import export_payments, payment_customers
 from qbo_connector.permissions import require_roles
+from qbo_connector.progress import publish_progress, run_progress
 from qbo_connector.queue import enqueue_record, queue_name
 from qbo_connector.run_lock import RunLock
 
@@ -68,8 +69,9 @@ def tick() -> None:
 			enqueue_sync(company)
 
 
-def enqueue_sync(company: str | None = None) -> None:
-	"""One run for one company's realm (the default company when None); deduplicated per realm."""
+def enqueue_sync(company: str | None = None, user: str | None = None) -> None:
+	"""One run for one company's realm (the default company when None); deduplicated per realm. `user`
+	sees its progress."""
 	company = company or default_company()
 	realm = frappe.db.get_value(c.QBO_COMPANY, company, "realm_id") if company else None
 	frappe.enqueue(
@@ -79,6 +81,7 @@ def enqueue_sync(company: str | None = None) -> None:
 		deduplicate=True,
 		enqueue_after_commit=True,
 		company=company,
+		user=user,
 	)
 
 
@@ -88,7 +91,7 @@ def sync_now(company: str | None = None) -> str:
 	require_roles(c.ADMIN_ROLE)
 	company = company or default_company()
 	check_ready(get_settings(), company)
-	enqueue_sync(company)
+	enqueue_sync(company, frappe.session.user)
 	return _("QuickBooks sync queued; results appear on the documents as they arrive.")
 
 
@@ -101,10 +104,19 @@ def check_ready(settings, company: str | None = None) -> None:
 		frappe.throw(_("QuickBooks is not connected for {0}: click Connect to QuickBooks").format(company))
 
 
-def run_sync(progress=None, company: str | None = None) -> dict:
+def run_sync(progress=None, company: str | None = None, user: str | None = None) -> dict:
 	"""One run of one company's realm (the default company when None), one per realm at a time (a
-	Redis lease); returns the report. `progress(done)` is called after each record's outcome (the
-	backfill's realtime progress bar). Another company's state never stops this one."""
+	Redis lease); returns the report. `progress(done, total)` is called after each record's outcome;
+	`user` (who clicked Sync Now) gets it as a realtime progress bar, then the run's counts. Another
+	company's state never stops this one."""
+	if user and progress is None:
+		progress = run_progress(user)
+	report = run_company(progress, company)
+	publish_progress(user or "", 1, 1, summarize(report), finished=True)
+	return report
+
+
+def run_company(progress, company: str | None) -> dict:
 	settings = get_settings()
 	company = company or settings.company
 	report = {"status": "skipped", "reason": ""}
@@ -229,7 +241,7 @@ class SyncRun:
 		self.counts[key] = self.counts.get(key, 0) + 1
 		self.done += 1
 		if self.progress:
-			self.progress(self.done)
+			self.progress(self.done, max(len(self.loaded), self.done))
 
 	def heartbeat(self) -> None:
 		"""The run is alive: keep its lock (after each outcome and before each batch)."""

@@ -152,3 +152,44 @@ class TestSchedulerAndResult(QBOTestCase):
 		self.connect_and_enable()
 		frappe.db.set_value(c.QBO_COMPANY, self.company, "last_sync_status", text)
 		self.assertEqual(frappe.db.get_value(c.QBO_COMPANY, self.company, "last_sync_status"), text)
+
+
+class TestProgress(QBOTestCase):
+	def setUp(self):
+		self.connect_and_enable()
+
+	def events(self, publish) -> list[dict]:
+		return [call.args[1] for call in publish.call_args_list if call.args[0] == "qbo_sync_progress"]
+
+	def test_sync_now_shows_progress_then_the_counts(self):
+		from qbo_connector.jobs import sync_now
+
+		customer = self.make_customer("Progress Bar Provisions")
+		for rate in (3, 4):
+			self.make_invoice(customer, rate=rate)
+		frappe.db.commit()
+		with patch("frappe.enqueue") as enqueue:
+			sync_now()
+		self.assertEqual(enqueue.call_args.kwargs["user"], "Administrator")
+		with patch("frappe.publish_realtime") as publish:
+			run_sync(**{k: v for k, v in enqueue.call_args.kwargs.items() if k in ("company", "user")})
+		events = self.events(publish)
+		steps = [e for e in events if not e["finished"]]
+		self.assertGreaterEqual(len(steps), 3)  # the customer, then two invoices
+		self.assertEqual([e["done"] for e in steps], sorted(e["done"] for e in steps))
+		self.assertEqual(steps[-1]["done"], steps[-1]["total"])
+		self.assertTrue(events[-1]["finished"])
+		self.assertIn("invoices synced 2", events[-1]["message"])
+
+	def test_export_invoices_since_ends_with_its_counts(self):
+		from qbo_connector.invoice_sync import backfill_invoices
+
+		customer = self.make_customer("Backfill Count Co")
+		invoice = self.make_invoice(customer, rate=6)
+		frappe.db.delete(c.SYNC_QUEUE, {"reference_name": invoice.name})
+		frappe.db.commit()
+		with patch("frappe.publish_realtime") as publish:
+			backfill_invoices(frappe.utils.today(), "Administrator", self.company)
+		last = self.events(publish)[-1]
+		self.assertTrue(last["finished"])
+		self.assertIn("invoices synced", last["message"])

@@ -719,7 +719,7 @@ MIRROR_OF = {
 	"queue.py:possibly_in_flight": "e680b090cd52",
 	# phases: customers (and their edits), credits released, invoices, credits applied, payments, import, balances
 	"jobs.py:SyncRun.execute": "bf709a7a57f9",
-	"jobs.py:SyncRun.record": "a60f1cd7f5d8",  # synced invoices kept for the payment phase
+	"jobs.py:SyncRun.record": "e37deb23063b",  # synced invoices kept for the payment phase; progress(done, total)
 	"jobs.py:SyncRun.revise": "f24c5859996c",
 	"jobs.py:SyncRun.sync_invoices": "76d53cb461ff",  # cancelled payments voided before the invoices
 	"jobs.py:SyncRun.sync_payments": "cc235f9c908b",  # then the other payment rows

@@ -60,3 +60,16 @@ qbo_connector.call = (frm, method) => {
 		frm.reload_doc();
 	});
 };
+
+// A run started by this user (Sync Now, Export Invoices Since): "120 of 940 records", then its counts.
+if (!qbo_connector.progress_bound) {
+	qbo_connector.progress_bound = true;
+	frappe.realtime.on("qbo_sync_progress", (data) => {
+		if (data.finished) {
+			frappe.hide_progress();
+			frappe.show_alert({ message: __("QuickBooks sync: {0}", [data.message]), indicator: "green" }, 15);
+			return;
+		}
+		frappe.show_progress(__("QuickBooks sync"), data.done, data.total, data.message);
+	});
+}

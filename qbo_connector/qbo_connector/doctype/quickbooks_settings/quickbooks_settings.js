@@ -135,10 +135,6 @@ function backfill() {
 	);
 }
 
-frappe.realtime.on("qbo_backfill_progress", (data) => {
-	frappe.show_progress(__("Exporting invoices to QuickBooks"), data.done, data.total, data.message);
-	if (data.done >= data.total) frappe.hide_progress();
-});
 
 // Scheduled runs need the site's scheduler and a worker: say so when either is missing.
 function show_scheduler_warning(frm) {
