@@ -246,6 +246,16 @@ def main() -> None:
 			).to_have_count(1, timeout=30000)
 			page.screenshot(path=f"{LOGS}/qbo-reconciliation-drift.png", full_page=True)
 			step("the report lists the invoice with open amounts differ")
+
+			step("the QuickBooks workspace: its number cards and the runs chart")
+			page.goto(f"{BASE}/app/quickbooks")
+			synced = page.locator('.number-widget-box:has-text("QuickBooks Synced Today") .number')
+			expect(synced).to_have_count(1, timeout=30000)
+			expect(synced).not_to_have_text("0", timeout=30000)  # this test's own invoices synced today
+			expect(page.locator('.widget:has-text("QuickBooks Runs")').first).to_be_visible()
+			expect(page.locator('.widget:has-text("Review Queue")').first).to_be_visible()
+			page.screenshot(path=f"{LOGS}/qbo-workspace.png", full_page=True)
+			step("the workspace shows Synced Today above zero")
 		except Exception:
 			page.screenshot(path=f"{LOGS}/qbo-browser-failure.png", full_page=True)
 			raise

@@ -275,6 +275,22 @@ def get_scheduler_warning() -> str:
 	return scheduler_warning()
 
 
+@frappe.whitelist(methods=["GET", "POST"])
+def get_reconnect_days() -> dict:
+	"""The workspace's number card: days until the first connected company must reconnect (Intuit's
+	refresh token lapses after 100 days unused, and after 5 years in any case)."""
+	require_roles(*USER_ROLES, "Accounts User")
+	rows = frappe.get_all(
+		c.QBO_COMPANY,
+		filters={"connection_status": c.CONNECTED},
+		fields=["refresh_token_expires_on", "refresh_token_hard_expires_on"],
+		limit=100,
+	)
+	ends = [get_datetime(v) for r in rows for v in r.values() if v]
+	days = min(((end - now_datetime()).days for end in ends), default=0)
+	return {"value": max(days, 0), "fieldtype": "Int", "route": ["List", c.QBO_COMPANY]}
+
+
 def collect_status() -> dict:
 	"""The default company's connection (mirrored on Settings) and site-wide counts, plus one line per
 	QuickBooks Company."""

@@ -28,6 +28,7 @@ USER_METHODS = [
 	"qbo_connector.api.retry_logs",
 	"qbo_connector.api.unlink_customer",
 	"qbo_connector.api.get_document_links",
+	"qbo_connector.api.get_reconnect_days",
 ]
 SALES_USER = "qbo-sales-user@example.com"
 

@@ -34,6 +34,9 @@ qbo_connector.show_transaction = (frm, qbo_id, describe) => {
 	if (frm.doc.qbo_last_error) {
 		parts.push(`<span class="qbo-last-error">${frappe.utils.escape_html(frm.doc.qbo_last_error)}</span>`);
 	}
+	if (status === "Needs Review") {
+		parts.push(`<a href="/app/quickbooks-customer-match?status=Open">${__("Open the review queue")}</a>`);
+	}
 	qbo_connector.set_headline(frm, parts.join(" &nbsp; "), status === "Failed" ? "red" : color === "green" ? "green" : "blue");
 	if (qbo_id) {
 		frm.add_custom_button(

@@ -19,6 +19,7 @@ frappe.ui.form.on("QuickBooks Settings", {
 		}
 
 		show_scheduler_warning(frm);
+		frm.add_custom_button(__("QuickBooks Workspace"), () => frappe.set_route("quickbooks"), __("View"));
 		const connect_label = state === "Not Connected" ? __("Connect to QuickBooks") : __("Reconnect");
 		frm.add_custom_button(connect_label, () => connect(frm)).addClass("btn-primary");
 		if (state !== "Not Connected") {
