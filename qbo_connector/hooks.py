@@ -34,6 +34,7 @@ doc_events = {
 # every N minutes) and enqueues the real run on the long queue, one per realm.
 scheduler_events = {
 	"cron": {"*/5 * * * *": ["qbo_connector.jobs.tick"]},
+	"daily": ["qbo_connector.digest.send_digest"],
 }
 
 doctype_js = {

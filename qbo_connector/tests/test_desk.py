@@ -193,3 +193,46 @@ class TestProgress(QBOTestCase):
 		last = self.events(publish)[-1]
 		self.assertTrue(last["finished"])
 		self.assertIn("invoices synced", last["message"])
+
+
+class TestDigest(QBOTestCase):
+	def setUp(self):
+		self.connect_and_enable()
+		frappe.db.delete(
+			c.LINK, {"status": ("in", ["Failed", "Held", "Waiting for Customer", "Waiting for Invoice"])}
+		)
+		frappe.db.set_value(c.CUSTOMER_MATCH, {"status": c.REVIEW_OPEN}, "status", c.REVIEW_IGNORED)
+
+	def test_nothing_is_sent_on_a_day_without_problems(self):
+		from qbo_connector.digest import send_digest
+
+		with patch("frappe.sendmail") as sendmail:
+			self.assertEqual(send_digest(), {})
+		sendmail.assert_not_called()
+
+	def test_the_digest_counts_and_names_the_reasons(self):
+		from qbo_connector.digest import send_digest
+		from qbo_connector.links import set_link
+
+		realm = frappe.db.get_value(c.QBO_COMPANY, self.company, "realm_id")
+		customer = self.make_customer("Digest Subject Co")
+		for rate in (1, 2, 3):
+			invoice = self.make_invoice(customer, rate=rate)
+			status = "Held" if rate < 3 else "Failed"
+			reason = "No QuickBooks tax code for VAT 5%" if rate < 3 else "QuickBooks refused the amount"
+			set_link(
+				"Sales Invoice", invoice.name, realm, self.company, {"status": status, "last_error": reason}
+			)
+		frappe.db.set_single_value(c.SETTINGS, "digest_recipients", "Administrator\naccountant@example.com")
+		self.addCleanup(frappe.db.set_single_value, c.SETTINGS, "digest_recipients", "")
+		with patch("frappe.sendmail") as sendmail:
+			sent = send_digest()
+		self.assertEqual(sent["counts"], {"Failed": 1, "Held": 2})
+		self.assertEqual(sent["reasons"][0], ("No QuickBooks tax code for VAT 5%", 2))
+		mail = sendmail.call_args.kwargs
+		self.assertEqual(sorted(mail["recipients"]), ["accountant@example.com", "admin@example.com"])
+		self.assertIn("2 × No QuickBooks tax code for VAT 5%", mail["message"])
+		self.assertTrue(
+			frappe.db.exists("Notification Log", {"for_user": "Administrator", "subject": sent["subject"]})
+		)
+		self.assertIn("1 failed", sent["subject"])
