@@ -29,6 +29,7 @@ USER_METHODS = [
 	"qbo_connector.api.unlink_customer",
 	"qbo_connector.api.get_document_links",
 	"qbo_connector.api.get_reconnect_days",
+	"qbo_connector.qbo_connector.dashboard_chart_source.quickbooks_runs.quickbooks_runs.get",
 ]
 SALES_USER = "qbo-sales-user@example.com"
 

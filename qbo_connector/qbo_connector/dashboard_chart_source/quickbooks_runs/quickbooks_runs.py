@@ -8,13 +8,21 @@ from frappe import _
 from frappe.utils import add_days, getdate, today
 from frappe.utils.dashboard import cache_source
 
+from qbo_connector import constants as c
+from qbo_connector.permissions import require_roles
+
 DAYS = 30
 SERIES = (("Success", _("Exported")), ("Held", _("Held")), ("Failed", _("Failed")))
 
 
 @frappe.whitelist()
+def get(**kwargs) -> dict:
+	require_roles(c.ADMIN_ROLE, "Accounts Manager", "Accounts User")
+	return build(**kwargs)
+
+
 @cache_source
-def get(chart_name=None, chart=None, no_cache=None, filters=None, from_date=None, to_date=None, **kwargs):
+def build(chart_name=None, chart=None, no_cache=None, filters=None, from_date=None, to_date=None, **kwargs):
 	start = add_days(getdate(today()), -(DAYS - 1))
 	log = frappe.qb.DocType("QuickBooks Sync Log")
 	day = frappe.query_builder.functions.Date(log.last_occurred_on)
