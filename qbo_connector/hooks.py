@@ -46,9 +46,9 @@ doctype_js = {
 	"QuickBooks Company": ["public/js/qbo_form.js"],
 }
 doctype_list_js = {
-	"Sales Invoice": ["public/js/qbo_list.js", "public/js/sales_invoice_list.js"],
-	"Customer": ["public/js/qbo_list.js", "public/js/customer_list.js"],
-	"Payment Entry": ["public/js/qbo_list.js", "public/js/payment_entry_list.js"],
+	"Sales Invoice": ["public/js/qbo_form.js", "public/js/qbo_list.js", "public/js/sales_invoice_list.js"],
+	"Customer": ["public/js/qbo_form.js", "public/js/qbo_list.js", "public/js/customer_list.js"],
+	"Payment Entry": ["public/js/qbo_form.js", "public/js/qbo_list.js", "public/js/payment_entry_list.js"],
 }
 
 # Old successful log rows are cleared daily by Log Settings (QuickBooksSyncLog.clear_old_logs).

@@ -7,19 +7,12 @@ import frappe
 from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
 
 from qbo_connector import constants as c
-from qbo_connector.jobs import run_sync
 from qbo_connector.tests.utils import QBOTestCase
 
 
 class TestCreditNotes(QBOTestCase):
 	def setUp(self):
 		self.connect_and_enable()
-
-	def sync(self) -> dict:
-		frappe.db.commit()
-		report = run_sync()
-		self.assertEqual(report["status"], "done", report)
-		return report
 
 	def make_return(self, invoice, qty: float = -1, for_self: bool = False):
 		ret = make_sales_return(invoice.name)

@@ -7,19 +7,12 @@ import frappe
 from qbo_connector import constants as c
 from qbo_connector.connection import get_client
 from qbo_connector.customer_edits import record_sent_fields
-from qbo_connector.jobs import run_sync
 from qbo_connector.tests.utils import QBOTestCase
 
 
 class TestCustomerEdits(QBOTestCase):
 	def setUp(self):
 		self.connect_and_enable()
-
-	def sync(self) -> dict:
-		frappe.db.commit()
-		report = run_sync()
-		self.assertEqual(report["status"], "done", report)
-		return report
 
 	def qbo_customer(self, customer: str) -> dict:
 		qbo_id = frappe.db.get_value("Customer", customer, c.CUSTOMER_QBO_ID)

@@ -12,7 +12,6 @@ from qbo_connector.tests.utils import QBOTestCase
 
 
 class TestPaymentImport(QBOTestCase):
-	sync = test_payments.TestPayments.sync
 	pay = test_payments.TestPayments.pay
 	balance = test_payments.TestPayments.balance
 	outstanding = test_payments.TestPayments.outstanding

@@ -8,7 +8,7 @@ from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_ent
 
 from qbo_connector import constants as c
 from qbo_connector.connection import get_client
-from qbo_connector.jobs import retry_records, run_sync
+from qbo_connector.jobs import retry_records
 from qbo_connector.queue import queue_name
 from qbo_connector.tests.utils import QBOTestCase
 
@@ -16,12 +16,6 @@ from qbo_connector.tests.utils import QBOTestCase
 class TestPayments(QBOTestCase):
 	def setUp(self):
 		self.connect_and_enable()
-
-	def sync(self) -> dict:
-		frappe.db.commit()
-		report = run_sync()
-		self.assertEqual(report["status"], "done", report)
-		return report
 
 	def pay(self, invoice, amount=None, others=(), reference_no="CHQ-1001", submit=True):
 		"""A Payment Entry made the desk's way (get_payment_entry), for `invoice` and any `others` in full."""

@@ -146,6 +146,15 @@ class QBOTestCase(FrappeTestCase):
 		callback(code=redirect["code"], state=redirect["state"], realmId=redirect["realmId"])
 		return redirect
 
+	def sync(self) -> dict:
+		"""A run of the default company, after committing what the test made; it must finish."""
+		from qbo_connector.jobs import run_sync
+
+		frappe.db.commit()
+		report = run_sync()
+		self.assertEqual(report["status"], "done", report)
+		return report
+
 	def connect_and_enable(self) -> None:
 		self.connect()
 		settings = frappe.get_single(c.SETTINGS)

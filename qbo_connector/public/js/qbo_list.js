@@ -1,24 +1,13 @@
-// Shared by the Customer, Sales Invoice and Payment Entry lists: the QuickBooks status column and a bulk
-// Retry (Actions > Retry QuickBooks Sync) for the selected records.
+// Shared by the Customer, Sales Invoice and Payment Entry lists: the QuickBooks status column (colours from
+// qbo_form.js) and a bulk Retry (Actions > Retry QuickBooks Sync) for the selected records.
 frappe.provide("qbo_connector");
-
-qbo_connector.LIST_COLORS = {
-	Queued: "blue",
-	Synced: "green",
-	Voided: "gray",
-	Failed: "red",
-	Held: "orange",
-	"Needs Review": "orange",
-	"Waiting for Customer": "orange",
-	"Waiting for Invoice": "orange",
-};
 
 qbo_connector.setup_list = (doctype) => {
 	const settings = (frappe.listview_settings[doctype] = frappe.listview_settings[doctype] || {});
 	settings.add_fields = (settings.add_fields || []).concat(["qbo_sync_status"]);
 	settings.formatters = Object.assign(settings.formatters || {}, {
 		qbo_sync_status(value) {
-			return value ? `<span class="indicator-pill ${qbo_connector.LIST_COLORS[value] || "gray"}">${__(value)}</span>` : "";
+			return value ? `<span class="indicator-pill ${qbo_connector.STATUS_COLORS[value] || "gray"}">${__(value)}</span>` : "";
 		},
 	});
 	const onload = settings.onload;
