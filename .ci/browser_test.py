@@ -256,6 +256,19 @@ def main() -> None:
 			expect(page.locator('.widget:has-text("Review Queue")').first).to_be_visible()
 			page.screenshot(path=f"{LOGS}/qbo-workspace.png", full_page=True)
 			step("the workspace shows Synced Today above zero")
+
+			step("the Sales Invoice list: Retry for the selected rows")
+			page.goto(f"{BASE}/app/sales-invoice?name={invoice}")
+			row = page.locator(".list-row-container .list-row-checkbox").first
+			expect(row).to_be_visible(timeout=30000)
+			row.check()
+			page.locator('.actions-btn-group button:has-text("Actions")').click()
+			page.locator('.dropdown-menu:visible a:has-text("Retry QuickBooks Sync")').click()
+			expect(page.locator('.alert-message:has-text("queued for QuickBooks")').first).to_be_visible(
+				timeout=15000
+			)
+			page.screenshot(path=f"{LOGS}/qbo-invoice-list-retry.png", full_page=True)
+			step("Retry from the list queued the invoice")
 		except Exception:
 			page.screenshot(path=f"{LOGS}/qbo-browser-failure.png", full_page=True)
 			raise
