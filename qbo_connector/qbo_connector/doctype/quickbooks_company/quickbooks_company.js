@@ -23,11 +23,12 @@ frappe.ui.form.on("QuickBooks Company", {
 			frm.set_intro(__("QuickBooks disconnected for {0}: click Reconnect. Nothing queued is lost and other companies go on.", [company]), "red");
 		}
 		const label = state === "Not Connected" ? __("Connect to QuickBooks") : __("Reconnect");
-		frm.add_custom_button(label, () =>
+		const connect_button = frm.add_custom_button(label, () =>
 			frappe.call("qbo_connector.connection.get_authorization_url", { company }).then((r) => {
 				window.location.href = r.message;
 			})
-		).addClass("btn-primary");
+		);
+		if (state !== "Connected") connect_button.addClass("btn-primary");
 		if (state !== "Not Connected") {
 			frm.add_custom_button(__("Disconnect"), () =>
 				frappe.confirm(__("Revoke access and disconnect {0} from QuickBooks?", [company]), () =>

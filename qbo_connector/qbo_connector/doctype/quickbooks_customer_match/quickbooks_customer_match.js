@@ -18,7 +18,14 @@ frappe.ui.form.on("QuickBooks Customer Match", {
 			}));
 			frappe.prompt(
 				[
-					{ fieldname: "qbo_customer_id", fieldtype: "Select", label: __("QuickBooks customer"), options, reqd: 1 },
+					{
+						fieldname: "qbo_customer_id",
+						fieldtype: "Select",
+						label: __("QuickBooks customer"),
+						options,
+						default: options.length ? options[0].value : undefined, // the best candidate first
+						reqd: 1,
+					},
 					{
 						fieldname: "reactivate",
 						fieldtype: "Check",

@@ -21,7 +21,8 @@ frappe.ui.form.on("QuickBooks Settings", {
 		show_scheduler_warning(frm);
 		frm.add_custom_button(__("QuickBooks Workspace"), () => frappe.set_route("quickbooks"), __("View"));
 		const connect_label = state === "Not Connected" ? __("Connect to QuickBooks") : __("Reconnect");
-		frm.add_custom_button(connect_label, () => connect(frm)).addClass("btn-primary");
+		const connect_button = frm.add_custom_button(connect_label, () => connect(frm));
+		if (state !== "Connected") connect_button.addClass("btn-primary"); // while connected, Reconnect is not the main action
 		if (state !== "Not Connected") {
 			frm.add_custom_button(__("Disconnect"), () =>
 				frappe.confirm(__("Revoke access and disconnect from QuickBooks?"), () =>
