@@ -28,7 +28,7 @@ from qbo_connector.engine.customers import CustomerSettings, CustomerSync
 from qbo_connector.engine.errors import QBOError, ReconnectRequired
 from qbo_connector.engine.records import QUEUED, SYNCED, Outcome
 from qbo_connector.payment_import import import_payments, read_back_balances
-from qbo_connector.payment_sync import export_payments, payment_customers
+from qbo_connector.payment_sync import early_rows, export_payments, payment_customers
 from qbo_connector.permissions import require_roles
 from qbo_connector.progress import publish_progress, run_progress
 from qbo_connector.queue import enqueue_record, queue_name
@@ -195,7 +195,7 @@ class SyncRun:
 		self.loaded: dict[str, int] = {}  # queue row -> version when loaded (write-back compares)
 		self.revisions: dict[str, str] = {}  # queue row -> the record's revision for request ids
 		self.synced_invoices: list[Outcome] = []  # this run's, for payments of the same run
-		self.early_voids: set[str] = set()  # queue rows of payments voided before the invoices
+		self.sent_early: set[str] = set()  # queue rows of payments sent before the invoices
 
 	def remember(self, rows) -> list:
 		"""Note the version of each loaded queue row; returns the rows."""
@@ -350,28 +350,20 @@ class SyncRun:
 		from qbo_connector.invoice_sync import export_invoices
 
 		# Cancelled payments first: QuickBooks refuses to void (or lower below what is paid) an invoice that a
-		# payment is still applied to, and a payment and its invoice are often cancelled together. A payment
-		# with a submitted amendment goes with it in the payment phase (its update may carry it).
-		voids = [r for r in rows if r.reference_doctype == c.PAYMENT_ENTRY and r.action == c.ACTION_VOID]
-		if voids:
-			amended = frappe.get_all(
-				c.PAYMENT_ENTRY,
-				filters={"amended_from": ("in", [r.reference_name for r in voids]), "docstatus": 1},
-				pluck="amended_from",
-				limit=0,
-			)
-			voids = [r for r in voids if r.reference_name not in set(amended)]
-			self.early_voids = {r.name for r in voids}
-			if voids:
-				export_payments(self, voids, [])
+		# payment is still applied to, and a payment and its invoice are often cancelled together. An original
+		# with a submitted amendment goes with it (its update may carry it), here when it can (early_rows).
+		early = early_rows(rows, self.realm_id)
+		self.sent_early = {r.name for r in early}
+		if early:
+			export_payments(self, early, [])
 		invoice_rows = [r for r in rows if r.reference_doctype == c.SALES_INVOICE]
 		if invoice_rows:
 			export_invoices(self, invoice_rows)
 
 	# -- phase 3 --------------------------------------------------------------------------------
 	def sync_payments(self, rows) -> None:
-		payment_rows = [  # but the voids that went before the invoices (sync_invoices)
-			r for r in rows if r.reference_doctype == c.PAYMENT_ENTRY and r.name not in self.early_voids
+		payment_rows = [  # but those that went before the invoices (sync_invoices)
+			r for r in rows if r.reference_doctype == c.PAYMENT_ENTRY and r.name not in self.sent_early
 		]
 		if payment_rows:
 			export_payments(self, payment_rows, self.synced_invoices)

@@ -51,6 +51,35 @@ def originals_of(payments: list[ERPPayment], realm_id: str) -> dict[str, tuple[s
 	}
 
 
+def early_rows(rows, realm_id: str) -> list:
+	"""The Payment Entry rows a run sends before its invoices: QuickBooks refuses to void (or lower below what
+	is paid) an invoice a payment is still applied to. The voids of cancelled entries; an entry with a submitted
+	amendment only together with that amendment's due row (under "update" the amendment's update may carry the
+	original's QBO payment, and frees what it no longer pays), and only when every invoice the amendment pays
+	is in QuickBooks already; else both go in the payment phase, after the invoices it waits for."""
+	payment_rows = {r.reference_name: r for r in rows if r.reference_doctype == c.PAYMENT_ENTRY}
+	voids = {name: r for name, r in payment_rows.items() if r.action == c.ACTION_VOID}
+	if not voids:
+		return []
+	amendments = frappe.get_all(
+		c.PAYMENT_ENTRY,
+		filters={"amended_from": ("in", list(voids)), "docstatus": 1},
+		fields=["name", "amended_from"],
+		limit=0,
+	)
+	amendment_of = {a.amended_from: a.name for a in amendments}
+	due = [a.name for a in amendments if a.name in payment_rows]
+	ready = {p.name for p in adapters.load_payments(due, realm_id) if all(ref.qbo_id for ref in p.references)}
+	early = []
+	for name, row in voids.items():
+		amendment = amendment_of.get(name)
+		if amendment is None:
+			early.append(row)
+		elif amendment in ready:
+			early += [row, payment_rows[amendment]]
+	return early
+
+
 def export_payments(run, rows, synced_invoices: list[Outcome]) -> None:
 	"""Export the due Payment Entry rows of the run's company. `synced_invoices`: this run's invoice
 	outcomes, so that a payment goes in the same run as its invoice."""

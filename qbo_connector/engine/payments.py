@@ -187,17 +187,36 @@ class PaymentExporter(Exporter):
 		return super().export(payments, in_flight, originals)
 
 	def run(self, works) -> None:
-		"""Voids first (the Exporter voids after its sends): what a cancelled payment applied is open again
-		before a payment of the same run is applied to it. Under "void and create" the amendment of a payment
-		of an invoice's whole balance is refused (more than the open balance) while its original is live."""
+		"""Voids first, then amendments' updates, then creates, each phase to its end (retries included) before
+		the next: what a cancelled payment applied, or what an amendment lowered, is open again before a payment
+		of the same run is applied to it. QuickBooks refuses a payment of more than an invoice's open balance,
+		and that refusal is final: a create sent while an update that frees the balance waits out a timeout
+		would fail for good. So when a void or an update of a customer is left to a later run (transient
+		trouble), that customer's creates wait with it. Under "void and create" the amendment of a payment of
+		an invoice's whole balance is refused while its original is live."""
 		works = list(works)
-		super().run(work for work in works if work.op == "void")
-		rest = (work for work in works if work.op != "void")
-		if not self.report.stopped:
-			super().run(rest)
-			return
-		for work in rest:
-			self.record(work, QUEUED, self.report.stopped)
+		customer_of = {work.name: work.inv.customer_qbo_id for work in [*works, *self.superseded.values()]}
+		phases = (("void",), ("update",), ("create", "delete"))
+		waiting: dict[str, str] = {}  # customer -> a payment of theirs left for a later run
+		for ops in phases:
+			ready = []
+			for work in (work for work in works if work.op in ops):
+				if self.report.stopped:
+					self.record(work, QUEUED, self.report.stopped)
+				elif customer_of.get(work.name) in waiting:
+					blocker = waiting[customer_of[work.name]]
+					self.record(
+						work,
+						QUEUED,
+						f"Waiting for payment {blocker} of the same customer to reach QuickBooks.",
+					)
+				else:
+					ready.append(work)
+			seen = len(self.report.outcomes)
+			super().run(ready)
+			for outcome in self.report.outcomes[seen:]:
+				if outcome.status == QUEUED and customer_of.get(outcome.name):
+					waiting.setdefault(customer_of[outcome.name], outcome.name)
 
 	# -- hooks ---------------------------------------------------------------------------------------
 	def entity_of(self, inv) -> str:

@@ -156,6 +156,35 @@ class TestPayments(QBOTestCase):
 		self.assertEqual(self.balance(invoice), 40.0)
 		self.assertEqual(self.outstanding(invoice), 40.0)
 
+	def test_an_amendment_that_pays_nothing_frees_an_invoice_cancelled_in_the_same_interval(self):
+		"""Found by the model (tests/export/test_model.py): the payment and then its invoice are cancelled, the
+		payment amended to pay nothing (all unallocated). Under "update" the original went with its amendment
+		after the invoices, so the invoice's void came first, while the QBO payment still paid it: refused. The
+		pair now goes before the invoices (payment_sync.early_rows)."""
+		customer = self.make_customer("Change Of Heart Supplies")
+		invoice = self.make_invoice(customer, rate=100, qty=1)
+		self.sync()
+		original = self.pay(invoice, amount=50)
+		self.sync()
+		payment_id = self.qbo_payment(original)["Id"]
+		original.reload()
+		original.cancel()
+		invoice.reload()
+		invoice.cancel()
+		amended = frappe.copy_doc(original)
+		amended.amended_from = original.name
+		amended.docstatus = 0
+		amended.references = []
+		amended.insert(ignore_permissions=True)
+		amended.submit()
+		self.sync()
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, c.INVOICE_SYNC_STATUS), "Voided")
+		self.assertEqual(self.status(amended), "Synced")
+		payment = self.qbo_payment(amended)
+		self.assertEqual(payment["Id"], payment_id)  # the same QuickBooks payment, now unapplied credit
+		self.assertFalse(payment.get("Line"))
+		self.assertEqual(float(payment["TotalAmt"]), 50.0)
+
 	def test_cancel_during_the_run_is_not_lost(self):
 		"""The user cancels while the payment's batch is leaving: the run's Synced answer must not erase the
 		cancel (compare-and-set on the queue row), and the next run voids the payment."""

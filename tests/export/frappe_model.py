@@ -299,22 +299,22 @@ class FrappeLayer:
 		self.loaded = {name: self.work.queue[name]["version"] for name in due}  # SyncRun.remember
 		names = [name for name in due if name in ledger]
 		paying = [name for name in due if name in self.payments]
-		amended = {p.amended_from for p in self.payments.values() if p.docstatus == 1}
-		voids = [n for n in paying if self.work.queue[n]["action"] == "Void" and n not in amended]
+		early = self.early_rows(paying)
 		if MUTANT == "invoices_before_payment_voids":
-			voids = []
+			early = []
 		try:
 			# (push_edits: customers only.) credit_notes.release_credits before SyncRun.sync_invoices: the payments'
-			# voids first, then the invoices; credit_notes.apply_credit_notes; SyncRun.sync_payments: the rest.
+			# voids (with amendments that can go: payment_sync.early_rows) first, then the invoices;
+			# credit_notes.apply_credit_notes; SyncRun.sync_payments: the rest.
 			# (import_payments and read_back_balances: payments are recorded In ERPNext here; QBO reads only.)
 			held = self.release_credits(client, settings, names) if MUTANT != "no_release" else set()
-			self.export_payments(client, choices or PaymentChoices(), voids)
+			self.export_payments(client, choices or PaymentChoices(), early)
 			report = self.export_invoices(
 				client, settings, [n for n in names if n not in held], **exporter_kw
 			)
 			if MUTANT != "no_apply":
 				self.apply_credit_notes(client, settings)
-			self.export_payments(client, choices or PaymentChoices(), [n for n in paying if n not in voids])
+			self.export_payments(client, choices or PaymentChoices(), [n for n in paying if n not in early])
 		except Crash:
 			self.rollback()
 			raise
@@ -322,6 +322,24 @@ class FrappeLayer:
 			pass
 		self.commit()
 		return report
+
+	def early_rows(self, paying: list[str]) -> list[str]:
+		"""payment_sync.early_rows: the due voids of cancelled entries; one with a submitted amendment only with
+		that amendment's due row, when every invoice the amendment pays has a QBO id on its link."""
+		voids = [n for n in paying if self.work.queue[n]["action"] == "Void"]
+		amendment_of = {
+			p.amended_from: n for n, p in self.payments.items() if p.docstatus == 1 and p.amended_from
+		}
+		early = []
+		for name in voids:
+			amendment = amendment_of.get(name)
+			if amendment is None:
+				early.append(name)
+			elif amendment in paying and all(
+				self.work.docs.get(inv, {}).get("qbo_id") for inv, _ in self.payments[amendment].allocations
+			):
+				early += [name, amendment]
+		return early
 
 	def record(self, outcome) -> None:
 		"""SyncRun.record: write the outcome back; a synced invoice is remembered for the payment phase."""
@@ -868,7 +886,7 @@ MIRRORED = {  # module -> functions FrappeLayer plays (their commit points and q
 		"SyncRun.sync_payments",
 	),
 	"invoice_sync.py": ("export_invoices", "originals_of"),
-	"payment_sync.py": ("export_payments", "originals_of"),
+	"payment_sync.py": ("export_payments", "originals_of", "early_rows"),
 	"credit_notes.py": ("apply_credit_notes", "release_credits", "record", "exporter_for"),
 	"adapters.py": ("load_payments", "to_erp_payment"),
 	"writeback.py": ("apply_transaction_outcome", "mark_in_flight", "in_flight_names", "update_queue_row"),

@@ -11,6 +11,7 @@ import pytest
 from qbo_connector.engine.payments import PaymentExporter, PaymentSettings, credit_application, invoice_links
 from qbo_connector.engine.records import (
 	HELD,
+	QUEUED,
 	SYNCED,
 	VOIDED,
 	WAITING_FOR_INVOICE,
@@ -193,6 +194,46 @@ def test_an_amendment_that_applies_nothing_keeps_no_lines(us):
 	[row] = us.dump(US_REALM)["Payment"]
 	assert ledger.status(amended.name) == SYNCED and not row.get("Line") and row["UnappliedAmt"] == 40
 	assert balance(us, US_REALM, inv) == 100
+
+
+def amend_to_half_and_pay_the_rest(us):
+	"""Pay the whole 100 (PE-0001); cancel and amend it to 50 (PE-0001-1, an update of the same QBO payment); a
+	new PE-0002 pays the other 50. QuickBooks takes PE-0002 only once the update has lowered PE-0001."""
+	inv = invoice()
+	send_invoices(us, US_REALM, [inv])
+	original = payment(refs=(("SINV-0001", "100"),), invoice_id=inv.qbo_id)
+	ledger = Ledger()
+	send_payments(us, US_REALM, [original], ledger)
+	original.docstatus = 2
+	amended = payment("PE-0001-1", refs=(("SINV-0001", "50"),), amended_from="PE-0001", invoice_id=inv.qbo_id)
+	new = payment("PE-0002", refs=(("SINV-0001", "50"),), invoice_id=inv.qbo_id, reference_no="CHQ-2")
+	return inv, ledger, [original, amended, new]
+
+
+def test_an_amendment_that_frees_the_balance_goes_before_a_new_payment(us):
+	"""Found by the model (QBO_MODEL_RANDOM): the update's batch timed out and waited for its retry while the
+	creates' batch went at once: QuickBooks refused PE-0002 (more than the open balance 0), for good. The
+	updates now finish, retries included, before any create is sent."""
+	inv, ledger, payments = amend_to_half_and_pay_the_rest(us)
+	us.script_fault("timeout", count=1, kind="batch", delay=0.02)
+	send_payments(us, US_REALM, payments, ledger)
+	assert [ledger.status(p.name) for p in payments] == [SYNCED, SYNCED, SYNCED]
+	assert balance(us, US_REALM, inv) == 0
+
+
+def test_a_new_payment_waits_while_the_update_that_frees_its_balance_is_left_queued(us):
+	"""The update never got through in this run (transient trouble to the last attempt): the same customer's
+	new payment is not sent to be refused; it stays Queued and both go in the next run."""
+	inv, ledger, payments = amend_to_half_and_pay_the_rest(us)
+	us.script_fault("503", count=50, kind="batch", delay=0)
+	send_payments(us, US_REALM, payments, ledger)
+	us.clear_faults()
+	assert [ledger.status(p.name) for p in payments] == [QUEUED, QUEUED, QUEUED]
+	assert "PE-0001-1" in ledger.outcomes["PE-0002"].message
+	assert balance(us, US_REALM, inv) == 0
+	send_payments(us, US_REALM, payments, ledger)
+	assert [ledger.status(p.name) for p in payments[1:]] == [SYNCED, SYNCED]
+	assert balance(us, US_REALM, inv) == 0 and len(us.dump(US_REALM)["Payment"]) == 2
 
 
 def test_payment_waits_for_its_invoice_then_goes_in_the_same_run(us):
