@@ -26,6 +26,7 @@ from frappe.utils import flt
 from qbo_connector import constants as c
 from qbo_connector import links, writeback
 from qbo_connector.engine.change_feed import iso, parse_iso
+from qbo_connector.engine.errors import ReconnectRequired
 from qbo_connector.engine.payment_import import PaymentImport, plan_payment_import, read_invoice_balances
 from qbo_connector.engine.records import FAILED, HELD, SYNCED, VOIDED, Outcome
 from qbo_connector.payment_sync import payments_recorded_in
@@ -65,7 +66,10 @@ def apply(run, item: PaymentImport, action) -> bool:
 		action(run, item)
 		frappe.db.commit()  # nosemgrep: one payment per transaction (entry and link together)
 		return True
-	except Exception as exc:
+	except ReconnectRequired:
+		frappe.db.rollback()
+		raise  # the run pauses this company, as for every other phase
+	except Exception as exc:  # ERPNext refused this payment (validation, closed period): logged, retried
 		frappe.db.rollback()
 		frappe.clear_messages()
 		message = _("QuickBooks payment {0} could not be recorded in ERPNext: {1}")
