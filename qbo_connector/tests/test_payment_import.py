@@ -166,3 +166,24 @@ class TestPaymentImport(QBOTestCase):
 		invoice = self.make_invoice(customer, rate=5, qty=1)
 		self.sync()
 		return invoice
+
+	def test_a_lost_connection_while_recording_pauses_the_run_and_loses_nothing(self):
+		from unittest.mock import patch
+
+		from qbo_connector.engine.errors import ReconnectRequired
+		from qbo_connector.jobs import run_sync
+
+		customer = self.make_customer("Pause Point Paper")
+		invoice = self.make_invoice(customer, rate=9, qty=1)
+		self.sync()
+		qbo_id = self.pay_in_quickbooks([(invoice, 9)])
+		cursor = frappe.db.get_value(c.QBO_COMPANY, self.company, "payment_cursor")
+		frappe.db.commit()
+		lost = ReconnectRequired("invalid_grant")
+		with patch("qbo_connector.payment_import.create_entry", side_effect=lost):
+			self.assertEqual(run_sync()["status"], "paused")
+		self.assertEqual(frappe.db.get_value(c.QBO_COMPANY, self.company, "payment_cursor"), cursor)
+		self.assertFalse(frappe.db.exists(c.SYNC_LOG, {"qbo_id": qbo_id, "status": "Failed"}))
+		self.connect_and_enable()  # reconnected: the payment comes in
+		self.sync()
+		self.assertEqual(len(self.entries_from(qbo_id)), 1)
