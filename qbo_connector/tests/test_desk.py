@@ -164,7 +164,9 @@ class TestProgress(QBOTestCase):
 	def test_sync_now_shows_progress_then_the_counts(self):
 		from qbo_connector.jobs import sync_now
 
-		customer = self.make_customer("Progress Bar Provisions")
+		# a name no earlier run used: Export Invoices Since (the other test) sends every unsent invoice of
+		# today, earlier runs' customers included, and one of the same name would be a match to review
+		customer = self.make_customer(f"Progress Bar Provisions {frappe.generate_hash(length=6)}")
 		for rate in (3, 4):
 			self.make_invoice(customer, rate=rate)
 		frappe.db.commit()
@@ -184,7 +186,7 @@ class TestProgress(QBOTestCase):
 	def test_export_invoices_since_ends_with_its_counts(self):
 		from qbo_connector.invoice_sync import backfill_invoices
 
-		customer = self.make_customer("Backfill Count Co")
+		customer = self.make_customer(f"Backfill Count Co {frappe.generate_hash(length=6)}")
 		invoice = self.make_invoice(customer, rate=6)
 		frappe.db.delete(c.SYNC_QUEUE, {"reference_name": invoice.name})
 		frappe.db.commit()
