@@ -29,13 +29,20 @@ def parse_iso(value: str) -> float:
 	return datetime.fromisoformat(value).timestamp() if value else 0.0
 
 
-def gone_customer_ids(client, cursor: float, now: float) -> list[str] | None:
-	"""QBO ids of customers CDC reports deleted or inactive since `cursor` (epoch), or None when every
-	linked customer must be checked (no cursor, a gap over the window, or a full answer)."""
+def changes_since(client, entity: str, cursor: float, now: float) -> list[dict] | None:
+	"""The entity's CDC rows since `cursor` (epoch, read with the overlap), or None when the feed cannot
+	say: no cursor, a gap over the window, or a full answer."""
 	if not cursor or now - cursor > CDC_WINDOW_SECONDS:
 		return None
 	since = max(cursor - CDC_OVERLAP_SECONDS, now - CDC_WINDOW_SECONDS)
-	rows = client.cdc(["Customer"], iso(since)).get("Customer", [])
-	if len(rows) >= CDC_PAGE_MAX:
+	rows = client.cdc([entity], iso(since)).get(entity, [])
+	return None if len(rows) >= CDC_PAGE_MAX else rows
+
+
+def gone_customer_ids(client, cursor: float, now: float) -> list[str] | None:
+	"""QBO ids of customers CDC reports deleted or inactive since `cursor` (epoch), or None when every
+	linked customer must be checked (no cursor, a gap over the window, or a full answer)."""
+	rows = changes_since(client, "Customer", cursor, now)
+	if rows is None:
 		return None
 	return [str(r["Id"]) for r in rows if r.get("status") == "Deleted" or r.get("Active") is False]

@@ -40,12 +40,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from qbo_connector.engine.change_feed import (
-	CDC_OVERLAP_SECONDS,
-	CDC_PAGE_MAX,
-	CDC_WINDOW_SECONDS,
-	iso,
-)
+from qbo_connector.engine.change_feed import CDC_OVERLAP_SECONDS, changes_since, iso
 from qbo_connector.engine.client import quote_value
 from qbo_connector.engine.export_ops import is_voided
 from qbo_connector.engine.payments import written_by_us
@@ -111,13 +106,11 @@ def read_payment_changes(
 	client, cursor: float, now: float, imported_ids: Iterable[str] = ()
 ) -> PaymentChanges:
 	"""The QBO payments changed since `cursor` (epoch seconds), and the deleted ones."""
-	if cursor and now - cursor <= CDC_WINDOW_SECONDS:
-		since = max(cursor - CDC_OVERLAP_SECONDS, now - CDC_WINDOW_SECONDS)
-		rows = client.cdc([ENTITY], iso(since)).get(ENTITY, [])
-		if len(rows) < CDC_PAGE_MAX:
-			live = [row for row in rows if row.get("status") != "Deleted"]
-			deleted = {str(row["Id"]) for row in rows if row.get("status") == "Deleted"}
-			return PaymentChanges(live, deleted)
+	rows = changes_since(client, ENTITY, cursor, now)
+	if rows is not None:
+		live = [row for row in rows if row.get("status") != "Deleted"]
+		deleted = {str(row["Id"]) for row in rows if row.get("status") == "Deleted"}
+		return PaymentChanges(live, deleted)
 	where = f"MetaData.LastUpdatedTime >= {quote_value(iso(cursor - CDC_OVERLAP_SECONDS))}" if cursor else ""
 	rows = client.query_all(ENTITY, where)
 	present = {str(row["Id"]) for row in rows}
