@@ -17,7 +17,7 @@ from qbo_connector.engine import client as qbo
 from qbo_connector.engine.errors import NotConnected, QBOError, ReconnectRequired, Transient
 from qbo_connector.engine.limiter import RateLimiter
 from qbo_connector.engine.tokens import TokenSet
-from qbo_connector.permissions import require_roles
+from qbo_connector.permissions import require_roles, system_managers
 from qbo_connector.run_lock import hold
 
 CALLBACK_PATH = "/api/method/qbo_connector.connection.callback"
@@ -184,15 +184,8 @@ def mark_reconnect_required(company: str | None = None) -> None:
 	if frappe.db.get_value(c.QBO_COMPANY, company, "connection_status") == c.RECONNECT_REQUIRED:
 		return
 	update_company(company, {"connection_status": c.RECONNECT_REQUIRED})
-	recipients = [
-		u
-		for u in frappe.get_all(
-			"Has Role", filters={"role": c.ADMIN_ROLE, "parenttype": "User"}, pluck="parent"
-		)
-		if u not in ("Administrator", "Guest")
-	] or ["Administrator"]
 	is_default = company == default_company()
-	for user in sorted(set(recipients)):
+	for user in system_managers():
 		frappe.get_doc(
 			{
 				"doctype": "Notification Log",

@@ -9,17 +9,23 @@ from frappe import _
 from frappe.utils import escape_html, get_url
 
 from qbo_connector import constants as c
+from qbo_connector.permissions import system_managers
 
 PROBLEMS = ("Failed", "Held", "Waiting for Customer", "Waiting for Invoice")
 TOP_REASONS = 5
 
 
 def collect_digest() -> dict:
-	counts = {
-		status: frappe.db.count(c.LINK, {"status": status})
-		for status in PROBLEMS
-		if frappe.db.count(c.LINK, {"status": status})
+	found = {
+		r.status: r.n
+		for r in frappe.get_all(
+			c.LINK,
+			filters={"status": ("in", PROBLEMS)},
+			fields=["status", "count(name) as n"],
+			group_by="status",
+		)
 	}
+	counts = {status: found[status] for status in PROBLEMS if found.get(status)}
 	reviews = frappe.db.count(c.CUSTOMER_MATCH, {"status": c.REVIEW_OPEN})
 	if reviews:
 		counts["Needs Review"] = reviews
@@ -42,15 +48,7 @@ def recipients() -> list[str]:
 	names = [n.strip() for n in chosen.replace(",", "\n").splitlines() if n.strip()]
 	if names:
 		return names
-	return sorted(
-		{
-			u
-			for u in frappe.get_all(
-				"Has Role", filters={"role": c.ADMIN_ROLE, "parenttype": "User"}, pluck="parent"
-			)
-			if u not in ("Administrator", "Guest")
-		}
-	) or ["Administrator"]
+	return system_managers()
 
 
 def send_digest() -> dict:

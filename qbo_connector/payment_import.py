@@ -88,9 +88,8 @@ def log(run, item: PaymentImport, status: str, message: str, reason: str = "") -
 	doctype = c.PAYMENT_ENTRY if item.payment_entry else c.CUSTOMER
 	outcome = Outcome(doctype, name, status, qbo_id=item.qbo_id, message=message.format(item.qbo_id, reason))
 	writeback.write_log(outcome, run.run_id, "import")
-	run.counts[f"imported_payments_{status.lower().replace(' ', '_')}"] = (
-		run.counts.get(f"imported_payments_{status.lower().replace(' ', '_')}", 0) + 1
-	)
+	key = f"imported_payments_{status.lower().replace(' ', '_')}"
+	run.counts[key] = run.counts.get(key, 0) + 1
 
 
 def customer_of(item: PaymentImport, realm_id: str) -> str:
