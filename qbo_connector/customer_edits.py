@@ -58,13 +58,12 @@ def push_edits(run, names: list[str]) -> None:
 		if changed:
 			customer.qbo_sync_token = link.sync_token or "0"
 			outcome = update_one(run.client, customer, changed)
+			writeback.write_log(outcome, run.run_id, "customer edit")
 			if outcome.status != SYNCED:
 				values = {"last_error": outcome.message}  # tried again on its next save
-				writeback.write_log(outcome, run.run_id, "customer edit")
 			else:
 				values.update(sync_token=outcome.qbo_sync_token, last_error="")
 				values["qbo_name"] = changed.get("DisplayName", link.qbo_name)
-				writeback.write_log(outcome, run.run_id, "customer edit")
 			key = f"customer_edits_{outcome.status.lower().replace(' ', '_')}"
 			run.counts[key] = run.counts.get(key, 0) + 1
 		elif sent == hashes:
