@@ -68,6 +68,7 @@ FIELDS = tuple(LEVELS)
 	NAME_DIFFERS,
 ) = range(1, 12)
 TAX_DIFFERS = 2
+EMAIL_SAME, EMAIL_SHARED = 1, 2
 FEW_RECORDS = 1000  # fewer records than this say nothing about which words are common
 COMMON_WORD = 3  # records holding a name word for it to count as a real name rather than a typo
 ALIAS_ADDRESSES = 2  # street addresses two city names must share to count as one place

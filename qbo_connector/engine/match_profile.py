@@ -68,6 +68,7 @@ class Profile:
 	country: str  # ISO-2 when recognised
 	currency: str
 	active: bool = True
+	written: tuple[str, ...] = ()  # the names as written (QBO: display, company and person name), for reasons
 
 
 def normalize_email(raw: str) -> frozenset[str]:
@@ -173,7 +174,9 @@ def profile_erp(customer: ERPCustomer) -> Profile:
 	info = analyze_name(customer.customer_name)
 	kind = (customer.customer_type or "").strip().lower()
 	company = kind == "company" or (kind != "individual" and info.company)
-	return _profile(customer, info.keys, "", info.legal_form, company, customer.pincode)
+	profile = _profile(customer, info.keys, "", info.legal_form, company, customer.pincode)
+	profile.written = (customer.customer_name or "",)
+	return profile
 
 
 def profile_qbo(record: QBOCustomer) -> Profile:
@@ -188,6 +191,7 @@ def profile_qbo(record: QBOCustomer) -> Profile:
 		record, keys, "" if alias in keys else alias, legal, bool(company) or info.company, record.postcode
 	)
 	profile.active = record.active and not deleted
+	profile.written = (display, record.company_name or "", f"{given} {family}".strip())
 	return profile
 
 

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Sequence
 
 from qbo_connector.engine.match_blocking import Blocker
 from qbo_connector.engine.match_compare import (
+	EMAIL_SAME,
+	EMAIL_SHARED,
 	FIELDS,
 	NAME_CLOSE,
 	NAME_NICKNAME,
@@ -41,6 +43,7 @@ from qbo_connector.engine.match_model import (
 	tf_adjustment,
 )
 from qbo_connector.engine.match_profile import Profile, profile_erp, profile_qbo
+from qbo_connector.engine.match_reasons import same_email_label, same_name_label
 from qbo_connector.engine.names import name_keys
 from qbo_connector.engine.records import (
 	CREATE,
@@ -244,7 +247,7 @@ class Matcher:
 		scored.sort(key=lambda s: -s.bits)
 		return scored
 
-	def _explain(self, s: Scored, rarity: float = 0.0) -> str:
+	def _explain(self, s: Scored, erp: Profile) -> str:
 		parts = self._parts.get(s.pattern)
 		if parts is None:
 			parts = self._parts[s.pattern] = [
@@ -255,7 +258,12 @@ class Matcher:
 		parts = list(parts)
 		if parts and s.pattern[0]:
 			name = s.bits - s.home - sum(w for _, w in parts[1:])
-			parts[0] = (parts[0][0], name)  # the name with its rarity
+			words = same_name_label(erp, self.profiles[s.index]) if s.pattern[0] == NAME_SAME else parts[0][0]
+			parts[0] = (words, name)  # the name with its rarity
+		if s.pattern[1] in (EMAIL_SAME, EMAIL_SHARED):
+			at = 1 if s.pattern[0] else 0
+			shared = s.pattern[1] == EMAIL_SHARED
+			parts[at] = (same_email_label(erp, self.profiles[s.index], shared), parts[at][1])
 		if s.home <= -0.05:
 			parts.append(("could be another party at that address or phone", s.home))
 		return explain(parts, s.probability)
@@ -323,7 +331,7 @@ class Matcher:
 	def _candidate(self, s: Scored, context: tuple) -> Candidate:
 		self._check(s, context)
 		record = self.records[s.index]
-		reason = "; ".join([self._explain(s), *s.blockers])
+		reason = "; ".join([self._explain(s, context[0]), *s.blockers])
 		return Candidate(
 			record.id, record.display_name, _score(s.probability), reason, self.profiles[s.index].active
 		)
@@ -351,7 +359,9 @@ class Matcher:
 			why = "another QBO customer is similar"
 		else:
 			why = "needs a person to confirm"
-		return MatchDecision(erp_id, REVIEW, top.qbo_id, top.score, f"{why}: {self._explain(best)}", shown)
+		return MatchDecision(
+			erp_id, REVIEW, top.qbo_id, top.score, f"{why}: {self._explain(best, context[0])}", shown
+		)
 
 
 def _create_below(best: Scored) -> float:

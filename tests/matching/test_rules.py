@@ -175,7 +175,7 @@ def test_a_shared_email_is_weak_evidence():
 	]
 	assert one(qbo, ERPCustomer("A", "Mark Jones", email="jones.family@gmail.com")).decision != LINK
 	shared = one(qbo, ERPCustomer("B", "Mary Jones", email="jones.family@gmail.com"))
-	assert (shared.decision, shared.qbo_id) == (REVIEW, "9") and "same shared email" in shared.reason
+	assert (shared.decision, shared.qbo_id) == (REVIEW, "9") and "same email, also on other customers" in shared.reason
 
 
 def test_a_generic_mailbox_alone_does_not_link_a_different_name():
@@ -303,3 +303,40 @@ def test_a_housemate_whose_name_is_also_a_nickname_is_not_linked():
 	john = ERPCustomer("EJ", "John Jones", email="john.jones59@gmail.com", pincode="3053", **home)
 	decisions = Matcher([*data.qbo, jack]).decide([*data.erp, john])
 	assert decisions[-1].decision != LINK, decisions[-1].reason
+
+
+def reason_of(qbo_name, erp_name, **qbo_fields):
+	d = one([QBOCustomer("1", qbo_name, **qbo_fields)], ERPCustomer("E", erp_name))
+	return d.reason if d.qbo_id == "1" else next(c.reason for c in d.candidates if c.qbo_id == "1")
+
+
+def test_a_reason_says_same_name_only_when_the_names_are_written_alike():
+	# issue 14, #7: "same name" was said of Acme Corp. vs ACME Corporation and of Jeffs vs Jeff's
+	assert "same name +" in reason_of("Harbour Lights Bakery", "Harbour Lights Bakery")
+	jeffs = reason_of("Jeff's Plumbing", "Jeffs plumbing")
+	assert "same name apart from case or punctuation" in jeffs and "same name +" not in jeffs
+	acme = reason_of("Acme Corp.", "ACME Corporation")
+	assert "same name after removing the legal suffix" in acme
+	order = reason_of("Brown, Nick", "Nick Brown")
+	assert "same name, words in another order" in order
+	folded = reason_of("Müller & Söhne", "Mueller and Sohne")
+	assert "same name once accents, '&' and abbreviations are normalised" in folded
+
+
+def test_a_reason_reads_the_qbo_company_name_when_that_is_the_one_written_alike():
+	reason = reason_of("Bob's shop", "Granite Works", company_name="Granite Works")
+	assert "same name +" in reason
+
+
+def test_a_unique_email_is_not_called_shared_and_a_generic_one_says_so():
+	# issue 14, #7: a unique e-mail was described as "generic or shared by several customers"
+	unique = one(
+		[QBOCustomer("1", "Harbour Lights", email="mia@harbour.example")],
+		ERPCustomer("E", "Harbour Lights", email="mia@harbour.example"),
+	)
+	assert "same email +" in unique.reason and "shared" not in unique.reason
+	generic = one(
+		[QBOCustomer("1", "Harbour Lights", email="info@harbour.example")],
+		ERPCustomer("E", "Harbour Lights", email="info@harbour.example"),
+	)
+	assert "same generic mailbox (info@)" in generic.reason
