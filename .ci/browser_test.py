@@ -1,7 +1,9 @@
 """Drive the real desk in headless Chromium: log in, fill QuickBooks Settings, Connect, approve on the
 sandbox's consent page, see Connected, enable, then open a synced Sales Invoice and read its status; then
 connect a second ERPNext company to the sandbox's second realm on its QuickBooks Company form, sync an
-invoice of it for the same customer, and see the customer's two links.
+invoice of it for the same customer, and see the customer's two links; then the reconciliation report's
+drift, the workspace, Retry from the list, a review (side by side, Ignore, Reopen, Link), Sync Now's
+progress and the failure digest. Each page's screenshot is kept in the bench's logs folder.
 Run by .ci/browser_test.sh with the bench's Python (frappe + playwright installed there)."""
 
 import json
@@ -108,6 +110,119 @@ def connect_second_company(page, other: str) -> None:
 	page.wait_for_url("**/app/quickbooks-company/**")
 	expect(page.locator(".indicator-pill:has-text('Connected')").first).to_be_visible(timeout=15000)
 	page.screenshot(path=f"{LOGS}/qbo-second-company-connected.png", full_page=True)
+
+
+def review_ignore_reopen_link(page, company: str, item: str) -> None:
+	"""A customer the matcher is unsure of: the review shows both sides' details; Ignore, Reopen, Link."""
+	token = f"{int(time.time()) % 100000:05d}"
+	step("a QuickBooks customer and an ERPNext customer whose names differ by a letter")
+	bench(
+		"execute",
+		"qbo_connector.tests.utils.seed_qbo_customer",
+		"--args",
+		json.dumps([f"Quillon {token} Marine", f"desk@q{token}.example", "555 0142", "9 Quay St", "Hobart"]),
+	)
+	customer = api(page, "POST", "/api/resource/Customer", {"customer_name": f"Quilon {token} Marine"})[
+		"name"
+	]
+	api(
+		page,
+		"POST",
+		"/api/resource/Sales Invoice",
+		{
+			"customer": customer,
+			"company": company,
+			"docstatus": 1,
+			"items": [{"item_code": item, "qty": 1, "rate": 40}],
+		},
+	)
+	print(bench("qbo", "sync"))
+	matches = api(
+		page,
+		"GET",
+		f'/api/resource/QuickBooks Customer Match?filters=[["customer","=","{customer}"],["status","=","Open"]]',
+	)
+	if len(matches) != 1:
+		raise SystemExit(f"expected one open review for {customer}, got {matches}")
+	page.goto(f"{BASE}/app/quickbooks-customer-match/{matches[0]['name']}")
+	side = page.locator(".qbo-side-by-side:visible")
+	expect(side.locator(f'tr:has-text("Quillon {token} Marine"):has-text("555 0142")')).to_have_count(
+		1, timeout=15000
+	)
+	page.screenshot(path=f"{LOGS}/qbo-review-side-by-side.png", full_page=True)
+	step("the review shows the candidate's email, phone and address beside the customer's")
+	status = page.locator('.frappe-control[data-fieldname="status"]:visible .control-value')
+	page.locator('.page-actions button:visible:has-text("Ignore")').click()
+	expect(status).to_have_text("Ignored", timeout=15000)
+	page.locator('.page-actions button:visible:has-text("Reopen")').click()
+	expect(status).to_have_text("Open", timeout=15000)
+	step("Ignore, then Reopen: the review is open again")
+	page.locator('.page-actions button:visible:text-is("Link")').click()
+	page.locator('.modal:visible .btn-primary:has-text("Submit")').click()
+	expect(status).to_have_text("Linked", timeout=15000)
+	page.screenshot(path=f"{LOGS}/qbo-review-linked.png", full_page=True)
+	step("the reopened review was linked")
+
+
+def sync_now_shows_progress(page) -> None:
+	"""Sync Now on the settings: the worker's run reports 'N of M' to this user, then its counts."""
+	step("Sync Now: progress arrives in the desk")
+	page.goto(f"{BASE}/app/quickbooks-settings")
+	expect(page.locator(".indicator-pill:has-text('Connected')").first).to_be_visible(timeout=15000)
+	page.evaluate(
+		"""() => { window.qbo_events = [];
+		frappe.realtime.on("qbo_sync_progress", (data) => window.qbo_events.push(data)); }"""
+	)
+	api(page, "POST", "/api/resource/Customer", {"customer_name": f"Progress Test {int(time.time())}"})
+	worker = subprocess.Popen(
+		["bench", "worker", "--queue", "long"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+	)
+	try:
+		page.locator('.page-actions button:visible:has-text("Sync Now")').first.click()
+		expect(page.locator('.alert-message:has-text("QuickBooks sync:")').first).to_be_visible(timeout=90000)
+	finally:
+		worker.terminate()
+		worker.wait(timeout=30)
+	events = page.evaluate("window.qbo_events")
+	updates = [e for e in events if not e.get("finished") and " of " in e.get("message", "")]
+	if not updates or not events[-1].get("finished"):
+		raise SystemExit(f"Sync Now: no progress updates before the counts: {events}")
+	page.screenshot(path=f"{LOGS}/qbo-sync-now-done.png", full_page=True)
+	step(f"{len(updates)} progress update(s), then: {events[-1]['message']}")
+
+
+def digest_counts(page) -> None:
+	"""The daily digest, run now: its in-app notification carries the counts the lists show."""
+	step("the failure digest: its counts equal the lists'")
+	reviews = len(
+		api(
+			page,
+			"GET",
+			'/api/resource/QuickBooks Customer Match?filters=[["status","=","Open"]]&limit_page_length=0',
+		)
+	)
+	bench(
+		"execute",
+		"frappe.db.set_single_value",
+		"--args",
+		json.dumps(["QuickBooks Settings", "digest_recipients", "Administrator"]),
+	)
+	sent = json.loads(bench("execute", "qbo_connector.digest.send_digest"))
+	expected = {**({"Needs Review": reviews} if reviews else {})}
+	for status in ("Failed", "Held", "Waiting for Customer", "Waiting for Invoice"):
+		rows = api(
+			page,
+			"GET",
+			f'/api/resource/QuickBooks Link?filters=[["status","=","{status}"]]&limit_page_length=0',
+		)
+		if rows:
+			expected[status] = len(rows)
+	if sent.get("counts") != expected:
+		raise SystemExit(f"digest counts {sent.get('counts')} != the lists' {expected}")
+	page.goto(f"{BASE}/app/notification-log")
+	expect(page.locator(f'.list-row:has-text("{sent["subject"][:40]}")').first).to_be_visible(timeout=15000)
+	page.screenshot(path=f"{LOGS}/qbo-digest-notification.png", full_page=True)
+	step(f"digest sent: {sent['subject']}")
 
 
 def main() -> None:
@@ -268,6 +383,10 @@ def main() -> None:
 			)
 			page.screenshot(path=f"{LOGS}/qbo-invoice-list-retry.png", full_page=True)
 			step("Retry from the list queued the invoice")
+
+			review_ignore_reopen_link(page, company, item)
+			sync_now_shows_progress(page)
+			digest_counts(page)
 		except Exception:
 			page.screenshot(path=f"{LOGS}/qbo-browser-failure.png", full_page=True)
 			raise

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Browser test of the desk against a real bench: starts the offline sandbox and the site's web server,
-# runs .ci/browser_test.py (Playwright + Debian's chromium, headless), stops both.
+# Browser test of the desk against a real bench: starts the offline sandbox, the site's web server and its
+# realtime server (socketio), runs .ci/browser_test.py (Playwright + Debian's chromium, headless), stops them.
 # Run from the bench directory; SITE defaults to test_site.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -30,6 +30,9 @@ EOF
 env/bin/qbo-connector sandbox --port "$SANDBOX_PORT" --limits off --seed "$SEED" >"$LOGS/ci-sandbox.log" 2>&1 &
 PIDS+=($!)
 bench --site "$SITE" serve --port "$WEB_PORT" --noreload >"$LOGS/ci-web.log" 2>&1 &
+PIDS+=($!)
+# realtime (Sync Now's progress reaches the desk through it; the test starts its own worker for that step)
+node apps/frappe/socketio.js >"$LOGS/ci-socketio.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 60); do
 	curl -sf "http://127.0.0.1:$WEB_PORT/api/method/ping" >/dev/null && curl -sf "http://127.0.0.1:$SANDBOX_PORT/.well-known/openid_configuration" >/dev/null && break

@@ -11,7 +11,7 @@ from qbo_connector import constants as c
 from qbo_connector.connection import build_config, default_company, get_client
 from qbo_connector.engine.client import QBOClient, quote_value
 from qbo_connector.engine.errors import QBOError
-from qbo_connector.engine.records import NEEDS_REVIEW, SYNCED, QBOCustomer
+from qbo_connector.engine.records import NEEDS_REVIEW, SYNCED, QBOCustomer, describe_contact
 from qbo_connector.jobs import enqueue_sync, record_companies, retry_records
 from qbo_connector.permissions import require_roles
 from qbo_connector.queue import queue_name
@@ -91,6 +91,7 @@ def search_qbo_customers(txt: str = "", company: str | None = None) -> list[dict
 			"id": r.id,
 			"display_name": r.display_name,
 			"email": r.email,
+			"details": describe_contact(r),
 			"active": r.active,
 		}
 		for r in (QBOCustomer.from_qbo(row) for row in rows)
@@ -233,6 +234,7 @@ def preview_matches(limit: int = 500, company: str | None = None) -> list[dict]:
 			"customer": d.erpnext_id,
 			"decision": d.decision,
 			"qbo_id": d.qbo_id,
+			"qbo_name": next((x.display_name for x in d.candidates if x.qbo_id == d.qbo_id), ""),
 			"score": d.score,
 			"reason": d.reason,
 		}

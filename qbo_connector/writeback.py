@@ -6,8 +6,8 @@ from __future__ import annotations
 import frappe
 from frappe.utils import now_datetime
 
+from qbo_connector import adapters, links
 from qbo_connector import constants as c
-from qbo_connector import links
 from qbo_connector.engine.records import (
 	FAILED,
 	HELD,
@@ -19,6 +19,7 @@ from qbo_connector.engine.records import (
 	WAITING_FOR_INVOICE,
 	MatchDecision,
 	Outcome,
+	describe_contact,
 )
 from qbo_connector.queue import enqueue_record, queue_name
 
@@ -211,6 +212,8 @@ def open_review(customer: str, decision: MatchDecision, message: str, company: s
 	doc.best_qbo_customer_id = decision.qbo_id
 	doc.best_score = decision.score
 	doc.reason = message or decision.reason
+	customers = adapters.load_customers([customer])
+	doc.erpnext_details = describe_contact(customers[0]) if customers else ""
 	doc.set("candidates", [])
 	for candidate in decision.candidates[:10]:
 		doc.append(
@@ -221,6 +224,7 @@ def open_review(customer: str, decision: MatchDecision, message: str, company: s
 				"score": candidate.score,
 				"reason": candidate.reason,
 				"active": int(candidate.active),
+				"details": candidate.details,
 			},
 		)
 	doc.flags.ignore_permissions = True

@@ -1,7 +1,7 @@
 """Words for what agreed, true to the pair (issue 14, #7): "same name" only when the names are written
 alike; otherwise what had to be set aside for them to agree (case and punctuation, the legal suffix, word
 order, accents and '&'). A shared mailbox says whether it is a generic one (info@) or one several
-customers hold."""
+customers hold. A review's candidates carry their contact details."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import re
 
 from qbo_connector.engine.match_profile import Profile, is_generic_email
 from qbo_connector.engine.names import LEGAL_WORDS
+from qbo_connector.engine.records import REVIEW, MatchDecision, QBOCustomer, describe_contact
 
 _SPACES = re.compile(r"\s+")
 _PUNCTUATION = re.compile(r"[^\w\s&]+")
@@ -65,3 +66,14 @@ def same_email_label(erp: Profile, qbo: Profile, shared: bool) -> str:
 	if generic:
 		return f"same generic mailbox ({generic[0].split('@', 1)[0]}@)"
 	return "same email, also on other customers"
+
+
+def add_details(decisions: list[MatchDecision], records: list[QBOCustomer], by_id: dict[str, int]) -> None:
+	"""A review's candidates carry their email, phone and address: a person compares them with the
+	ERPNext customer's (issue 14, #13). Decisions nobody reviews skip the work."""
+	for decision in decisions:
+		if decision.decision != REVIEW:
+			continue
+		for candidate in decision.candidates:
+			index = by_id.get(candidate.qbo_id)
+			candidate.details = describe_contact(records[index]) if index is not None else ""

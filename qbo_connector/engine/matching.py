@@ -43,7 +43,7 @@ from qbo_connector.engine.match_model import (
 	tf_adjustment,
 )
 from qbo_connector.engine.match_profile import Profile, profile_erp, profile_qbo
-from qbo_connector.engine.match_reasons import same_email_label, same_name_label
+from qbo_connector.engine.match_reasons import add_details, same_email_label, same_name_label
 from qbo_connector.engine.names import name_keys
 from qbo_connector.engine.records import (
 	CREATE,
@@ -137,6 +137,7 @@ class Matcher:
 		done = _in_parallel(_decide_part, shared, len(profiles))
 		decisions = [_rebuilt(fields) for fields, _ in done]
 		_keep_one_to_one(decisions, [claims for _, claims in done], self.records)
+		add_details(decisions, self.records, self.by_id)
 		return decisions
 
 	def decide_one(

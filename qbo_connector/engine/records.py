@@ -106,6 +106,19 @@ class Candidate:
 	score: int
 	reason: str
 	active: bool = True
+	details: str = ""  # email, phone and address, to decide with (filled for reviews)
+
+
+def describe_contact(record: ERPCustomer | QBOCustomer) -> str:
+	"""'ann@x.com · 555 0100 · 1 Main St, Springfield 62701 IL US': what a person compares a review by."""
+	postcode = getattr(record, "pincode", "") or getattr(record, "postcode", "")
+	place = " ".join(
+		v.strip() for v in (record.city, postcode, record.state, record.country) if v and v.strip()
+	)
+	address = ", ".join(
+		v.strip() for v in (record.address_line1, record.address_line2, place) if v and v.strip()
+	)
+	return " · ".join(v.strip() for v in (record.email, record.phone, address) if v and v.strip())
 
 
 @dataclass

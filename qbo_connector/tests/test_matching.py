@@ -48,6 +48,32 @@ class TestMatching(QBOTestCase):
 		)
 		self.assertEqual(qbo_invoice["CustomerRef"]["value"], match.candidates[0].qbo_customer_id)
 
+	def test_a_review_shows_both_sides_email_phone_and_address(self):
+		# issue 14, #13: the candidates showed no email, phone or address to decide with
+		from qbo_connector.connection import get_client
+
+		token = frappe.generate_hash(length=6).upper()
+		mail = token.lower()
+		get_client().create(
+			"Customer",
+			{
+				"DisplayName": f"Quillon {token} Marine",
+				"PrimaryEmailAddr": {"Address": f"desk@{mail}.example"},
+				"PrimaryPhone": {"FreeFormNumber": "555 0142"},
+				"BillAddr": {"Line1": "9 Quay St", "City": "Hobart", "PostalCode": "7000"},
+			},
+			request_id=f"seed-{token}",
+		)
+		customer = self.make_customer(f"Quilon {token} Marine", email_id=f"ops@{mail}.example")
+		self.make_invoice(customer)
+		frappe.db.commit()
+		run_sync()
+		match = frappe.get_doc(c.CUSTOMER_MATCH, {"customer": customer, "status": c.REVIEW_OPEN})
+		self.assertEqual(match.erpnext_details, f"ops@{mail}.example")
+		self.assertEqual(
+			match.candidates[0].details, f"desk@{mail}.example · 555 0142 · 9 Quay St, Hobart 7000"
+		)
+
 	def test_create_new_creates_one_customer(self):
 		customer, invoice, match = self.review_for("Vandelay Imports", "Vandelay Importz")
 		before = len(self.qbo_rows("Customer"))
@@ -134,6 +160,7 @@ class TestMatching(QBOTestCase):
 		qbo_before = len(self.qbo_rows("Customer"))
 		rows = {r["customer"]: r for r in preview_matches()}
 		self.assertEqual(rows[customer]["decision"], "link", rows[customer])
+		self.assertEqual(rows[customer]["qbo_name"], name)  # issue 14, #6: the name next to the id
 		self.assertTrue(rows[customer]["reason"])
 		self.assertFalse(frappe.db.get_value("Customer", customer, c.CUSTOMER_QBO_ID))
 		self.assertEqual(len(self.qbo_rows("Customer")), qbo_before)

@@ -229,3 +229,16 @@ def make_drift(invoice: str) -> str:
 		"Line": [{"Amount": 1, "LinkedTxn": [{"TxnId": qbo_invoice, "TxnType": "Invoice"}]}],
 	}
 	return get_client(company).create("Payment", body, request_id=frappe.generate_hash(length=12))["Id"]
+
+
+def seed_qbo_customer(display_name: str, email: str, phone: str, line1: str, city: str) -> str:
+	"""For the browser test: a customer entered in the default company's QuickBooks (the sandbox)."""
+	from qbo_connector.connection import get_client
+
+	body = {
+		"DisplayName": display_name,
+		"PrimaryEmailAddr": {"Address": email},
+		"PrimaryPhone": {"FreeFormNumber": phone},
+		"BillAddr": {"Line1": line1, "City": city},
+	}
+	return get_client().create("Customer", body, request_id=frappe.generate_hash(length=12))["Id"]

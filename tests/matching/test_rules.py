@@ -175,7 +175,10 @@ def test_a_shared_email_is_weak_evidence():
 	]
 	assert one(qbo, ERPCustomer("A", "Mark Jones", email="jones.family@gmail.com")).decision != LINK
 	shared = one(qbo, ERPCustomer("B", "Mary Jones", email="jones.family@gmail.com"))
-	assert (shared.decision, shared.qbo_id) == (REVIEW, "9") and "same email, also on other customers" in shared.reason
+	assert (shared.decision, shared.qbo_id) == (
+		REVIEW,
+		"9",
+	) and "same email, also on other customers" in shared.reason
 
 
 def test_a_generic_mailbox_alone_does_not_link_a_different_name():
@@ -340,3 +343,21 @@ def test_a_unique_email_is_not_called_shared_and_a_generic_one_says_so():
 		ERPCustomer("E", "Harbour Lights", email="info@harbour.example"),
 	)
 	assert "same generic mailbox (info@)" in generic.reason
+
+
+def test_a_review_shows_each_candidates_email_phone_and_address():
+	# issue 14, #13: the candidates table showed no email, phone or address to decide with
+	qbo = [
+		QBOCustomer(
+			"1",
+			"Harbour Lights",
+			email="mia@harbour.example",
+			phone="555 0100",
+			address_line1="1 Quay St",
+			city="Hobart",
+			postcode="7000",
+		)
+	]
+	d = one(qbo, ERPCustomer("E", "Harbour Lights", email="ops@other.example"))
+	assert d.decision == REVIEW, d.reason
+	assert d.candidates[0].details == "mia@harbour.example · 555 0100 · 1 Quay St, Hobart 7000"

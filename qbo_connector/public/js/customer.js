@@ -7,7 +7,8 @@ frappe.ui.form.on("Customer", {
 		const linked = frm.doc.qbo_customer_id;
 		const status = frm.doc.qbo_match_status || frm.doc.qbo_sync_status;
 		if (linked || status) {
-			const text = linked ? __("QuickBooks: linked to customer {0}", [linked]) : __("QuickBooks: {0}", [__(status)]);
+			// a placeholder until the links (with the QuickBooks names) arrive: no bare id (issue 14, #6)
+			const text = linked ? __("QuickBooks: linked") : __("QuickBooks: {0}", [__(status)]);
 			const color = linked ? "green" : status === "Failed" ? "red" : "orange";
 			const error = !linked && frm.doc.qbo_last_error ? ` &nbsp; ${frappe.utils.escape_html(frm.doc.qbo_last_error)}` : "";
 			qbo_connector.set_headline(
@@ -80,12 +81,19 @@ function open_link_dialog(frm, companies) {
 				default: companies[0],
 				hidden: several ? 0 : 1,
 			},
+			{ fieldname: "mine", fieldtype: "HTML" },
 			{ fieldname: "txt", fieldtype: "Data", label: __("Search QuickBooks customers"), default: frm.doc.customer_name },
 			{ fieldname: "search", fieldtype: "Button", label: __("Search") },
 			{ fieldname: "results", fieldtype: "HTML" },
 		],
 	});
 	const company = () => dialog.get_value("company") || undefined;
+	// this customer's email, phone and address, to compare the results with (issue 14, #13)
+	const address = $("<div>").html(frm.doc.primary_address || "").text().replace(/\s+/g, " ").trim();
+	const mine = [frm.doc.email_id, frm.doc.mobile_no, address].filter(Boolean).join(" · ");
+	dialog.fields_dict.mine.$wrapper.html(
+		`<p class="text-muted qbo-this-customer">${__("This customer")}: ${frappe.utils.escape_html(mine || __("no email, phone or address"))}</p>`
+	);
 	const render = (rows) => {
 		const html = rows.length
 			? rows
@@ -93,7 +101,7 @@ function open_link_dialog(frm, companies) {
 						(r) => `<div class="qbo-candidate" style="padding:4px 0">
 							<button class="btn btn-xs btn-default" data-id="${frappe.utils.escape_html(r.id)}">${__("Link")}</button>
 							${frappe.utils.escape_html(r.display_name)} <span class="text-muted">#${frappe.utils.escape_html(r.id)}
-							${frappe.utils.escape_html(r.email || "")} ${r.active ? "" : __("(inactive)")}</span></div>`
+							${frappe.utils.escape_html(r.details || "")} ${r.active ? "" : __("(inactive)")}</span></div>`
 					)
 					.join("")
 			: `<p class="text-muted">${__("No QuickBooks customer found")}</p>`;

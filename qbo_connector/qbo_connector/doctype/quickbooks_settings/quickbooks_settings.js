@@ -110,6 +110,7 @@ function preview_matches() {
 			["customer", __("Customer")],
 			["decision", __("Decision")],
 			["qbo_id", __("QuickBooks Id")],
+			["qbo_name", __("QuickBooks Customer")],
 			["score", __("Score")],
 			["reason", __("Reason")],
 		], r.message || [])
