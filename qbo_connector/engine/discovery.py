@@ -1,6 +1,7 @@
 """What the export needs to know about the QBO company, read once per run: country (US tax or tax
-codes), currencies, Automated Sales Tax, the ids behind the item and tax-code names users typed, and (outside
-the US) the zero-rated, exempt and no-tax codes: tax codes whose sales rates are all 0%."""
+codes), currencies, Automated Sales Tax, class and location tracking, the ids behind the item, tax-code, class
+and location names users typed, and (outside the US) the zero-rated, exempt and no-tax codes: tax codes whose
+sales rates are all 0%."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ class ExportChoices:
 	zero_tax_code: str = ""  # non-US: zero-rated code by name or id; empty: mapped or discovered
 	exempt_tax_code: str = ""  # non-US: exempt code by name or id; empty: mapped or discovered
 	item_map: dict[str, str] = field(default_factory=dict)  # ERPNext item code -> QBO item name/id
+	income_account_map: dict[str, str] = field(default_factory=dict)  # ERPNext income account -> item name/id
+	class_map: dict[str, str] = field(default_factory=dict)  # ERPNext cost center -> QBO class name/id
+	department_map: dict[str, str] = field(default_factory=dict)  # cost center -> QBO location name/id
 	tax_map: dict[str, str] = field(default_factory=dict)  # template/account -> QBO tax code name/id
 	amend_policy: str = "update"
 	currency_policy: str = "error"
@@ -102,6 +106,34 @@ def find_zero_codes(codes: list[dict], rates: dict[str, Decimal], preferred: lis
 	)
 
 
+def read_tracking(prefs: dict) -> tuple[str, bool]:
+	"""(class tracking "line" / "txn" / "", whether locations are tracked) from Preferences."""
+	info = prefs.get("AccountingInfoPrefs") or {}
+	if info.get("ClassTrackingPerTxnLine"):
+		classes = "line"
+	else:
+		classes = "txn" if info.get("ClassTrackingPerTxn") else ""
+	return classes, bool(info.get("TrackDepartments"))
+
+
+def resolve_tracking_map(
+	client: QBOClient, entity: str, mapping: dict[str, str], tracked: bool
+) -> tuple[dict[str, str], set[str] | None]:
+	"""A cost center -> Class or Department map by name (or full "Parent:Child" name) or id -> ids, and the
+	active ids (None: not read). Read only when the company tracks them and the map has rows. Inactive
+	entries are read too, so that a mapping to one holds its invoices (pre-flight) instead of going out
+	without a class; a name QuickBooks does not have is left out, as the item map does."""
+	if not (tracked and mapping):
+		return {}, None
+	rows = client.query_all(entity, "Active IN (true, false)")
+	ids = {str(r["Id"]) for r in rows}
+	names = {str(r.get("Name", "")).lower(): str(r["Id"]) for r in rows}
+	names.update({str(r.get("FullyQualifiedName", "")).lower(): str(r["Id"]) for r in rows})
+	resolved = {key: resolve(value, names, ids) for key, value in mapping.items()}
+	active = {str(r["Id"]) for r in rows if r.get("Active", True)}
+	return {key: value for key, value in resolved.items() if value}, active
+
+
 def discover_export_settings(client: QBOClient, choices: ExportChoices) -> tuple[ExportSettings, QBOFacts]:
 	prefs = client.preferences()
 	company = client.company_info()
@@ -117,6 +149,14 @@ def discover_export_settings(client: QBOClient, choices: ExportChoices) -> tuple
 	terms = {str(t.get("Name", "")).lower(): str(t["Id"]) for t in client.query_all("Term")}
 	default_item = resolve(choices.default_item, item_names, item_ids)
 	item_map = {code: resolve(name, item_names, item_ids) for code, name in choices.item_map.items()}
+	income_map = {
+		key: resolve(name, item_names, item_ids) for key, name in choices.income_account_map.items()
+	}
+	class_tracking, track_departments = read_tracking(prefs)
+	class_map, class_ids = resolve_tracking_map(client, "Class", choices.class_map, bool(class_tracking))
+	department_map, department_ids = resolve_tracking_map(
+		client, "Department", choices.department_map, track_departments
+	)
 	tax_map = {key: resolve(name, code_names, code_ids) for key, name in choices.tax_map.items()}
 	zero = ZeroCodes()
 	if not us_company:
@@ -131,6 +171,8 @@ def discover_export_settings(client: QBOClient, choices: ExportChoices) -> tuple
 		multicurrency=bool(currency.get("MultiCurrencyEnabled")),
 		default_item_id=default_item,
 		item_map={k: v for k, v in item_map.items() if v},
+		# an item without a mapping goes to its income account's mapping, then the QBO item of its name (issue 11)
+		income_account_map={k: v for k, v in income_map.items() if v},
 		# an ERPNext item without a mapping goes to the active QBO item of the same name (issue 14, #8)
 		item_names={
 			str(i.get("Name", "")).strip().lower(): str(i["Id"])
@@ -150,8 +192,13 @@ def discover_export_settings(client: QBOClient, choices: ExportChoices) -> tuple
 		currency_policy=choices.currency_policy,
 		rounding_item_id=resolve(choices.rounding_item, item_names, item_ids) or default_item,
 		terms_map={name: terms[name.lower()] for name in choices.payment_terms if name.lower() in terms},
+		class_map=class_map,
+		department_map=department_map,
+		class_tracking=class_tracking,
+		track_departments=track_departments,
 	)
-	return settings, QBOFacts(item_ids=item_ids, tax_code_ids=code_ids)
+	ids = {"class_ids": class_ids, "department_ids": department_ids}
+	return settings, QBOFacts(item_ids=item_ids, tax_code_ids=code_ids, **ids)
 
 
 @dataclass

@@ -52,11 +52,11 @@ from qbo_connector.engine.export_ops import (
 	void_work,
 )
 from qbo_connector.engine.invoice_amounts import qbo_total
+from qbo_connector.engine.invoice_refs import default_item_lines
 from qbo_connector.engine.invoices import (
 	ExportSettings,
 	Hold,
 	QBOFacts,
-	default_item_lines,
 	doc_number_for,
 	entity_for,
 	prepare,

@@ -2,8 +2,9 @@
 invoice with a plain reason instead of sending something QBO would reject or get wrong.
 
 API (framework-free; the Frappe layer builds the records and the settings):
-- `ExportSettings`: company kind (US or not), currencies, item/tax/terms maps, policies.
-- `QBOFacts`: what the caller knows about the QBO company (active item/tax code ids, customer
+- `ExportSettings`: company kind (US or not), currencies, item/income-account/tax/terms maps, cost center ->
+  class and location maps with what the company tracks, policies.
+- `QBOFacts`: what the caller knows about the QBO company (active item/tax code/class/location ids, customer
   currencies, per-currency customers, DocNumbers already taken). Unknown facts are not checked.
 - `prepare(inv, settings, facts) -> Prepared`: the payload and what the exporter needs about it, or
   raises `Hold` with every reason (status HELD, or WAITING when only the customer is missing).
@@ -11,7 +12,8 @@ API (framework-free; the Frappe layer builds the records and the settings):
 - `map_invoice(inv, settings, facts=None) -> dict`: just the payload (raises `Hold`).
 - `doc_number_for(name)`: the DocNumber: the name when it fits in 21 characters, else a deterministic
   21-character form (hash + tail); the full name is always in PrivateNote.
-Money rules live in invoice_amounts.py.
+Money rules live in invoice_amounts.py, tax codes in invoice_tax.py, items, classes and locations in
+invoice_refs.py.
 """
 
 from __future__ import annotations
@@ -29,6 +31,12 @@ from qbo_connector.engine.invoice_amounts import (
 	compute_amounts,
 	money,
 	qty_and_price,
+)
+from qbo_connector.engine.invoice_refs import (
+	check_tracking,
+	map_tracking,
+	pick_line_class,
+	resolve_item,
 )
 from qbo_connector.engine.invoice_tax import (
 	US_NON,
@@ -57,6 +65,7 @@ class ExportSettings:
 	multicurrency: bool = False
 	default_item_id: str = ""  # the Service item used for ERPNext items without a mapping or a name match
 	item_map: dict[str, str] = field(default_factory=dict)  # ERPNext item code -> QBO Item Id
+	income_account_map: dict[str, str] = field(default_factory=dict)  # ERPNext income account -> QBO Item Id
 	item_names: dict[str, str] = field(default_factory=dict)  # active QBO item Name, lower-cased -> Id
 	tax_map: dict[str, str] = field(default_factory=dict)  # tax template or account -> QBO TaxCode Id
 	default_tax_code: str = ""  # non-US: taxed lines without a mapping; US: the sales tax code
@@ -71,12 +80,18 @@ class ExportSettings:
 	discount_account_id: str = ""  # DiscountAccountRef for "line" (empty: QBO's default)
 	rounding_item_id: str = ""  # Service item for ERPNext's rounding adjustment; empty: folded in
 	terms_map: dict[str, str] = field(default_factory=dict)  # ERPNext payment terms -> SalesTerm Id
+	class_map: dict[str, str] = field(default_factory=dict)  # ERPNext cost center -> QBO Class Id
+	department_map: dict[str, str] = field(default_factory=dict)  # ERPNext cost center -> QBO Department Id
+	class_tracking: str = ""  # Preferences: "line" (ClassTrackingPerTxnLine), "txn" (ClassTrackingPerTxn), ""
+	track_departments: bool = False  # Preferences.AccountingInfoPrefs.TrackDepartments (locations)
 
 
 @dataclass
 class QBOFacts:
 	item_ids: set[str] | None = None  # active QBO Item ids; None = not checked
 	tax_code_ids: set[str] | None = None  # active QBO TaxCode ids; None = not checked
+	class_ids: set[str] | None = None  # active QBO Class ids; None = not checked
+	department_ids: set[str] | None = None  # active QBO Department (location) ids; None = not checked
 	customer_currencies: dict[str, str] = field(default_factory=dict)  # QBO customer id -> currency
 	currency_customers: dict[tuple[str, str], str] = field(default_factory=dict)  # (customer, cur) -> id
 	taken_doc_numbers: set[str] = field(default_factory=set)  # used in QBO by other transactions
@@ -171,52 +186,6 @@ def map_header(inv: ERPInvoice, settings: ExportSettings, doc_number: str, reaso
 	return header
 
 
-def item_by_name(line: InvoiceLine, settings: ExportSettings) -> str:
-	"""The active QBO item whose Name is the ERPNext item code, else its item name (case-insensitive)."""
-	for key in (line.item_code, line.item_name):
-		found = settings.item_names.get(str(key or "").strip().lower())
-		if found:
-			return found
-	return ""
-
-
-def item_choice(line: InvoiceLine, settings: ExportSettings) -> tuple[str, bool]:
-	"""(QBO item id, whether it is the default item): the line's own, the Item Mapping, the QBO item of the
-	same name, then the default item."""
-	item_id = line.qbo_item_id or settings.item_map.get(line.item_code) or item_by_name(line, settings)
-	if item_id:
-		return item_id, False
-	return settings.default_item_id, bool(settings.default_item_id)
-
-
-def resolve_item(line: InvoiceLine, settings: ExportSettings, facts: QBOFacts, reasons: list[str]) -> str:
-	item_id, _ = item_choice(line, settings)
-	if not item_id:
-		reasons.append(
-			f"Item '{line.item_code}' has no QuickBooks item (no Item Mapping and no QuickBooks item of that "
-			"name), and no default item is set in QuickBooks Settings."
-		)
-	elif facts.item_ids is not None and item_id not in facts.item_ids:
-		reasons.append(f"The QuickBooks item (id {item_id}) for '{line.item_code}' is inactive or missing.")
-	return item_id
-
-
-def default_item_lines(inv: ERPInvoice, settings: ExportSettings) -> str:
-	"""For the desk: which lines go to the default item, in words ('' when none)."""
-	lines = [
-		f"{number} ({line.item_code})"
-		for number, line in enumerate(inv.lines, 1)
-		if item_choice(line, settings)[1]
-	]
-	if not lines:
-		return ""
-	which = f"Line {lines[0]}" if len(lines) == 1 else f"Lines {', '.join(lines)}"
-	return (
-		f"{which} {'goes' if len(lines) == 1 else 'go'} to the default QuickBooks item (no Item Mapping and "
-		"no QuickBooks item of the same name)."
-	)
-
-
 def describe_line(line: InvoiceLine, fallback: bool) -> str:
 	code, name = str(line.item_code or ""), str(line.item_name or "")
 	same = name.strip() == code.strip()
@@ -238,6 +207,9 @@ def map_lines(inv: ERPInvoice, items: list[str], codes: list[str], amounts: Amou
 		qty, price = pair or (Decimal(1), net)
 		detail = {"ItemRef": {"value": item_id}, "Qty": float(qty), "UnitPrice": float(price)}
 		detail["TaxCodeRef"] = {"value": code}
+		class_id = pick_line_class(inv, line, settings)
+		if class_id:
+			detail["ClassRef"] = {"value": class_id}
 		lines.append(
 			{
 				"DetailType": "SalesItemLineDetail",
@@ -250,6 +222,9 @@ def map_lines(inv: ERPInvoice, items: list[str], codes: list[str], amounts: Amou
 		no_tax = rounding_tax_code(settings, [])
 		detail = {"ItemRef": {"value": settings.rounding_item_id}, "Qty": 1.0}
 		detail.update({"UnitPrice": float(amounts.rounding), "TaxCodeRef": {"value": no_tax}})
+		class_id = pick_line_class(inv, None, settings)
+		if class_id:
+			detail["ClassRef"] = {"value": class_id}
 		lines.append(
 			{
 				"DetailType": "SalesItemLineDetail",
@@ -367,7 +342,9 @@ def prepare(
 	if facts.tax_code_ids is not None and not settings.us_company:
 		for code in sorted({c for c in codes if c and c not in facts.tax_code_ids}):
 			reasons.append(f"The QuickBooks tax code (id {code}) is inactive or missing.")
+	check_tracking(inv, settings, facts, reasons)
 	payload = map_header(inv, settings, doc_number, reasons)
+	payload.update(map_tracking(inv, settings))
 	payload.update(map_currency(inv, settings, reasons))
 	taxable = [is_taxable(c, settings) for c in codes]
 	try:

@@ -142,6 +142,8 @@ class InvoiceLine:
 	price_list_rate: Decimal = Decimal("0")
 	discount_percentage: Decimal = Decimal("0")
 	item_tax_template: str = ""
+	income_account: str = ""  # ERPNext income account: picks the QBO item when the item has no mapping
+	cost_center: str = ""  # ERPNext cost center: the line's QBO class when the company tracks them per line
 	qbo_item_id: str = ""  # resolved by the mapping, else the default item
 	qbo_tax_code: str = ""  # resolved tax code (non-US) or TAX/NON (US)
 
@@ -184,6 +186,7 @@ class ERPInvoice:
 	shipping_address: str = ""
 	payment_terms: str = ""
 	remarks: str = ""
+	cost_center: str = ""  # header cost center: the QBO class (per transaction) and location
 	customer_qbo_id: str = ""
 	qbo_id: str = ""
 	qbo_sync_token: str = ""

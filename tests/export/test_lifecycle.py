@@ -127,7 +127,8 @@ def test_preview_next_batch():
 		(
 			"OK",
 			"will_send",
-			"Line 1 (WIDGET) goes to the default QuickBooks item (no Item Mapping and no QuickBooks item of the same name).",
+			"Line 1 (WIDGET) goes to the default QuickBooks item (no Item Mapping, no Income Account Mapping and "
+			"no QuickBooks item of the same name).",
 		),
 		("EMPTY", "blocked", "The invoice has no lines."),
 		("DONE", "in QuickBooks", ""),

@@ -194,3 +194,37 @@ def test_full_invoice_update_replaces_lines(raw):
 def test_bad_dates_and_amounts(raw):
 	assert fault_of(raw.post("invoice", invoice(TxnDate="31/12/2026")))["code"] == "2010"
 	assert fault_of(raw.post("invoice", invoice("1", sales_line("abc"))))["code"] == "2010"
+
+
+def test_classes_and_locations_are_kept_on_lines_and_header_and_read_back(raw):
+	"""Intuit's Invoice and CreditMemo references: SalesItemLineDetail.ClassRef, the header's ClassRef and
+	DepartmentRef. The sandbox keeps what is sent (Intuit does not say that a ref is refused when its tracking
+	preference is off, so the sandbox does not refuse it either) and names each ref on the way back."""
+	home = raw.create("Class", {"Name": "Residential"})
+	shop = raw.create("Class", {"Name": "Commercial"})
+	north = raw.create("Department", {"Name": "North"})
+	first, second = sales_line(60), sales_line(40)
+	first["SalesItemLineDetail"]["ClassRef"] = {"value": home["Id"]}
+	second["SalesItemLineDetail"]["ClassRef"] = {"value": shop["Id"]}
+	for entity in ("Invoice", "CreditMemo"):
+		made = raw.create(entity, invoice("1", first, second, DepartmentRef={"value": north["Id"]}))
+		response = raw.get(f"{entity.lower()}/{made['Id']}")
+		assert response.status_code == 200, response.text
+		stored = response.json()[entity]
+		classes = [ln["SalesItemLineDetail"].get("ClassRef") for ln in stored["Line"][:2]]
+		assert classes == [
+			{"value": home["Id"], "name": "Residential"},
+			{"value": shop["Id"], "name": "Commercial"},
+		]
+		assert stored["DepartmentRef"] == {"value": north["Id"], "name": "North"}
+	made = raw.create("Invoice", invoice("1", sales_line(10), ClassRef={"value": shop["Id"]}))
+	assert made["ClassRef"] == {"value": shop["Id"], "name": "Commercial"}
+
+
+def test_an_inactive_class_on_a_line_is_refused(raw):
+	gone = raw.create("Class", {"Name": "Closed branch"})
+	gone = raw.create("Class", {**gone, "Active": False})
+	line = sales_line(10)
+	line["SalesItemLineDetail"]["ClassRef"] = {"value": gone["Id"]}
+	response = raw.post("invoice", invoice("1", line))
+	assert response.status_code == 400 and "ClassRef" in str(fault_of(response))
