@@ -112,10 +112,9 @@ def connect_second_company(page, other: str) -> None:
 	page.screenshot(path=f"{LOGS}/qbo-second-company-connected.png", full_page=True)
 
 
-def review_ignore_reopen_link(page, company: str, item: str) -> None:
-	"""A customer the matcher is unsure of: the review shows both sides' details; Ignore, Reopen, Link."""
-	token = f"{int(time.time()) % 100000:05d}"
-	step("a QuickBooks customer and an ERPNext customer whose names differ by a letter")
+def open_review(page, company: str, item: str, token: str) -> str:
+	"""A QuickBooks customer and an ERPNext customer whose names differ by a letter, with an invoice; after
+	a sync, the name of the customer's open review."""
 	bench(
 		"execute",
 		"qbo_connector.tests.utils.seed_qbo_customer",
@@ -144,7 +143,14 @@ def review_ignore_reopen_link(page, company: str, item: str) -> None:
 	)
 	if len(matches) != 1:
 		raise SystemExit(f"expected one open review for {customer}, got {matches}")
-	page.goto(f"{BASE}/app/quickbooks-customer-match/{matches[0]['name']}")
+	return matches[0]["name"]
+
+
+def review_ignore_reopen_link(page, company: str, item: str) -> None:
+	"""A customer the matcher is unsure of: the review shows both sides' details; Ignore, Reopen, Link."""
+	token = f"{int(time.time()) % 100000:05d}"
+	step("a QuickBooks customer and an ERPNext customer whose names differ by a letter")
+	page.goto(f"{BASE}/app/quickbooks-customer-match/{open_review(page, company, item, token)}")
 	side = page.locator(".qbo-side-by-side:visible")
 	expect(side.locator(f'tr:has-text("Quillon {token} Marine"):has-text("555 0142")')).to_have_count(
 		1, timeout=15000
@@ -191,9 +197,11 @@ def sync_now_shows_progress(page) -> None:
 	step(f"{len(updates)} progress update(s), then: {events[-1]['message']}")
 
 
-def digest_counts(page) -> None:
-	"""The daily digest, run now: its in-app notification carries the counts the lists show."""
-	step("the failure digest: its counts equal the lists'")
+def digest_counts(page, company: str, item: str) -> None:
+	"""The daily digest, run now with a review left open (its invoice waits for the customer): its in-app
+	notification carries the counts the lists show."""
+	step("the failure digest: a review left open, then the digest's counts equal the lists'")
+	open_review(page, company, item, f"{int(time.time()) % 100000:05d}")
 	reviews = len(
 		api(
 			page,
@@ -207,7 +215,7 @@ def digest_counts(page) -> None:
 		"--args",
 		json.dumps(["QuickBooks Settings", "digest_recipients", "Administrator"]),
 	)
-	sent = json.loads(bench("execute", "qbo_connector.digest.send_digest"))
+	sent = json.loads(bench("execute", "qbo_connector.digest.send_digest") or "{}")
 	expected = {**({"Needs Review": reviews} if reviews else {})}
 	for status in ("Failed", "Held", "Waiting for Customer", "Waiting for Invoice"):
 		rows = api(
@@ -217,7 +225,7 @@ def digest_counts(page) -> None:
 		)
 		if rows:
 			expected[status] = len(rows)
-	if sent.get("counts") != expected:
+	if not sent or sent.get("counts") != expected:
 		raise SystemExit(f"digest counts {sent.get('counts')} != the lists' {expected}")
 	page.goto(f"{BASE}/app/notification-log")
 	expect(page.locator(f'.list-row:has-text("{sent["subject"][:40]}")').first).to_be_visible(timeout=15000)
@@ -386,7 +394,7 @@ def main() -> None:
 
 			review_ignore_reopen_link(page, company, item)
 			sync_now_shows_progress(page)
-			digest_counts(page)
+			digest_counts(page, company, item)
 		except Exception:
 			page.screenshot(path=f"{LOGS}/qbo-browser-failure.png", full_page=True)
 			raise

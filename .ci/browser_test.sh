@@ -29,9 +29,12 @@ with open(sys.argv[1], "w") as out:
 EOF
 env/bin/qbo-connector sandbox --port "$SANDBOX_PORT" --limits off --seed "$SEED" >"$LOGS/ci-sandbox.log" 2>&1 &
 PIDS+=($!)
-bench --site "$SITE" serve --port "$WEB_PORT" --noreload >"$LOGS/ci-web.log" 2>&1 &
+# Realtime: Sync Now's progress reaches the desk through the socketio server (the test starts its own worker
+# for that step). DEV_SERVER makes the desk connect to it on its own port (no proxy in front of `serve`), and
+# the server takes the site from the bench's default site, so that is this site.
+bench use "$SITE" >/dev/null
+DEV_SERVER=1 bench --site "$SITE" serve --port "$WEB_PORT" --noreload >"$LOGS/ci-web.log" 2>&1 &
 PIDS+=($!)
-# realtime (Sync Now's progress reaches the desk through it; the test starts its own worker for that step)
 node apps/frappe/socketio.js >"$LOGS/ci-socketio.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 60); do

@@ -53,6 +53,7 @@ INVOICE_FIELDS = [
 	"shipping_address",
 	"payment_terms_template",
 	"remarks",
+	"cost_center",
 ]
 ITEM_FIELDS = [
 	"parent",
@@ -66,6 +67,8 @@ ITEM_FIELDS = [
 	"price_list_rate",
 	"discount_percentage",
 	"item_tax_template",
+	"income_account",
+	"cost_center",
 ]
 TAX_FIELDS = [
 	"parent",
@@ -228,6 +231,8 @@ def to_erp_invoice(row, items, taxes, customer_ids, company_currency) -> ERPInvo
 				price_list_rate=_dec(i.price_list_rate),
 				discount_percentage=_dec(i.discount_percentage),
 				item_tax_template=i.item_tax_template or "",
+				income_account=i.income_account or "",
+				cost_center=i.cost_center or "",
 			)
 			for i in items
 		],
@@ -256,6 +261,7 @@ def to_erp_invoice(row, items, taxes, customer_ids, company_currency) -> ERPInvo
 		shipping_address=frappe.utils.strip_html(row.shipping_address or ""),
 		payment_terms=row.payment_terms_template or "",
 		remarks=row.remarks or "",
+		cost_center=row.cost_center or "",
 		customer_qbo_id=customer_ids.get(row.customer, ""),
 		qbo_id=row.get("qbo_id") or "",
 		qbo_sync_token=row.get("qbo_sync_token") or "",

@@ -20,8 +20,16 @@ CHOICE_FIELDS = (
 	"default_deposit_account",
 )
 # The company's rows come after the Settings' rows: the maps built from them keep the last row per key,
-# so a company row wins over a Settings row for the same ERPNext item, tax, account or mode of payment.
-MAPPING_TABLES = ("item_mappings", "tax_mappings", "deposit_account_mappings", "payment_method_mappings")
+# so a company row wins over a Settings row for the same ERPNext item, income account, cost center, tax,
+# account or mode of payment.
+MAPPING_TABLES = (
+	"item_mappings",
+	"income_account_mappings",
+	"cost_center_mappings",
+	"tax_mappings",
+	"deposit_account_mappings",
+	"payment_method_mappings",
+)
 
 
 def get_company_settings(company: str, settings=None) -> frappe._dict:

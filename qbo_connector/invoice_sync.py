@@ -38,6 +38,11 @@ def build_export_settings(settings, client: QBOClient) -> tuple[ExportSettings, 
 		rounding_item=settings.rounding_item or "",
 		default_tax_code=settings.default_tax_code or "",
 		item_map={row.item_code: row.qbo_item for row in settings.item_mappings},
+		income_account_map={row.income_account: row.qbo_item for row in settings.income_account_mappings},
+		class_map={row.cost_center: row.qbo_class for row in settings.cost_center_mappings if row.qbo_class},
+		department_map={
+			row.cost_center: row.qbo_location for row in settings.cost_center_mappings if row.qbo_location
+		},
 		tax_map=tax_map,
 		amend_policy=AMEND_POLICIES.get(settings.amend_policy, "update"),
 		currency_policy=CURRENCY_POLICIES.get(settings.currency_policy, "error"),

@@ -18,8 +18,14 @@ TEST_ITEM = "QBO Test Service"
 
 
 def get_test_company() -> str:
+	# the same company on every run (get_all's default order, last modified first, moved it whenever a test
+	# touched a company), and not a child company (ERPNext wants accounts added at its root company)
 	companies = frappe.get_all(
-		"Company", filters={"default_currency": "USD", "country": "United States"}, pluck="name", limit=1
+		"Company",
+		filters={"default_currency": "USD", "country": "United States", "parent_company": ("is", "not set")},
+		pluck="name",
+		order_by="name asc",
+		limit=1,
 	)
 	if companies:
 		return companies[0]
