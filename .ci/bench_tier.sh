@@ -87,3 +87,4 @@ bench --site "$SITE" run-tests --app qbo_connector
 
 echo "-- browser test"
 bash "$CLONE/.ci/browser_test.sh"
+echo "-- screenshots kept (one per page): $(ls "$BENCH"/logs/qbo-*.png | xargs -n1 basename | tr '\n' ' ')"

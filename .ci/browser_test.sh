@@ -9,6 +9,7 @@ WEB_PORT="${QBO_WEB_PORT:-18000}"
 SANDBOX_PORT="${QBO_SANDBOX_PORT:-18765}"
 LOGS="$(pwd)/logs"
 mkdir -p "$LOGS"
+rm -f "$LOGS"/qbo-*.png  # the screenshots left are this run's
 PIDS=()
 stop() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap stop EXIT

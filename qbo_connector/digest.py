@@ -58,7 +58,7 @@ def send_digest() -> dict:
 	digest = collect_digest()
 	if not digest["counts"]:
 		return {}
-	subject = _("QuickBooks: {0} need attention").format(
+	subject = _("QuickBooks needs attention: {0}").format(
 		", ".join(f"{n} {_(status).lower()}" for status, n in digest["counts"].items())
 	)
 	message = render(digest)

@@ -1,5 +1,6 @@
 frappe.ui.form.on("QuickBooks Customer Match", {
 	refresh(frm) {
+		frm.disable_save(); // decisions are taken with the buttons, never by editing the record
 		if (["Ignored", "Create New"].includes(frm.doc.status)) {
 			// a decision can always be taken back (a link: Unlink on the Customer form)
 			frm.add_custom_button(__("Reopen"), () =>
