@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import frappe
 from frappe import _
 from frappe.utils import get_datetime, get_system_timezone, get_url, get_url_to_form, now_datetime
+from frappe.utils.password import get_decrypted_password
 
 from qbo_connector import constants as c
 from qbo_connector.engine import client as qbo
@@ -22,6 +23,7 @@ from qbo_connector.run_lock import hold
 
 CALLBACK_PATH = "/api/method/qbo_connector.connection.callback"
 TOKEN_FIELDS = ("access_token", "refresh_token")
+EXPIRY_FIELDS = ["access_token_expires_on", "refresh_token_expires_on", "refresh_token_hard_expires_on"]
 
 
 def get_redirect_uri() -> str:
@@ -107,20 +109,29 @@ class CompanyTokenStore:
 	def __init__(self, realm_id: str, company: str | None = None):
 		self.realm_id = realm_id
 		self.company = company or company_of_realm(realm_id) or default_company()
+		self._read: TokenSet | None = None
 
 	def load(self) -> TokenSet:
-		doc = get_company_doc(self.company)
-		return TokenSet(
-			access_token=doc.get_password("access_token", raise_exception=False) or "",
-			refresh_token=doc.get_password("refresh_token", raise_exception=False) or "",
-			access_expires_at=_epoch(doc.access_token_expires_on),
-			refresh_expires_at=_epoch(doc.refresh_token_expires_on),
-			hard_expires_at=_epoch(doc.refresh_token_hard_expires_on),
-		)
+		"""The tokens as last read (three queries the first time): a run's calls reuse them; the refresh
+		decision re-reads them under the lock (`lock`), and `save` keeps what it wrote."""
+		if self._read is None:
+			row = frappe.db.get_value(c.QBO_COMPANY, self.company, EXPIRY_FIELDS, as_dict=True) or {}
+			self._read = TokenSet(
+				access_token=self._password("access_token"),
+				refresh_token=self._password("refresh_token"),
+				access_expires_at=_epoch(row.get("access_token_expires_on")),
+				refresh_expires_at=_epoch(row.get("refresh_token_expires_on")),
+				hard_expires_at=_epoch(row.get("refresh_token_hard_expires_on")),
+			)
+		return self._read
+
+	def _password(self, field: str) -> str:
+		return get_decrypted_password(c.QBO_COMPANY, self.company, field, raise_exception=False) or ""
 
 	def save(self, tokens: TokenSet) -> None:
 		save_tokens(tokens, company=self.company)
 		frappe.db.commit()  # nosemgrep: the rotated refresh token must survive a later rollback
+		self._read = None  # read back as stored (expiries at the precision of a Datetime)
 
 	@contextmanager
 	def lock(self):
@@ -128,6 +139,7 @@ class CompanyTokenStore:
 		its holder's process is gone (run_lock.py)."""
 		key = frappe.cache.make_key(f"qbo:token-refresh:{self.realm_id}")
 		with hold(frappe.cache, key, lease=120, wait=120, on_timeout=refresh_busy):
+			self._read = None  # another worker may have refreshed: decide on what is stored now
 			yield
 
 

@@ -29,9 +29,11 @@ The last line printed is one JSON object."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import resource
 import statistics
+import sys
 import time
 from collections import Counter
 
@@ -46,11 +48,13 @@ TAX_RATE = 6.0
 
 
 class SQLCounter:
-	"""Counts the statements sent through frappe.db.sql while active."""
+	"""Counts the statements sent through frappe.db.sql while active; with `sites`, also where in the app each
+	came from (the innermost qbo_connector frame outside the benchmarks: file:line function)."""
 
-	def __init__(self):
+	def __init__(self, sites: bool = False):
 		self.count = 0
 		self._original = None
+		self.sites: Counter | None = Counter() if sites else None
 
 	def __enter__(self):
 		import frappe
@@ -60,6 +64,8 @@ class SQLCounter:
 
 		def counted(*args, **kwargs):
 			self.count += 1
+			if self.sites is not None:
+				self.sites[caller_in_app()] += 1
 			return original(*args, **kwargs)
 
 		frappe.db.sql = counted
@@ -69,6 +75,16 @@ class SQLCounter:
 		import frappe
 
 		frappe.db.sql = self._original
+
+
+def caller_in_app() -> str:
+	frame = sys._getframe(2)
+	while frame:
+		path = frame.f_code.co_filename
+		if "qbo_connector" in path and "benchmarks" not in path:
+			return f"{path.split('qbo_connector/', 1)[-1]}:{frame.f_lineno} {frame.f_code.co_name}"
+		frame = frame.f_back
+	return "outside the app"
 
 
 def run_bench(
@@ -114,7 +130,7 @@ def run_bench(
 		first_log = len(sandbox.request_log)
 		sandbox_started = sandbox.clock.now()
 		wall, thread_cpu, process_cpu = time.monotonic(), time.thread_time(), time.process_time()
-		with SQLCounter() as sql:
+		with SQLCounter(sites=bool(os.environ.get("QBO_BENCH_SQL_SITES"))) as sql:
 			report = jobs.run_sync(company=company)
 		wall = time.monotonic() - wall
 		thread_cpu = time.thread_time() - thread_cpu
@@ -183,6 +199,8 @@ def run_bench(
 		"not_synced_reasons": dict(reasons.most_common(3)),
 	}
 	print(f"run: {json.dumps({k: v for k, v in report.items() if k != 'status'}, default=str)}")
+	for site, count in (sql.sites or Counter()).most_common(40):
+		print(f"sql {count:6d}  {site}")
 	return result
 
 
@@ -358,7 +376,7 @@ def measure_save_path(company, created, item, tax_account, cost_center, rng) -> 
 		set_enabled(enabled)
 		frappe.db.commit()
 		for i in range(SAVE_BLOCK_SIZE):
-			with SQLCounter() as sql:
+			with SQLCounter(sites=bool(os.environ.get("QBO_BENCH_SQL_SITES"))) as sql:
 				started = time.perf_counter()
 				doc = make_invoice(rng, i, company, customer, item, tax_account, cost_center)
 				frappe.db.commit()

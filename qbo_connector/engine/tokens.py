@@ -110,7 +110,11 @@ def refresh_if_needed(
 	refreshed meanwhile); refresh only if still needed; save the rotated pair before returning.
 
 	`force` with `stale_access_token` means "this access token was refused": refresh unless someone
-	already replaced it."""
+	already replaced it. Without `force`, tokens far from expiry are used as the store last read them, with
+	no lock (an access token stays valid until it expires even when another worker refreshes meanwhile, and
+	a refusal comes back here forced)."""
+	if not force and not store.load().needs_refresh(now()):
+		return store.load()
 	with store.lock():
 		current = store.load()
 		if force and stale_access_token and current.access_token != stale_access_token:
