@@ -75,12 +75,20 @@ def mirror_settings(company: str, values: dict) -> None:
 		frappe.db.set_single_value(c.SETTINGS, mirrored)
 
 
+APP_FIELDS = ["client_id", "redirect_uri", "environment", "base_url", "realm_id"]
+
+
 def build_config(settings=None, realm_id: str | None = None) -> qbo.ClientConfig:
-	"""The Intuit app (Settings) and, when given, the realm of one company."""
-	settings = settings or get_settings()
+	"""The Intuit app (Settings: read field by field when not given, two queries instead of the document
+	with its mapping tables) and, when given, the realm of one company."""
+	if settings is None:
+		settings = frappe._dict(frappe.db.get_value(c.SETTINGS, None, APP_FIELDS, as_dict=True) or {})
+		secret = get_decrypted_password(c.SETTINGS, c.SETTINGS, "client_secret", raise_exception=False)
+	else:
+		secret = settings.get_password("client_secret", raise_exception=False)
 	return qbo.ClientConfig(
 		client_id=settings.client_id or "",
-		client_secret=settings.get_password("client_secret", raise_exception=False) or "",
+		client_secret=secret or "",
 		redirect_uri=settings.redirect_uri or get_redirect_uri(),
 		realm_id=realm_id if realm_id is not None else (settings.get("realm_id") or ""),
 		environment=(settings.environment or "Sandbox").lower(),
@@ -179,7 +187,7 @@ def get_client(company: str | None = None):
 	row = frappe.db.get_value(c.QBO_COMPANY, company, ["connection_status", "realm_id"], as_dict=True)
 	if not row or row.connection_status != c.CONNECTED or not row.realm_id:
 		raise NotConnected(_("QuickBooks is not connected"), detail="not connected")
-	config = build_config(get_settings(), row.realm_id)
+	config = build_config(None, row.realm_id)
 	try:
 		return qbo.QBOClient(
 			config, CompanyTokenStore(config.realm_id, company), limiter=build_limiter(config.realm_id)

@@ -17,6 +17,7 @@ whole run inside a real site, against an in-process sandbox.
    sandbox time against the sandbox's batch ceiling (limits on only); duplicates and lost by DocNumber
    from the sandbox's dump. The app's limiter runs at the sandbox's time scale (the bench replaces
    `connection.build_limiter` for the run; the app has no time scale of its own).
+   Then a second run with nothing new, counted the same way: what an idle tick costs.
 4. The save path: create + submit of one Sales Invoice with sync enabled vs disabled, in interleaved
    blocks, median ms of each and their ratio (plus SQL statements per save).
 5. Cleans up by deleting what it created with SQL (invoices, their child rows, GL and payment-ledger
@@ -136,8 +137,13 @@ def run_bench(
 		thread_cpu = time.thread_time() - thread_cpu
 		process_cpu = time.process_time() - process_cpu
 		minutes = (sandbox.clock.now() - sandbox_started) / 60.0
-		connection.build_limiter = original_limiter
 		log = sandbox.log_since(first_log)
+		# a second run with nothing new: what an idle tick costs
+		idle_log = len(sandbox.request_log)
+		with SQLCounter(sites=bool(os.environ.get("QBO_BENCH_SQL_SITES"))) as idle_sql:
+			jobs.run_sync(company=company)
+		idle_calls = sum(1 for entry in sandbox.log_since(idle_log) if entry["path"].startswith("/v3/"))
+		connection.build_limiter = original_limiter
 		realm = sandbox.realm_ids[0]
 		numbers = Counter(row.get("DocNumber") for row in sandbox.dump(realm)["Invoice"])
 		ours = set(created["Sales Invoice"])
@@ -186,6 +192,8 @@ def run_bench(
 		"process_cpu_ms_per_invoice": round(1000.0 * process_cpu / n, 3),
 		"sql_per_invoice": round(sql.count / n, 2),
 		"sql_statements": sql.count,
+		"idle_run_sql": idle_sql.count,
+		"idle_run_qbo_calls": idle_calls,
 		"qbo_calls_per_invoice": round(api_calls / n, 4),
 		"qbo_calls": api_calls,
 		"qbo_429s": sum(1 for entry in log if entry["status"] == 429),
@@ -201,6 +209,8 @@ def run_bench(
 	print(f"run: {json.dumps({k: v for k, v in report.items() if k != 'status'}, default=str)}")
 	for site, count in (sql.sites or Counter()).most_common(40):
 		print(f"sql {count:6d}  {site}")
+	for site, count in (idle_sql.sites or Counter()).most_common(20):
+		print(f"idle sql {count:6d}  {site}")
 	return result
 
 
