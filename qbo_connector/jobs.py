@@ -33,6 +33,7 @@ from qbo_connector.permissions import require_roles
 from qbo_connector.progress import publish_progress, run_progress
 from qbo_connector.queue import enqueue_record, queue_name
 from qbo_connector.run_lock import RunLock
+from qbo_connector.writeback_batch import apply_synced, batches
 
 RUNNABLE = c.RUNNABLE_STATUSES
 
@@ -196,6 +197,7 @@ class SyncRun:
 		self.revisions: dict[str, str] = {}  # queue row -> the record's revision for request ids
 		self.synced_invoices: list[Outcome] = []  # this run's, for payments of the same run
 		self.sent_early: set[str] = set()  # queue rows of payments sent before the invoices
+		self.pending: list[tuple[Outcome, str]] = []  # successes not written yet (`flush`)
 
 	def remember(self, rows) -> list:
 		"""Note the version of each loaded queue row; returns the rows."""
@@ -228,10 +230,17 @@ class SyncRun:
 		)
 
 	def record(self, outcome: Outcome, operation: str = "") -> None:
-		writeback.apply_outcome(outcome, self.run_id, operation, self.loaded, self.company, self.realm_id)
+		"""An outcome: plain successes of invoices and payments are written a batch at a time (`flush`),
+		the rest at once, after what is pending (in the order they came)."""
+		if batches(outcome):
+			self.pending.append((outcome, operation))
+		else:
+			self.flush()
+			writeback.apply_outcome(outcome, self.run_id, operation, self.loaded, self.company, self.realm_id)
 		if outcome.doctype == c.SALES_INVOICE and outcome.status == SYNCED:
 			self.synced_invoices.append(outcome)
-		self.heartbeat()
+		if self.lock:
+			self.lock.renew()
 		noun = (
 			"payments"
 			if outcome.doctype == c.PAYMENT_ENTRY
@@ -243,8 +252,16 @@ class SyncRun:
 		if self.progress:
 			self.progress(self.done, max(len(self.loaded), self.done))
 
+	def flush(self) -> None:
+		"""Write the pending successes (before each batch leaves, and at the end of each phase). A crash
+		before leaves their rows in flight: the next run finds them in QuickBooks, as for any crash."""
+		if self.pending:
+			apply_synced(self.pending, self.run_id, self.loaded, self.company, self.realm_id)
+			self.pending = []
+
 	def heartbeat(self) -> None:
-		"""The run is alive: keep its lock (after each outcome and before each batch)."""
+		"""Before each batch: pending successes are written, and the run's lock is kept."""
+		self.flush()
 		if self.lock:
 			self.lock.renew()
 
@@ -261,14 +278,18 @@ class SyncRun:
 			# a cancelled return's application goes before its credit memo (or the memo waits)
 			held_back = release_credits(self, rows)
 			self.sync_invoices([r for r in rows if r.name not in held_back])
+			self.flush()
 			apply_credit_notes(self)
 			self.sync_payments(rows)  # after the invoices: a payment goes in the same run as its invoice
+			self.flush()
 			import_payments(self)  # payments recorded in QuickBooks (In QuickBooks, In both)
 			read_back_balances(self)
 		except ReconnectRequired as exc:
+			self.flush()
 			mark_reconnect_required(self.company)
 			return {"status": "paused", "reason": exc.user_message(), **self.counts}
 		except QBOError as exc:
+			self.flush()
 			frappe.log_error(title="QuickBooks sync stopped", message=str(exc))
 			return {"status": "stopped", "reason": exc.user_message(), **self.counts}
 		self.counts["qbo_calls"] = self.client.calls

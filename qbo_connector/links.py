@@ -109,6 +109,58 @@ def set_link(doctype: str, name: str, realm_id: str, company: str, values: dict)
 	update_view(doctype, name, company, values)
 
 
+def set_links(doctype: str, realm_id: str, company: str, values_by_name: dict[str, dict]) -> None:
+	"""`set_link` for many documents of one doctype with a fixed number of statements: one read, one
+	insert of the new links, one update of the others, one update of the view (an invoice's or a
+	payment's: they have one company, so the view always shows it)."""
+	from qbo_connector.writeback_batch import update_rows
+
+	if not values_by_name:
+		return
+	assert doctype != c.CUSTOMER, "a customer's view depends on its companies: use set_link"
+	rows = {link_name(doctype, name, realm_id): name for name in values_by_name}
+	existing = set(frappe.get_all(c.LINK, filters={"name": ("in", list(rows))}, pluck="name", limit=0))
+	updates = {row: _link_fields(values_by_name[name]) for row, name in rows.items() if row in existing}
+	new = {row: _link_fields(values_by_name[name]) for row, name in rows.items() if row not in existing}
+	if new:
+		fields = sorted({k for values in new.values() for k in values} - {"qbo_entity"})
+		head = (now_datetime(), now_datetime(), frappe.session.user, frappe.session.user, doctype)
+		entity = ENTITIES.get(doctype, "Invoice")
+		frappe.db.bulk_insert(
+			c.LINK,
+			[*NEW_LINK_COLUMNS, *fields],
+			[
+				(
+					row,
+					*head,
+					rows[row],
+					company,
+					realm_id,
+					v.get("qbo_entity") or entity,
+					*(v.get(f) for f in fields),
+				)
+				for row, v in new.items()
+			],
+		)
+	update_rows(c.LINK, updates, touch_modified=True)
+	view = VIEWS.get(doctype, {})
+	update_rows(
+		doctype,
+		{
+			name: {view[k]: v for k, v in values.items() if k in view}
+			for name, values in values_by_name.items()
+		},
+	)
+
+
+NEW_LINK_COLUMNS = ("name", "creation", "modified", "owner", "modified_by", "reference_doctype")
+NEW_LINK_COLUMNS += ("reference_name", "company", "realm_id", "qbo_entity")
+
+
+def _link_fields(values: dict) -> dict:
+	return {k: v for k, v in values.items() if k in VALUE_FIELDS}
+
+
 def set_status(doctype: str, names: list[str], company: str, status: str) -> None:
 	"""A state change made in ERPNext (queued again): the links of the company, and the view. The last
 	error goes with the old state (one status, one sentence; the Sync Log keeps the history)."""

@@ -312,12 +312,11 @@ def read_back_balances(run) -> None:
 	this_run = {outcome.name for outcome in run.synced_invoices}
 	wanted = [r for r in rows if flt(r.qbo_balance) or r.reference_name in outstanding | this_run]
 	balances = read_invoice_balances(run.client, [r.qbo_id for r in wanted])
-	for row in wanted:
-		balance = balances.get(row.qbo_id)
-		if balance is not None and (
-			row.reference_name in this_run or Decimal(str(flt(row.qbo_balance))) != balance
-		):
-			links.set_link(
-				c.SALES_INVOICE, row.reference_name, run.realm_id, run.company, {"qbo_balance": flt(balance)}
-			)
+	changed = {
+		row.reference_name: {"qbo_balance": flt(balances[row.qbo_id])}
+		for row in wanted
+		if balances.get(row.qbo_id) is not None
+		and (row.reference_name in this_run or Decimal(str(flt(row.qbo_balance))) != balances[row.qbo_id])
+	}
+	links.set_links(c.SALES_INVOICE, run.realm_id, run.company, changed)  # a fixed number of statements
 	frappe.db.commit()  # nosemgrep: the run's job

@@ -95,8 +95,12 @@ def apply_transaction_outcome(outcome: Outcome, changed: bool, company: str, rea
 		if frappe.db.get_value(doctype, outcome.name, "docstatus") == 2:
 			enqueue_record(doctype, outcome.name, c.ACTION_VOID, company)
 			changed = True
-	status = QUEUED if changed else outcome.status
-	values = {"status": status, "last_error": outcome.message or ""}
+	links.set_link(doctype, outcome.name, realm_id, company, link_values(outcome, changed))
+
+
+def link_values(outcome: Outcome, changed: bool) -> dict:
+	"""What an invoice's or a payment's outcome writes on its link (writeback_batch.py writes the same)."""
+	values = {"status": QUEUED if changed else outcome.status, "last_error": outcome.message or ""}
 	if outcome.qbo_id:
 		values["qbo_id"] = outcome.qbo_id
 	if outcome.qbo_sync_token:
@@ -107,7 +111,7 @@ def apply_transaction_outcome(outcome: Outcome, changed: bool, company: str, rea
 		values["qbo_entity"] = outcome.extra["entity"]  # Invoice, CreditMemo for a return, Payment
 	if outcome.status in (SYNCED, VOIDED):
 		values["last_synced_on"] = now_datetime()
-	links.set_link(doctype, outcome.name, realm_id, company, values)
+	return values
 
 
 def mark_in_flight(doctype: str, names: list[str]) -> None:
@@ -157,11 +161,14 @@ def update_queue_row(outcome: Outcome, loaded_version: int | None, row: str | No
 	return False
 
 
+def log_status_and_message(outcome: Outcome) -> tuple[str, str]:
+	return LOG_STATUS.get(outcome.status, "Failed"), outcome.message or outcome.extra.get("reason", "")
+
+
 def write_log(outcome: Outcome, run_id: str, operation: str = "") -> None:
 	"""One row per record and reason (status and message): a repeat raises its count and last-seen
 	time instead of adding a row every run (a Held invoice would add 288 a day on a 5-minute tick)."""
-	status = LOG_STATUS.get(outcome.status, "Failed")
-	message = outcome.message or outcome.extra.get("reason", "")
+	status, message = log_status_and_message(outcome)
 	now = now_datetime()
 	existing = frappe.get_all(
 		c.SYNC_LOG,

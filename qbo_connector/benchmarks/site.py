@@ -78,14 +78,15 @@ class SQLCounter:
 		frappe.db.sql = self._original
 
 
-def caller_in_app() -> str:
-	frame = sys._getframe(2)
-	while frame:
+def caller_in_app(depth: int = 2) -> str:
+	"""The innermost `depth` app frames of the statement's call stack, innermost first."""
+	frame, found = sys._getframe(2), []
+	while frame and len(found) < depth:
 		path = frame.f_code.co_filename
 		if "qbo_connector" in path and "benchmarks" not in path:
-			return f"{path.split('qbo_connector/', 1)[-1]}:{frame.f_lineno} {frame.f_code.co_name}"
+			found.append(f"{path.split('qbo_connector/', 1)[-1]}:{frame.f_lineno} {frame.f_code.co_name}")
 		frame = frame.f_back
-	return "outside the app"
+	return " < ".join(found) or "outside the app"
 
 
 def run_bench(
