@@ -708,7 +708,9 @@ MIRROR_OF = {
 	"jobs.py:retry_records": "c19dcbe9f9d2",  # a cancelled Payment Entry is voided too (model: invoices only)
 	"invoice_sync.py:export_invoices": "4bcde6075aee",  # in-flight query and mark now in writeback.py
 	"invoice_sync.py:originals_of": "4d848eeea20f",
-	"writeback.py:apply_transaction_outcome": "c25cb981475b",  # invoices' and payments' outcomes: one function
+	# invoices' and payments' outcomes: one function; its values in writeback.link_values, which the batched
+	# write-back of plain successes (writeback_batch.py) writes too
+	"writeback.py:apply_transaction_outcome": "ce37930d6ba4",
 	"writeback.py:mark_in_flight": "6deac6594c2a",  # one UPDATE per batch; same rows, same commit
 	"writeback.py:in_flight_names": "b36551de2011",
 	"writeback.py:update_queue_row": "19222d2222f7",
@@ -717,8 +719,12 @@ MIRROR_OF = {
 	"queue.py:on_payment_cancel": "77d570215258",  # an entry imported from QuickBooks is not voided (no import here)
 	"queue.py:possibly_in_flight": "e680b090cd52",
 	# phases: customers (and their edits), credits released, invoices, credits applied, payments, import, balances
-	"jobs.py:SyncRun.execute": "bf709a7a57f9",
-	"jobs.py:SyncRun.record": "e37deb23063b",  # synced invoices kept for the payment phase; progress(done, total)
+	# pending successes flushed at each phase end and before a stop: the same values at the same commit points
+	# (FrappeLayer writes each outcome at once, uncommitted until the next commit, as the batch's flush is)
+	"jobs.py:SyncRun.execute": "a970e80befd2",
+	# synced invoices kept for the payment phase; progress(done, total); plain successes of invoices and payments
+	# are written a batch at a time (flushed before each batch's in-flight mark commits)
+	"jobs.py:SyncRun.record": "61c9652ab2c0",
 	"jobs.py:SyncRun.revise": "f24c5859996c",
 	"jobs.py:SyncRun.sync_invoices": "13f6f99688c6",  # payment_sync.early_rows before the invoices
 	"jobs.py:SyncRun.sync_payments": "431d2ab24cb1",  # then the other payment rows
