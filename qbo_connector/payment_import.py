@@ -35,6 +35,9 @@ from qbo_connector.payment_sync import payments_recorded_in
 def import_payments(run) -> None:
 	if payments_recorded_in(run.settings) == c.PAYMENTS_IN_ERPNEXT:
 		return
+	# what the run wrote since its last commit (the last batch's answers) is kept: a payment refused below rolls
+	# back its own transaction only
+	frappe.db.commit()  # nosemgrep: the run's job, before one transaction per payment
 	started = time.time()
 	imported = imported_payments(run.realm_id)
 	plan = plan_payment_import(
@@ -101,7 +104,8 @@ def customer_of(item: PaymentImport, realm_id: str) -> str:
 
 # -- what the plan needs -----------------------------------------------------------------------------
 def exported_invoices(realm_id: str) -> dict[str, str]:
-	"""QBO invoice id -> Sales Invoice, for the live invoices this app exported to the realm."""
+	"""QBO invoice id -> Sales Invoice, for the live invoices this app exported to the realm. An amendment that
+	updated its original's QBO invoice shares that id with the cancelled original: the submitted one wins."""
 	rows = frappe.get_all(
 		c.LINK,
 		filters={
@@ -114,7 +118,19 @@ def exported_invoices(realm_id: str) -> dict[str, str]:
 		fields=["reference_name", "qbo_id"],
 		limit=0,
 	)
-	return {r.qbo_id: r.reference_name for r in rows}
+	submitted = set(
+		frappe.get_all(
+			c.SALES_INVOICE,
+			filters={"name": ("in", [r.reference_name for r in rows] or [""]), "docstatus": 1},
+			pluck="name",
+			limit=0,
+		)
+	)
+	found: dict[str, str] = {}
+	for r in rows:
+		if r.qbo_id not in found or r.reference_name in submitted:
+			found[r.qbo_id] = r.reference_name
+	return found
 
 
 def own_payment_ids(realm_id: str) -> list[str]:

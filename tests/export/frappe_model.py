@@ -6,7 +6,8 @@ Mirrors main as of faed0ff (issue-8 Frappe fixes merged): queue rows carry a ver
 write-back), a cancel of a possibly in-flight invoice queues a Void, a Synced create for an invoice cancelled
 meanwhile queues a Void, and an original already Voided is not offered to its amendment. Since de13380 (credit
 notes applied): a run releases the applied credit of returns queued for Void before the invoices and applies
-the credit of submitted returns to their originals after them.
+the credit of submitted returns to their originals after them. Payments recorded in QuickBooks (In QuickBooks, In
+both): payment_import.import_payments and read_back_balances at the end of the run (frappe_import.py).
 
 Commit points mirrored:
 - a save hook (submit, cancel, retry) is its own transaction: committed at once;
@@ -40,6 +41,8 @@ from qbo_connector.engine.records import (
 	Outcome,
 	PaymentReference,
 )
+
+from .frappe_import import IN_QUICKBOOKS, PaymentImportLayer
 
 QUEUED, SYNCED, VOIDED, HELD, FAILED, WAITING = (
 	"Queued",
@@ -152,6 +155,12 @@ class Site:
 	# name -> status, qbo_id, token, doc_number, error; a return's "applied": its link's applied_payment_id
 	docs: dict[str, dict] = field(default_factory=dict)
 	queue: dict[str, dict] = field(default_factory=dict)  # name -> action, status, in_flight, attempts
+	# payments recorded in QuickBooks (frappe_import.py): Payment Entries made from them, the QuickBooks
+	# Company's payment_cursor, the import's Sync Log rows, the Payment Entry naming series
+	entries: dict[str, dict] = field(default_factory=dict)
+	payment_cursor: str = ""
+	logs: list[dict] = field(default_factory=list)
+	series: int = 0
 
 
 # Broken payment paths the model must catch (QBO_MODEL_MUTANT=<name>; see test_model.py's docstring):
@@ -183,7 +192,7 @@ class AdoptNothing(PaymentExporter):
 MUTANT_EXPORTERS = {"skip_void": SkipVoid, "adopt_nothing": AdoptNothing}
 
 
-class FrappeLayer:
+class FrappeLayer(PaymentImportLayer):
 	# Before faed0ff the cancel hook dropped the queue row of an invoice without a QBO id, even one a run may
 	# be sending (issue 8, defect 5). QBO_MODEL_LAYER=old plays that hook again.
 	cancel_in_flight_voids = os.environ.get("QBO_MODEL_LAYER", "") != "old"
@@ -197,6 +206,7 @@ class FrappeLayer:
 		self.ledger = ledger if ledger is not None else {}  # name -> Doc, for the docstatus the layer reads
 		self.payments: dict[str, Pay] = {}  # name -> Pay (Payment Entries), likewise
 		self.synced_invoices: list = []  # SyncRun.synced_invoices: this run's, for its payments
+		self.stamps = 0  # the links' `modified`, in the order the layer writes them
 
 	# -- transactions --------------------------------------------------------------------------------
 	def commit(self) -> None:
@@ -249,15 +259,21 @@ class FrappeLayer:
 		self.commit()
 
 	def on_payment_submit(self, name: str) -> None:
-		"""queue.on_payment_submit: queued, and the QBO id an amendment copied from its original forgotten."""
+		"""queue.on_payment_submit: queued, and the QBO id an amendment copied from its original forgotten;
+		nothing while payments are recorded In QuickBooks (should_queue_payment). Entries made from QuickBooks
+		payments never come here (flags.qbo_imported)."""
+		if self.recorded_in == IN_QUICKBOOKS:
+			return
 		self.enqueue(name, "Sync")
 		self.work.docs[name] = {"status": QUEUED, "qbo_id": "", "doc_number": "", "token": "", "error": ""}
 		self.commit()
 
 	def on_payment_cancel(self, name: str) -> None:
 		"""queue.on_payment_cancel: a Void when it has a QBO id or a run may be sending it
-		(possibly_in_flight), else the pending row is dropped. (An entry made from a QuickBooks payment is never
-		voided from here: the model records payments In ERPNext and imports none.)"""
+		(possibly_in_flight), else the pending row is dropped; nothing In QuickBooks. (An entry made from a
+		QuickBooks payment is never voided from here: the model's users cancel only the entries they made.)"""
+		if self.recorded_in == IN_QUICKBOOKS:
+			return
 		doc = self.work.docs.setdefault(name, {})
 		row = self.work.queue.get(name)
 		in_flight = bool(row) and (bool(row["in_flight"]) or row["status"] in RUNNABLE)
@@ -305,8 +321,8 @@ class FrappeLayer:
 		try:
 			# (push_edits: customers only.) credit_notes.release_credits before SyncRun.sync_invoices: the payments'
 			# voids (with amendments that can go: payment_sync.early_rows) first, then the invoices;
-			# credit_notes.apply_credit_notes; SyncRun.sync_payments: the rest.
-			# (import_payments and read_back_balances: payments are recorded In ERPNext here; QBO reads only.)
+			# credit_notes.apply_credit_notes; SyncRun.sync_payments: the rest; payment_import.import_payments
+			# (In QuickBooks, In both) and read_back_balances (frappe_import.py).
 			held = self.release_credits(client, settings, names) if MUTANT != "no_release" else set()
 			self.export_payments(client, choices or PaymentChoices(), early)
 			report = self.export_invoices(
@@ -315,6 +331,8 @@ class FrappeLayer:
 			if MUTANT != "no_apply":
 				self.apply_credit_notes(client, settings)
 			self.export_payments(client, choices or PaymentChoices(), [n for n in paying if n not in early])
+			self.import_payments(client)
+			self.read_back_balances(client)
 		except Crash:
 			self.rollback()
 			raise
@@ -376,7 +394,9 @@ class FrappeLayer:
 		"""payment_sync.export_payments: load (adapters.load_payments), resolve the mappings, Synced at once
 		for a submitted entry that already has its QBO id, Held for an unknown mapping, the rest through the
 		PaymentExporter with this run's synced invoices (invoice_links) and the originals of amendments
-		(payment_sync.originals_of: a Voided original is not offered)."""
+		(payment_sync.originals_of: a Voided original is not offered). Nothing In QuickBooks: rows stay."""
+		if self.recorded_in == IN_QUICKBOOKS:
+			return
 		payments = [self.payments[name].erp(self.work.docs.get(name, {}), self.work.docs) for name in names]
 		for payment in payments:  # SyncRun.revise
 			row = self.work.queue[payment.name]
@@ -512,6 +532,8 @@ class FrappeLayer:
 			changed = True
 		doc = self.work.docs.setdefault(outcome.name, {})
 		doc["status"], doc["error"] = (QUEUED if changed else outcome.status), outcome.message or ""
+		self.stamps += 1  # links.set_link: update_modified
+		doc["modified"] = self.stamps
 		if outcome.qbo_id:
 			doc["qbo_id"] = outcome.qbo_id
 		if outcome.qbo_sync_token:
@@ -576,7 +598,14 @@ def owner_of(row: dict) -> str:
 	return found.group(1) if found else ""
 
 
-def check_books(dump: dict, ledger: dict[str, Doc], site: Site, strict: bool, allow_failed=frozenset()):
+def check_books(
+	dump: dict,
+	ledger: dict[str, Doc],
+	site: Site,
+	strict: bool,
+	allow_failed=frozenset(),
+	paid_once=frozenset(),
+):
 	"""Compare QuickBooks (the dump) with ERPNext (ledger + site). Returns the list of violations.
 
 	Always: no duplicate DocNumbers; a Synced live invoice has its QBO twin with the same customer and
@@ -641,12 +670,14 @@ def check_books(dump: dict, ledger: dict[str, Doc], site: Site, strict: bool, al
 		tolerated = not strict and (
 			pending(name) or any(pending(n) for n, m in ledger.items() if m.amended_from == name)
 		)
-		if paid(row) and any(
+		if (paid(row) or name in paid_once) and any(
 			docs.get(n, {}).get("status") == FAILED and docs[n].get("error")
 			for n, m in ledger.items()
 			if n == name or m.amended_from == name
 		):
-			continue  # QuickBooks refused to void or change a paid invoice: Failed, with the reason shown
+			# QuickBooks refused to void or change a paid invoice: Failed, with the reason shown (and it stays
+			# Failed, for a person to retry, once someone removes the payment in QuickBooks: `paid_once`)
+			continue
 		if not tolerated:
 			state = "cancelled" if model.docstatus == 2 else "live"
 			problems.append(
@@ -875,6 +906,8 @@ MIRRORED = {  # module -> functions FrappeLayer plays (their commit points and q
 		"on_payment_submit",
 		"on_payment_cancel",
 		"possibly_in_flight",
+		"should_queue_payment",
+		"is_imported",
 	),
 	"jobs.py": (
 		"load_due_rows",
@@ -886,7 +919,23 @@ MIRRORED = {  # module -> functions FrappeLayer plays (their commit points and q
 		"SyncRun.sync_payments",
 	),
 	"invoice_sync.py": ("export_invoices", "originals_of"),
-	"payment_sync.py": ("export_payments", "originals_of", "early_rows"),
+	"payment_sync.py": ("export_payments", "originals_of", "early_rows", "payments_recorded_in"),
+	"payment_import.py": (  # frappe_import.PaymentImportLayer
+		"import_payments",
+		"apply",
+		"log",
+		"exported_invoices",
+		"own_payment_ids",
+		"imported_payments",
+		"create_entry",
+		"replace_entry",
+		"cancel_entry",
+		"remove_entry",
+		"deposit_account",
+		"mode_of_payment",
+		"qbo_name",
+		"read_back_balances",
+	),
 	"credit_notes.py": ("apply_credit_notes", "release_credits", "record", "exporter_for"),
 	"adapters.py": ("load_payments", "to_erp_payment"),
 	"writeback.py": ("apply_transaction_outcome", "mark_in_flight", "in_flight_names", "update_queue_row"),

@@ -19,6 +19,18 @@ so the original's QBO Balance equals ERPNext's outstanding; a cancelled return's
 gives the original its balance back on both sides; a return kept for itself (Update Outstanding for Self)
 stays unapplied credit. QBO_MODEL_MUTANT=no_release / no_apply / apply_twice break the mirror on purpose.
 
+Payments recorded in QuickBooks (issue 11, frappe_import.py): each sequence draws "Where payments are recorded".
+In ERPNext, a payment made in QuickBooks is drift the model allows (its invoice leaves the balance check). In
+QuickBooks (ERPNext's payment rules off: the app sends none) and In both, users also lower, void or delete
+payments in QuickBooks, and runs may come ten minutes apart (past the change feed's overlap); the model's own
+ledger of those payments (QboPay) is the judge (frappe_import.check_imports): one live Payment Entry per live
+QuickBooks payment, with its amount; none for a voided or deleted one; none made from a payment this app wrote;
+no more entries than versions a user made (a rerun records nothing); and every exported invoice's QBO Balance
+equal to ERPNext's outstanding amount and to what the model says it owes, QuickBooks-side payments included. An
+invoice paid on both sides beyond what it owes (contested), or cancelled in ERPNext before its QuickBooks payment
+was recorded, is left to a person (logged). QBO_MODEL_MUTANT=import_forgets / import_no_cancel /
+import_cursor_always break the import's mirror.
+
 CI runs QBO_MODEL_EXAMPLES sequences (default 150) of up to QBO_MODEL_STEPS steps (default 40); a longer run:
     QBO_MODEL_EXAMPLES=1000 QBO_MODEL_STEPS=50 pytest tests/export/test_model.py -s
 """
@@ -31,6 +43,7 @@ from collections import Counter
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -40,6 +53,7 @@ from qbo_connector.engine.discovery import PaymentChoices
 from qbo_connector.sandbox import Sandbox
 
 from .conftest import US_REALM, make_client, us_settings
+from .frappe_import import IN_BOTH, IN_ERPNEXT, IN_QUICKBOOKS, QboPay, check_imports
 from .frappe_model import (
 	CENT,
 	FAILED,
@@ -99,22 +113,30 @@ CRASH = st.one_of(
 )
 
 
+RECORDED_IN = st.sampled_from([IN_ERPNEXT, IN_QUICKBOOKS, IN_BOTH])  # "Where payments are recorded"
+
+
 class Lifecycle(RuleBasedStateMachine):
-	@initialize(policy=st.sampled_from(["update", "void_and_create"]))
-	def start(self, policy):
+	@initialize(policy=st.sampled_from(["update", "void_and_create"]), recorded_in=RECORDED_IN)
+	def start(self, policy, recorded_in=IN_ERPNEXT):
 		if SANDBOX._server is None:
 			SANDBOX.start()
 		SANDBOX.reset()
 		self.policy = policy
+		self.recorded_in = recorded_in
 		self.ledger: dict[str, Doc] = {}
 		self.layer = FrappeLayer()
+		self.layer.recorded_in, self.layer.clock = recorded_in, SANDBOX.clock.now
+		self.made_in_qbo: dict[str, QboPay] = {}  # QBO id -> a payment a user made in QuickBooks
+		self.contested: set[str] = set()  # invoices once paid on both sides beyond what they owed
 		self.mapping = dict(START_MAPPING)
 		self.legacy_active = False
 		self.serial = 0
 		self.paid: set[str] = set()
 		self.payments: dict[str, Pay] = {}
 		self.pay_serial = 0
-		self.log: list[str] = [f"policy {policy}"]
+		self.log: list[str] = [f"policy {policy}, payments recorded {recorded_in}"]
+		STATS[f"payments recorded {recorded_in}"] += 1
 		STATS["sequences"] += 1
 
 	# -- helpers -------------------------------------------------------------------------------------
@@ -138,10 +160,29 @@ class Lifecycle(RuleBasedStateMachine):
 		]
 
 	def cancellable(self) -> list[str]:
-		"""ERPNext refuses to cancel an invoice that a submitted return or Payment Entry refers to."""
+		"""ERPNext refuses to cancel an invoice that a submitted return or Payment Entry refers to (one made in
+		ERPNext or one the app made from a QuickBooks payment)."""
 		blocked = {d.return_against for d in self.ledger.values() if d.is_return and d.docstatus == 1}
 		blocked |= {inv for p in self.live_payments() for inv, _ in self.payments[p].allocations}
+		blocked |= {inv for e in self.imported_entries() for inv, _ in e["allocations"]}
 		return [n for n in self.live() if n not in blocked]
+
+	def imported_entries(self) -> list[dict]:
+		"""The submitted Payment Entries the app made from QuickBooks payments, as ERPNext holds them now."""
+		return [e for e in self.layer.committed.entries.values() if e["docstatus"] == 1]
+
+	@property
+	def importing(self) -> bool:
+		return self.recorded_in != IN_ERPNEXT
+
+	def cancel_invoice(self, name: str) -> None:
+		"""A person cancels the invoice in ERPNext. A payment made in QuickBooks and not recorded in ERPNext yet
+		does not stop it; that payment can no longer be recorded, and QuickBooks keeps the invoice (paid)."""
+		self.log.append(f"cancel {name}")
+		self.ledger[name].docstatus = 2
+		self.layer.on_cancel(name)
+		if self.importing and any(p.live and p.invoice == name for p in self.made_in_qbo.values()):
+			self.paid.add(name)
 
 	def amendable(self) -> list[str]:
 		amended = {d.amended_from for d in self.ledger.values()}
@@ -165,7 +206,9 @@ class Lifecycle(RuleBasedStateMachine):
 		return row if row and not is_void(row) else None
 
 	def paid_in_quickbooks(self, name: str) -> bool:
-		"""The invoice, or an original it amends, was paid in QuickBooks (the import is not wired yet)."""
+		"""The invoice, or an original it amends, carries a payment made in QuickBooks that ERPNext does not
+		record: In ERPNext, any payment made there; In QuickBooks or In both, one on an invoice cancelled in
+		ERPNext before the payment could be recorded (`cancel_invoice`)."""
 		while name:
 			if name in self.paid:
 				return True
@@ -200,10 +243,7 @@ class Lifecycle(RuleBasedStateMachine):
 	@precondition(lambda self: self.cancellable())
 	@rule(data=st.data())
 	def cancel(self, data):
-		name = self.pick(data, self.cancellable())
-		self.log.append(f"cancel {name}")
-		self.ledger[name].docstatus = 2
-		self.layer.on_cancel(name)
+		self.cancel_invoice(self.pick(data, self.cancellable()))
 		STATS["cancels"] += 1
 
 	def amend_doc(self, name: str, lines, tax) -> None:
@@ -227,9 +267,7 @@ class Lifecycle(RuleBasedStateMachine):
 	@rule(data=st.data(), lines=LINES, tax=TAX)
 	def cancel_and_amend(self, data, lines, tax):
 		name = self.pick(data, [n for n in self.cancellable() if not self.ledger[n].is_return])
-		self.log.append(f"cancel {name}")
-		self.ledger[name].docstatus = 2
-		self.layer.on_cancel(name)
+		self.cancel_invoice(name)
 		self.amend_doc(name, lines, tax)
 
 	def returnable(self) -> list[str]:
@@ -251,6 +289,7 @@ class Lifecycle(RuleBasedStateMachine):
 			f"return {doc.name} against {original.name}: {doc.lines}{' for itself' if doc.for_self else ''}"
 		)
 		self.submit_doc(doc)
+		self.note_contested()
 		STATS["returns for themselves" if doc.for_self else "returns"] += 1
 
 	@precondition(lambda self: self.mapping != FIXED_MAPPING)
@@ -276,14 +315,34 @@ class Lifecycle(RuleBasedStateMachine):
 		return [n for n, p in self.payments.items() if p.docstatus == 1]
 
 	def outstanding(self, name: str) -> D:
-		"""ERPNext's outstanding amount of an invoice: its total less its submitted payments' allocations
-		and its submitted returns (a credit note lowers its original's outstanding)."""
+		"""ERPNext's outstanding amount of an invoice, as a person sees it: its total less its submitted
+		payments' allocations (made in ERPNext, or recorded from QuickBooks by now) and its submitted returns (a
+		credit note lowers its original's outstanding)."""
+		imported = sum(
+			(a for e in self.imported_entries() for inv, a in e["allocations"] if inv == name), D(0)
+		)
+		return self.owed(name, made_in_qbo=False) - imported
+
+	def owed(self, name: str, made_in_qbo: bool = True) -> D:
+		"""What the invoice still owes by the model's own books: its total less its live payments made in ERPNext,
+		its returns and (`made_in_qbo`, In QuickBooks / In both) the live payments users made in QuickBooks."""
 		doc = self.ledger[name]
 		allocated = sum(
 			(a for p in self.live_payments() for inv, a in self.payments[p].allocations if inv == name), D(0)
 		)
 		credits = sum((abs(self.ledger[r].total) for r in self.credits_of(name)), D(0))
-		return doc.total - allocated - credits
+		in_qbo = sum((p.amount for p in self.made_in_qbo.values() if p.live and p.invoice == name), D(0))
+		return doc.total - allocated - credits - (in_qbo if made_in_qbo and self.importing else D(0))
+
+	def note_contested(self) -> None:
+		"""An invoice paid on both sides (or credited) beyond what it owes: one side will refuse the last
+		payment (QuickBooks more than the open balance, ERPNext more than the outstanding amount). The model
+		lets that invoice and its payments be; a person has to sort it out."""
+		for name in self.live(returns=False):
+			if self.owed(name) < 0 and name not in self.contested:
+				self.contested.add(name)
+				self.log.append(f"  ({name} is paid beyond what it owes: contested)")
+				STATS["contested invoices"] += 1
 
 	def credits_of(self, name: str) -> list[str]:
 		"""The submitted returns against `name` that take their credit off its outstanding."""
@@ -314,11 +373,16 @@ class Lifecycle(RuleBasedStateMachine):
 			f" + unallocated {pay.unallocated}"
 		)
 		self.layer.on_payment_submit(pay.name)
+		self.note_contested()
 		STATS["payments"] += 1
 		STATS["payments on several invoices"] += len(pay.allocations) > 1
 		STATS["payments with unallocated"] += pay.unallocated > 0
 
-	@precondition(lambda self: self.payable() and len(self.payments) < MAX_PAYMENTS)
+	@precondition(
+		lambda self: (
+			self.recorded_in != IN_QUICKBOOKS and self.payable() and len(self.payments) < MAX_PAYMENTS
+		)
+	)
 	@rule(data=st.data(), share=SHARE, unallocated=UNALLOCATED, cheque=st.booleans())
 	def pay(self, data, share, unallocated, cheque):
 		"""A Payment Entry (Receive) against one to three open invoices of a customer, whether or not they are in
@@ -361,7 +425,11 @@ class Lifecycle(RuleBasedStateMachine):
 		self.submit_payment(pay)
 		STATS["payment amendments"] += 1
 
-	@precondition(lambda self: self.live_payments() and len(self.payments) < MAX_PAYMENTS)
+	@precondition(
+		lambda self: (
+			self.recorded_in != IN_QUICKBOOKS and self.live_payments() and len(self.payments) < MAX_PAYMENTS
+		)
+	)
 	@rule(data=st.data(), share=SHARE)
 	def cancel_and_amend_payment(self, data, share):
 		name = self.pick(data, self.live_payments())
@@ -372,38 +440,55 @@ class Lifecycle(RuleBasedStateMachine):
 		amended = {p.amended_from for p in self.payments.values()}
 		return [n for n, p in self.payments.items() if p.docstatus == 2 and n not in amended]
 
-	@precondition(lambda self: self.amendable_payments() and len(self.payments) < MAX_PAYMENTS)
+	@precondition(
+		lambda self: (
+			self.recorded_in != IN_QUICKBOOKS
+			and self.amendable_payments()
+			and len(self.payments) < MAX_PAYMENTS
+		)
+	)
 	@rule(data=st.data(), share=SHARE)
 	def amend_a_cancelled_payment(self, data, share):
 		self.amend_payment(data, self.pick(data, self.amendable_payments()), share)
 
 	def payments_may_stay_unsent(self, unsent_invoices: set[str]) -> set[str]:
 		"""Payments the model allows to end not Synced: an invoice they pay may stay unsent, or was paid in
-		QuickBooks too (QuickBooks refuses more than the open balance)."""
+		QuickBooks too (QuickBooks refuses more than the open balance), or beyond what it owed (contested)."""
 		return {
 			n
 			for n in self.live_payments()
 			if any(
-				inv in unsent_invoices or self.paid_in_quickbooks(inv)
+				inv in unsent_invoices or self.paid_in_quickbooks(inv) or inv in self.contested
 				for inv, _ in self.payments[n].allocations
 			)
 		}
 
 	def expected_balances(self, unsent_invoices: set[str], unsent_payments: set[str]) -> dict[str, D]:
-		"""Live exported invoices whose QBO Balance must equal ERPNext's outstanding: all but those paid in
-		QuickBooks (the import is not wired yet) and those a payment allowed to stay unsent pays. A return's
-		credit is applied to its original in QuickBooks once the return is Synced (issue 11); one that is not in
-		QuickBooks (allowed to stay unsent) cannot be, and is added back."""
+		"""Live exported invoices whose QBO Balance must equal what the model says they owe (`owed`: In
+		QuickBooks and In both, less the payments users made in QuickBooks, which the app records in ERPNext): all
+		but those carrying a payment made in QuickBooks that ERPNext does not record (paid_in_quickbooks),
+		contested ones and those a payment allowed to stay unsent pays. A return's credit is applied to its
+		original in QuickBooks once the return is Synced (issue 11); one that is not in QuickBooks (allowed to stay
+		unsent) cannot be, and is added back."""
 		touched = {inv for n in unsent_payments for inv, _ in self.payments[n].allocations}
 		expected = {}
 		for name in self.live(returns=False):
 			if name in unsent_invoices or name in touched or self.paid_in_quickbooks(name):
 				continue
+			if name in self.contested:
+				continue
 			unapplied = [r for r in self.credits_of(name) if self.layer.status(r) != SYNCED]
-			expected[name] = self.outstanding(name) + sum(
-				(abs(self.ledger[r].total) for r in unapplied), D(0)
-			)
+			expected[name] = self.owed(name) + sum((abs(self.ledger[r].total) for r in unapplied), D(0))
 		return expected
+
+	def may_stay_out(self) -> set[str]:
+		"""Payments made in QuickBooks that ERPNext may refuse to record: their invoice was cancelled in ERPNext
+		first, or is contested (ERPNext refuses more than the outstanding amount). Logged for a person."""
+		return {
+			qbo_id
+			for qbo_id, p in self.made_in_qbo.items()
+			if self.ledger[p.invoice].docstatus != 1 or p.invoice in self.contested
+		}
 
 	def may_stay_unapplied(self) -> set[str]:
 		"""Returns whose credit QuickBooks may refuse to apply: their original was paid in QuickBooks (its
@@ -411,7 +496,11 @@ class Lifecycle(RuleBasedStateMachine):
 		return {
 			n
 			for n in self.live(returns=True)
-			if self.ledger[n].return_against and self.paid_in_quickbooks(self.ledger[n].return_against)
+			if self.ledger[n].return_against
+			and (
+				self.paid_in_quickbooks(self.ledger[n].return_against)
+				or self.ledger[n].return_against in self.contested
+			)
 		}
 
 	def failed(self) -> list[str]:
@@ -433,8 +522,15 @@ class Lifecycle(RuleBasedStateMachine):
 			if self.layer.status(n) == SYNCED and n not in self.paid and self.twin(n)
 		]
 
-	@rule(data=st.data(), share=st.sampled_from([D("0.5"), D(1)]))
-	def pay_in_quickbooks(self, data, share):
+	@rule(
+		data=st.data(),
+		share=st.sampled_from([D("0.5"), D(1)]),
+		unapplied=st.sampled_from([D(0), D(0), D("5.00")]),
+	)
+	def pay_in_quickbooks(self, data, share, unapplied=D(0)):
+		"""A user records a payment in QuickBooks against an exported invoice, perhaps with money left as credit.
+		In ERPNext it is drift the model allows (the invoice leaves the balance check); In QuickBooks and In both
+		the next run records it in ERPNext."""
 		name = self.pick(data, self.synced_invoices())
 		if not name:
 			return
@@ -442,15 +538,74 @@ class Lifecycle(RuleBasedStateMachine):
 		amount = (D(str(row["Balance"])) * share).quantize(D("0.01"))
 		if amount <= 0:
 			return
-		self.log.append(f"pay {amount} on {name} in QuickBooks")
+		self.log.append(f"pay {amount} (+ {unapplied} unapplied) on {name} in QuickBooks")
 		payment = {
 			"CustomerRef": {"value": self.ledger[name].customer},
-			"TotalAmt": float(amount),
+			"TotalAmt": float(amount + unapplied),
 			"Line": [{"Amount": float(amount), "LinkedTxn": [{"TxnId": row["Id"], "TxnType": "Invoice"}]}],
 		}
-		make_client(SANDBOX, US_REALM).create("Payment", payment, f"pay-{name}")
-		self.paid.add(name)
+		made = make_client(SANDBOX, US_REALM).create(
+			"Payment", payment, f"pay-{name}-{len(self.made_in_qbo)}"
+		)
+		self.made_in_qbo[made["Id"]] = QboPay(made["Id"], name, row["Id"], amount, unapplied)
+		self.log[-1] += f": QBO Payment {made['Id']}"
+		if self.importing:
+			self.note_contested()
+		else:
+			self.paid.add(name)
 		STATS["payments in QBO"] += 1
+
+	def live_in_qbo(self) -> list[str]:
+		return [qbo_id for qbo_id, p in self.made_in_qbo.items() if p.live]
+
+	@precondition(lambda self: self.live_in_qbo())
+	@rule(data=st.data(), how=st.sampled_from(["void", "delete", "lower"]))
+	def change_payment_in_quickbooks(self, data, how):
+		"""A user voids, deletes or lowers (to half) a payment made in QuickBooks. In QuickBooks and In both
+		the next run cancels its Payment Entry, or replaces it (cancel and amend)."""
+		qbo_id = self.pick(data, self.live_in_qbo())
+		pay, client = self.made_in_qbo[qbo_id], make_client(SANDBOX, US_REALM)
+		token = client.read("Payment", qbo_id)["SyncToken"]
+		if how == "lower":
+			amount = (pay.amount / 2).quantize(CENT)
+			if amount <= 0 or amount == pay.amount:
+				return
+			twin = self.ledger[pay.invoice]
+			body = {
+				"Id": qbo_id,
+				"SyncToken": token,
+				"CustomerRef": {"value": twin.customer},
+				"TotalAmt": float(amount + pay.unapplied),
+				"Line": [
+					{
+						"Amount": float(amount),
+						"LinkedTxn": [{"TxnId": pay.qbo_invoice, "TxnType": "Invoice"}],
+					}
+				],
+			}
+			client.update("Payment", body, f"lower-{qbo_id}-{token}")
+			pay.amount, pay.versions = amount, pay.versions + 1
+		elif how == "void":
+			client.void("Payment", qbo_id, token, f"void-{qbo_id}")
+			pay.live, pay.gone = False, "voided"
+		else:
+			client.delete("Payment", qbo_id, token, f"delete-{qbo_id}")
+			pay.live, pay.gone = False, "deleted"
+		self.log.append(f"{how} QBO Payment {qbo_id} (on {pay.invoice}) in QuickBooks")
+		recorded = any(
+			self.layer.committed.docs.get(n, {}).get("qbo_id") == qbo_id for n in self.imported_names()
+		)
+		STATS[f"QBO payments: {how}{' (recorded)' if recorded else ''}"] += 1
+
+	def imported_names(self) -> list[str]:
+		return [n for n, e in self.layer.committed.entries.items() if e["docstatus"] == 1]
+
+	def time_passes(self):
+		"""Ten minutes go by: longer than the change feed's overlap, so a run reads only what changed since
+		the cursor it stored."""
+		self.log.append("ten minutes pass")
+		SANDBOX.advance_clock(600)
+		STATS["time passes"] += 1
 
 	@rule(data=st.data())
 	def edit_in_quickbooks(self, data):
@@ -504,12 +659,22 @@ class Lifecycle(RuleBasedStateMachine):
 	def check(self, strict: bool) -> None:
 		allowed = self.may_stay_unsent() if strict else set()
 		dump, site = SANDBOX.dump(US_REALM), self.layer.committed
-		problems = check_books(dump, self.ledger, site, strict, allowed)
+		paid_once = {p.invoice for p in self.made_in_qbo.values()}
+		problems = check_books(dump, self.ledger, site, strict, allowed, paid_once)
 		unsent = self.payments_may_stay_unsent(self.may_stay_unsent())
 		problems += check_payments(dump, self.payments, site, strict, unsent)
 		problems += check_credits(dump, self.ledger, site, strict, self.may_stay_unapplied())
+		problems += check_imports(
+			site, self.made_in_qbo if self.importing else {}, strict and self.importing, self.may_stay_out()
+		)
 		if strict:
-			problems += check_balances(dump, self.expected_balances(self.may_stay_unsent(), unsent), site)
+			expected = self.expected_balances(self.may_stay_unsent(), unsent)
+			problems += check_balances(dump, expected, site)
+			problems += [  # and ERPNext's own outstanding amount, with what the app recorded from QuickBooks
+				f"{name}: ERPNext outstanding {self.outstanding(name)}, but it owes {self.owed(name)}"
+				for name in expected
+				if self.outstanding(name) != self.owed(name)
+			]
 		assert not problems, "\n".join(["Books drifted:", *problems, "Sequence:", *self.log])
 		STATS["strict checks" if strict else "checks"] += 1
 		if strict:  # what the settled books held: the sequences reach every kind of outcome
@@ -520,9 +685,17 @@ class Lifecycle(RuleBasedStateMachine):
 				if kind == "invoice" and doc.is_return and not doc.for_self:
 					applied = "applied" if site.docs.get(name, {}).get("applied") else "unapplied"
 					STATS[f"settled {state} return {applied}"] += 1
+			recorded = {site.docs[n]["qbo_id"] for n, e in site.entries.items() if e["docstatus"] == 1}
+			for qbo_id, pay in self.made_in_qbo.items():
+				if self.importing:
+					state = "recorded" if qbo_id in recorded else "not recorded"
+					STATS[f"settled QBO payment {'live' if pay.live else pay.gone} {state}"] += 1
 
-	@rule(faults=st.lists(FAULT, max_size=2), crash=CRASH)
-	def sync(self, faults, crash):
+	@rule(faults=st.lists(FAULT, max_size=2), crash=CRASH, later=st.sampled_from([False, False, True]))
+	def sync(self, faults, crash, later=False):
+		"""A run, perhaps ten minutes after the last step (`later`)."""
+		if later:
+			self.time_passes()
 		self.log.append(f"sync faults={faults} crash={crash}")
 		self.run_once(faults, crash)
 		self.check(strict=False)
@@ -589,12 +762,12 @@ def test_the_model_ran_meaningful_sequences():
 
 
 # -- the sequences the machine found, replayed step by step (each a regression test) ------------------
-def replay(steps, policy: str = "update") -> None:
+def replay(steps, policy: str = "update", recorded_in: str = IN_ERPNEXT) -> None:
 	"""Drive the machine's rules directly: `steps` is a list of (rule name, keyword arguments), where a
 	`data` argument is replaced by the name(s) the rule would draw."""
 	machine = Lifecycle()
 	try:
-		machine.start(policy)
+		machine.start(policy, recorded_in)
 		for step, kwargs in steps:
 			kwargs = dict(kwargs)
 			if "pick" in kwargs:
@@ -716,7 +889,7 @@ MIRROR_OF = {
 	"writeback.py:update_queue_row": "19222d2222f7",
 	# Payments (issue 11): FrappeLayer.on_payment_submit/on_payment_cancel, export_payments, Pay.erp, run.
 	"queue.py:on_payment_submit": "bf24f3cd8263",
-	"queue.py:on_payment_cancel": "77d570215258",  # an entry imported from QuickBooks is not voided (no import here)
+	"queue.py:on_payment_cancel": "77d570215258",  # nothing In QuickBooks; an imported entry is never voided
 	"queue.py:possibly_in_flight": "e680b090cd52",
 	# phases: customers (and their edits), credits released, invoices, credits applied, payments, import, balances
 	# pending successes flushed at each phase end and before a stop: the same values at the same commit points
@@ -739,6 +912,25 @@ MIRROR_OF = {
 	"credit_notes.py:release_credits": "c774e91b5cdd",
 	"credit_notes.py:record": "dbdaf5f13b48",
 	"credit_notes.py:exporter_for": "4146a46f3e16",
+	# Payments recorded in QuickBooks (issue 11): frappe_import.PaymentImportLayer; the hooks' and the payment
+	# phase's "In QuickBooks" in FrappeLayer.on_payment_submit/on_payment_cancel/export_payments.
+	"queue.py:should_queue_payment": "74f174f1669d",
+	"queue.py:is_imported": "9295fd902c0d",
+	"payment_sync.py:payments_recorded_in": "e6bd82f4aea7",
+	"payment_import.py:import_payments": "636b6d15a44f",  # commits the run's answers before its first payment
+	"payment_import.py:apply": "73e4fde6b481",
+	"payment_import.py:log": "473fec5d8aab",
+	"payment_import.py:exported_invoices": "962a2949515f",  # of links sharing a QBO id, the submitted invoice's
+	"payment_import.py:own_payment_ids": "9c721d43409a",
+	"payment_import.py:imported_payments": "0aedf76af6ca",
+	"payment_import.py:create_entry": "7f7bc481065c",
+	"payment_import.py:replace_entry": "c5d7399e03ca",
+	"payment_import.py:cancel_entry": "73b3949900a7",
+	"payment_import.py:remove_entry": "6bfb681ba6ee",  # drafts (Left as draft) are not modelled
+	"payment_import.py:deposit_account": "1e203f221af1",
+	"payment_import.py:mode_of_payment": "421c94caaf1e",
+	"payment_import.py:qbo_name": "f9c681656ef7",
+	"payment_import.py:read_back_balances": "52562b2d02c5",  # the links' `modified` order exported_invoices sees
 }
 
 
@@ -913,5 +1105,138 @@ def test_a_failed_read_of_the_application_does_not_orphan_it():
 			("settle", {}),
 			("cancel", {"pick": "SINV-0002"}),
 			("sync", {"faults": [("503", 1, "", False)], "crash": None}),
+		]
+	)
+
+
+# -- payments recorded in QuickBooks (issue 11): In QuickBooks and In both, each run records them in ERPNext --
+def test_a_refused_import_keeps_the_outcomes_the_run_wrote_before_it():
+	"""Found by the machine (In both): two Payment Entries and a payment made in QuickBooks pay the same invoice
+	beyond what it owes. QuickBooks refuses the entries (more than the open balance), ERPNext refuses to record
+	the QuickBooks payment (more than the outstanding amount): import_payments rolled that payment back, and with
+	it the payment phase's answers, written since the last in-flight mark and not committed yet. The entries
+	stayed in flight, were sent again by every run and refused again: the queue never settled. The import now
+	commits what the run wrote before its first payment's transaction."""
+	replay(
+		[
+			("submit", {"customer": "1", "lines": [("HRS", 4, D("1.87"))], "tax": D("1.10")}),
+			("settle", {}),
+			("pay", {"pick": ["SINV-0001"], "share": D("0.3"), "unallocated": D("0.01"), "cheque": False}),
+			("pay", {"pick": ["SINV-0001"], "share": D("0.3"), "unallocated": D("0.01"), "cheque": False}),
+			("pay_in_quickbooks", {"pick": "SINV-0001", "share": D(1)}),
+		],
+		recorded_in=IN_BOTH,
+	)
+
+
+def test_a_payment_made_in_quickbooks_on_an_amended_invoice_is_recorded_against_the_amendment():
+	"""Found by the model (In QuickBooks, "update" policy): the amendment updated its original's QBO invoice, so both
+	links hold the same QBO id, neither Voided. exported_invoices kept whichever link frappe.get_all returned last
+	(sorted by modified: read_back_balances had just touched both, the amendment last, so the cancelled original
+	came last): the payment was planned against the cancelled original, ERPNext refused it (must be submitted), and
+	every run planned and refused it again. The submitted invoice now wins."""
+	replay(
+		[
+			("submit", {"customer": "1", "lines": SVC_100, "tax": D(0)}),
+			("settle", {}),
+			("cancel_and_amend", {"pick": "SINV-0001", "lines": [("SVC", 1, D("90.00"))], "tax": D(0)}),
+			("settle", {}),
+			("pay_in_quickbooks", {"pick": "SINV-0001-1", "share": D("0.5")}),
+		],
+		recorded_in=IN_QUICKBOOKS,
+	)
+
+
+# Each replay below fails under the mutation named in its docstring (the engine's, in engine/payment_import.py, or
+# QBO_MODEL_MUTANT=<name> for the mirrored Frappe side, frappe_import.py).
+def test_a_payment_made_in_quickbooks_is_recorded_once_and_ours_never():
+	"""In both: an entry made in ERPNext goes to QuickBooks, a payment made there comes back as one Payment Entry,
+	and a rerun records nothing more. Fails when plan_payments no longer skips our own payments (the entry's QBO
+	payment comes back as an import) and under import_forgets (the QuickBooks payment recorded twice)."""
+	replay(
+		[
+			("submit", {"customer": "1", "lines": SVC_100, "tax": D(0)}),
+			("settle", {}),
+			("pay", {"pick": ["SINV-0001"], "share": D("0.5"), "unallocated": D(0), "cheque": True}),
+			("settle", {}),
+			("pay_in_quickbooks", {"pick": "SINV-0001", "share": D("0.5")}),
+			("settle", {}),
+			("sync", {"faults": [], "crash": None}),
+		],
+		recorded_in=IN_BOTH,
+	)
+
+
+def test_a_payment_changed_then_voided_in_quickbooks_follows_in_erpnext():
+	"""In QuickBooks: lowered there, its entry is replaced once (not at every run); voided there, its entry is
+	cancelled and the outstanding amount restored. Fails when plan_payments plans an import whose SyncToken it has
+	seen (replaced again by every run), when it no longer cancels a voided payment's entry, and under
+	import_no_cancel."""
+	replay(
+		[
+			("submit", {"customer": "2", "lines": SVC_100, "tax": D(0)}),
+			("settle", {}),
+			("pay_in_quickbooks", {"pick": "SINV-0001", "share": D(1), "unapplied": D("5.00")}),
+			("settle", {}),
+			("change_payment_in_quickbooks", {"pick": "2", "how": "lower"}),
+			("settle", {}),
+			("sync", {"faults": [], "crash": None}),
+			("change_payment_in_quickbooks", {"pick": "2", "how": "void"}),
+		],
+		recorded_in=IN_QUICKBOOKS,
+	)
+
+
+def test_a_payment_deleted_in_quickbooks_cancels_its_entry():
+	"""In both: deleted in QuickBooks (CDC reports it as Deleted): its entry is cancelled, the invoice owes its total
+	again on both sides. Fails when plan_payments drops deletions."""
+	replay(
+		[
+			("submit", {"customer": "1", "lines": SVC_100, "tax": D(0)}),
+			("settle", {}),
+			("pay_in_quickbooks", {"pick": "SINV-0001", "share": D("0.5")}),
+			("settle", {}),
+			("change_payment_in_quickbooks", {"pick": "2", "how": "delete"}),
+		],
+		recorded_in=IN_BOTH,
+	)
+
+
+def test_a_payment_that_could_not_be_recorded_is_recorded_by_a_later_run():
+	"""In QuickBooks: the run ten minutes after the payment cannot record it (its read of the QuickBooks accounts
+	times out), so the cursor stays; ten minutes on, the next run still reads it. Fails under import_cursor_always
+	(the cursor moved past it: the change feed never returns it again, the payment is lost)."""
+	replay(
+		[
+			("submit", {"customer": "1", "lines": SVC_100, "tax": D(0)}),
+			("settle", {}),
+			("pay_in_quickbooks", {"pick": "SINV-0001", "share": D("0.5")}),
+			("sync", {"faults": [("timeout", 1, "query", False)], "crash": None, "later": True}),
+			("sync", {"faults": [], "crash": None, "later": True}),
+		],
+		recorded_in=IN_QUICKBOOKS,
+	)
+
+
+@pytest.mark.xfail(
+	strict=True, reason="a lost application answer, then the return cancelled: its application is orphaned"
+)
+def test_a_return_cancelled_after_its_application_answer_was_lost_releases_it():
+	"""Found by the machine (QBO_MODEL_RANDOM; on main too, any payments setting): the run dies after QuickBooks
+	applied the return's credit (the answer is lost: the link has no applied_payment_id), then the return is
+	cancelled. release_credits only releases applications it knows of, and apply_credit_notes, which would have
+	adopted it, only looks at submitted returns: the credit memo goes, its application stays live in QuickBooks,
+	keeping the original's balance down. Not fixed here (credit_notes.release_credits would have to look the
+	application up, as apply_credit_notes does)."""
+	replay(
+		[
+			("fix_mappings", {}),
+			(
+				"submit",
+				{"customer": "2", "lines": [("HRS", 4, D("2.24")), ("SVC", 5, D("2.64"))], "tax": D(0)},
+			),
+			("make_return", {"pick": "SINV-0001"}),
+			("sync", {"faults": [], "crash": (2, True, "batch")}),
+			("cancel", {"pick": "SINV-0002"}),
 		]
 	)
