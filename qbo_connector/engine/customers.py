@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from qbo_connector.engine.client import BATCH_LIMIT, QBOClient
+from qbo_connector.engine.directory import load_directory  # re-exported: callers import it from here
 from qbo_connector.engine.errors import NameClash, QBOError
 from qbo_connector.engine.matching import Matcher
 from qbo_connector.engine.names import display_name_for, normalize_name
@@ -38,15 +39,6 @@ class CustomerSettings:
 	uncertain_policy: str = HOLD_FOR_REVIEW  # or CREATE_NEW
 	clash_suffix: str = " (Customer)"  # naming policy when a vendor/employee has the name
 	multicurrency: bool = False
-
-
-def load_directory(client: QBOClient) -> list[QBOCustomer]:
-	"""All QBO customers (active and inactive), plus vendor and employee names for clash checks."""
-	everything = "Active IN (true, false)"
-	directory = [QBOCustomer.from_qbo(row) for row in client.query_all("Customer", everything)]
-	for entity in ("Vendor", "Employee"):
-		directory.extend(QBOCustomer.from_qbo(row, entity) for row in client.query_all(entity, everything))
-	return directory
 
 
 def build_customer_payload(customer: ERPCustomer, display_name: str, settings: CustomerSettings) -> dict:
