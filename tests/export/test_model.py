@@ -930,7 +930,9 @@ MIRROR_OF = {
 	"payment_import.py:deposit_account": "1e203f221af1",
 	"payment_import.py:mode_of_payment": "421c94caaf1e",
 	"payment_import.py:qbo_name": "f9c681656ef7",
-	"payment_import.py:read_back_balances": "52562b2d02c5",  # the links' `modified` order exported_invoices sees
+	# the links' `modified` order exported_invoices sees; the balances are written with one set_links (one
+	# `modified` for all: exported_invoices no longer depends on that order, the submitted invoice wins)
+	"payment_import.py:read_back_balances": "2d18c4f612f7",
 }
 
 
