@@ -28,29 +28,36 @@ def qbo():
 
 @qbo.command("sync")
 @click.option("--company", default=None, help="ERPNext company to sync (default: every connected company)")
+@click.option(
+	"--reload-directory",
+	is_flag=True,
+	help="read QuickBooks' customer, vendor and employee lists whole (not only their changes)",
+)
 @pass_context
-def sync(context, company=None):
+def sync(context, company=None, reload_directory=False):
 	"""Run a QuickBooks sync now, in this process: of one company, or of every connected company in turn;
 	print each report."""
-	if company:
-		reports = {company: run_on_site(context, "qbo_connector.jobs.run_sync", company=company)}
-	else:
-		reports = run_on_site(context, "qbo_connector.commands.sync_connected_companies")
+	reports = run_on_site(
+		context, "qbo_connector.commands.sync_connected_companies", company=company, reload=reload_directory
+	)
 	click.echo(json.dumps(reports, indent=1, default=str))
 	if any(report.get("status") not in ("done", "skipped") for report in reports.values()):
 		raise SystemExit(1)
 
 
-def sync_connected_companies() -> dict[str, dict]:
-	"""One run per connected company (the default company's run when none is connected: it says why it
-	skipped)."""
+def sync_connected_companies(company: str | None = None, reload: bool = False) -> dict[str, dict]:
+	"""One run of `company`, or one per connected company (the default company's run when none is
+	connected: it says why it skipped); `reload`: their directories are read whole."""
 	from qbo_connector.connection import connected_companies
+	from qbo_connector.directory import reload_directory
 	from qbo_connector.jobs import run_sync
 
-	companies = connected_companies()
+	companies = [company] if company else connected_companies()
 	if not companies:
 		return {"": run_sync()}
-	return {company: run_sync(company=company) for company in companies}
+	for name in companies if reload else []:
+		reload_directory(name)
+	return {name: run_sync(company=name) for name in companies}
 
 
 @qbo.command("status")

@@ -9,7 +9,14 @@ import frappe
 
 from qbo_connector import constants as c
 
-CONNECTION_FIELDS = ("realm_id", "connection_status", "cdc_cursor", "payment_cursor", "last_sync_on")
+CONNECTION_FIELDS = (
+	"realm_id",
+	"connection_status",
+	"cdc_cursor",
+	"payment_cursor",
+	"directory_cursor",
+	"last_sync_on",
+)
 # A value set on the company wins; an empty one leaves the Settings' default.
 CHOICE_FIELDS = (
 	"default_item",
@@ -36,7 +43,12 @@ def get_company_settings(company: str, settings=None) -> frappe._dict:
 	settings = settings or frappe.get_single(c.SETTINGS)
 	context = frappe._dict(settings.as_dict())
 	context.update(
-		realm_id="", connection_status=c.NOT_CONNECTED, cdc_cursor="", payment_cursor="", last_sync_on=None
+		realm_id="",
+		connection_status=c.NOT_CONNECTED,
+		cdc_cursor="",
+		payment_cursor="",
+		directory_cursor="",
+		last_sync_on=None,
 	)
 	if company and frappe.db.exists(c.QBO_COMPANY, company):
 		row = frappe.get_doc(c.QBO_COMPANY, company)

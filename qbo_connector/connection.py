@@ -407,6 +407,7 @@ def reset_links(confirm: str = "", company: str | None = None) -> str:
 				"qbo_company_name": "",
 				"last_sync_on": None,
 				"cdc_cursor": "",
+				"directory_cursor": "",
 			},
 		)
 	return _("Forgot {0} customer and {1} invoice links: connect to the new QuickBooks company.").format(

@@ -2,6 +2,7 @@
 
 SETTINGS = "QuickBooks Settings"
 SYNC_QUEUE = "QuickBooks Sync Queue"
+DIRECTORY_ENTRY = "QuickBooks Directory Entry"
 SYNC_LOG = "QuickBooks Sync Log"
 CUSTOMER_MATCH = "QuickBooks Customer Match"
 LINK = "QuickBooks Link"

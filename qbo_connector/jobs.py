@@ -23,6 +23,7 @@ from qbo_connector.connection import (
 )
 from qbo_connector.credit_notes import apply_credit_notes, release_credits
 from qbo_connector.customer_edits import push_edits
+from qbo_connector.directory import current_directory
 from qbo_connector.engine.change_feed import gone_customer_ids, iso, parse_iso
 from qbo_connector.engine.customers import CustomerSettings, CustomerSync
 from qbo_connector.engine.errors import QBOError, ReconnectRequired
@@ -357,7 +358,10 @@ class SyncRun:
 			clash_suffix=self.settings.clash_suffix or " (Customer)",
 			multicurrency=self.multicurrency(),
 		)
-		sync = CustomerSync(self.client, policy, lambda o: self.record(o, "customer"))
+		directory = current_directory(
+			self.client, self.company, self.realm_id, self.settings.get("directory_cursor") or ""
+		)
+		sync = CustomerSync(self.client, policy, lambda o: self.record(o, "customer"), directory=directory)
 		sync.run(customers, already_linked=linked, force_create=force_create)
 
 	def multicurrency(self) -> bool:
