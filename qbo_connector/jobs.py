@@ -27,6 +27,7 @@ from qbo_connector.directory import current_directory
 from qbo_connector.engine.change_feed import gone_customer_ids, iso, parse_iso
 from qbo_connector.engine.customers import CustomerSettings, CustomerSync
 from qbo_connector.engine.errors import QBOError, ReconnectRequired
+from qbo_connector.engine.matching import ALREADY_LINKED
 from qbo_connector.engine.records import QUEUED, SYNCED, Outcome
 from qbo_connector.payment_import import import_payments, read_back_balances
 from qbo_connector.payment_sync import early_rows, export_payments, payment_customers
@@ -361,8 +362,29 @@ class SyncRun:
 		directory = current_directory(
 			self.client, self.company, self.realm_id, self.settings.get("directory_cursor") or ""
 		)
-		sync = CustomerSync(self.client, policy, lambda o: self.record(o, "customer"), directory=directory)
+		settled = self.settled_customers(names)
+
+		def record(outcome: Outcome) -> None:
+			if settled.get(outcome.name) == (outcome.qbo_id, outcome.extra.get("display_name", "")) and (
+				outcome.status == SYNCED and outcome.extra.get("reason") == ALREADY_LINKED
+			):
+				self.counts["customers_unchanged"] = self.counts.get("customers_unchanged", 0) + 1
+				return  # its link says so already: no write, no log row
+			self.record(outcome, "customer")
+
+		sync = CustomerSync(self.client, policy, record, directory=directory)
 		sync.run(customers, already_linked=linked, force_create=force_create)
+
+	def settled_customers(self, names: list[str]) -> dict[str, tuple[str, str]]:
+		"""Customers not queued themselves whose link is Synced: (QBO id, QBO name). A run that finds them
+		linked to the same record, of the same name, has nothing to write (issue 13)."""
+		return {
+			name: (link.qbo_id, link.qbo_name or "")
+			for name, link in links.get_links(c.CUSTOMER, names, self.realm_id).items()
+			if link.status == SYNCED
+			and link.qbo_id
+			and queue_name(c.CUSTOMER, name, self.company) not in self.loaded
+		}
 
 	def multicurrency(self) -> bool:
 		if not hasattr(self, "_multicurrency"):
