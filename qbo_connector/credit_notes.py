@@ -9,7 +9,8 @@ payment's id stays on the return's link (`applied_payment_id`).
   the payment it finds instead of applying twice.
 - A return cancelled in ERPNext: its application is voided before its CreditMemo (the invoice phase voids the
   credit memo; QuickBooks does not drop a credit memo that a payment still applies), so the original's
-  balance is restored on both sides.
+  balance is restored on both sides. An application whose answer was lost (no `applied_payment_id`) is
+  looked up first, as above.
 - A return without an original, or kept for itself, stays an unapplied credit on the customer.
 """
 
@@ -74,17 +75,30 @@ def apply_credit_notes(run) -> None:
 
 def release_credits(run, rows) -> set[str]:
 	"""Before the invoice phase: returns queued for Void whose credit is applied get the application voided.
-	Returns the queue rows to hold back from this run's invoice phase: a return whose application could not
-	be read (other than "not found": it is gone) or voided keeps its credit memo until the next run."""
+	A return apply_credit_notes may have applied without learning it (no applied_payment_id: a run died after
+	QuickBooks answered, and the credit memo's own id may be lost with it) has its application looked up as
+	apply_credit_notes does (customer, date, the note naming the return) and voided if found. Returns the
+	queue rows to hold back from this run's invoice phase: a return whose application could not be read or
+	looked up (other than "not found": it is gone) or voided keeps its credit memo until the next run."""
 	names = [
 		r.reference_name for r in rows if r.reference_doctype == c.SALES_INVOICE and r.action == c.ACTION_VOID
 	]
-	applied = {
-		name: link
-		for name, link in links.get_links(c.SALES_INVOICE, names, run.realm_id).items()
-		if link.applied_payment_id
-	}
-	if not applied:
+	own = links.get_links(c.SALES_INVOICE, names, run.realm_id)
+	applied = {name: link for name, link in own.items() if link.applied_payment_id}
+	unknown = [name for name in names if name not in applied]
+	if unknown:  # of those, the returns apply_credit_notes applies
+		unknown = frappe.get_all(
+			c.SALES_INVOICE,
+			filters={
+				"name": ("in", unknown),
+				"is_return": 1,
+				"return_against": ("is", "set"),
+				"update_outstanding_for_self": 0,
+			},
+			pluck="name",
+			limit=0,
+		)
+	if not applied and not unknown:
 		return set()
 	releases, held = [], set()
 	for name, link in applied.items():
@@ -101,6 +115,11 @@ def release_credits(run, rows) -> set[str]:
 		release = ERPPayment(name, "", "", Decimal(0), docstatus=2)
 		release.qbo_id, release.qbo_sync_token = link.applied_payment_id, token
 		releases.append(release)
+	for ret in adapters.load_invoices(unknown, run.realm_id):
+		if ret.customer_qbo_id:
+			release = credit_application(ret, "")  # no QBO id: the exporter looks it up before the void
+			release.docstatus = 2
+			releases.append(release)
 
 	def released(outcome: Outcome) -> None:
 		record(run, outcome)

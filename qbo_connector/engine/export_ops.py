@@ -254,9 +254,13 @@ def is_voided(obj: dict) -> bool:
 
 def send_void(exporter, work: Work) -> None:
 	"""Void one invoice in QBO, re-reading its SyncToken on 5010 and waiting out transient trouble. The
-	requestid is fixed per invoice, so a void resent after a crash gets QBO's first answer."""
-	if work.reconcile and not exporter.reconcile([work]) and work.done:
-		return
+	requestid is fixed per invoice, so a void resent after a crash gets QBO's first answer. Without a QBO id
+	it is looked up first; a lookup that meets transient trouble is tried again the same way (lookup_failed
+	counts the attempts), never followed by a void without an Id."""
+	while work.reconcile and not work.done:
+		exporter.reconcile([work])
+		if work.reconcile and not work.done:
+			exporter.sleep(exporter.backoff * 2 ** (work.attempts - 1))
 	while not work.done:
 		work.attempts += 1
 		try:

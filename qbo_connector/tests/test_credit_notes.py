@@ -80,6 +80,28 @@ class TestCreditNotes(QBOTestCase):
 		self.assertTrue(self.applied_by(ret))
 		self.assertEqual(float(self.qbo("Invoice", invoice)["Balance"]), self.outstanding(invoice))
 
+	def test_a_return_cancelled_after_its_application_answer_was_lost_releases_it(self):
+		invoice = self.make_invoice(self.make_customer("Lost Release Lamps"), rate=50, qty=2)
+		self.sync()
+		ret = self.make_return(invoice)
+		self.sync()
+		count = len(self.applications())
+		# the run died after QuickBooks applied the credit, before the link was written; then the return is
+		# cancelled: release_credits must look the application up, not only release the ones it knows of
+		frappe.db.set_value(
+			c.LINK,
+			{"reference_doctype": "Sales Invoice", "reference_name": ret.name},
+			"applied_payment_id",
+			"",
+		)
+		ret.reload()
+		ret.cancel()
+		self.sync()
+		self.assertEqual(len(self.applications()), count - 1)
+		self.assertEqual(self.outstanding(invoice), 100.0)
+		self.assertEqual(float(self.qbo("Invoice", invoice)["Balance"]), 100.0)
+		self.assertEqual(frappe.db.get_value("Sales Invoice", ret.name, c.INVOICE_SYNC_STATUS), "Voided")
+
 	def test_a_return_kept_for_itself_stays_unapplied_credit(self):
 		invoice = self.make_invoice(self.make_customer("Own Credit Outfitters"), rate=30, qty=2)
 		self.sync()

@@ -171,6 +171,7 @@ class Site:
 # no_invoice_links      a payment does not go in the same run as its invoice
 # invoices_before_payment_voids  the run's order before the model found it: invoices, then all payments
 # no_release            release_credits skipped: a cancelled return's credit memo goes while its application lives
+# no_lookup_release     release_credits voids only applications it knows of: none whose answer was lost
 # no_apply              apply_credit_notes skipped: credit notes stay unapplied in QuickBooks
 # apply_twice           every application sent without a lookup and under a requestid never seen before
 MUTANT = os.environ.get("QBO_MODEL_MUTANT", "")
@@ -471,11 +472,24 @@ class FrappeLayer(PaymentImportLayer):
 
 	def release_credits(self, client, settings, names: list[str]) -> set[str]:
 		"""credit_notes.release_credits: the due returns queued for Void whose credit is applied get the
-		application voided (read first for its SyncToken; "not found" is gone). A return whose application
-		could not be read or voided is held back from this run's invoice phase (returned)."""
+		application voided (read first for its SyncToken; "not found" is gone). A return apply_credit_notes may
+		have applied without learning it (no applied payment, the credit memo's id perhaps lost too; against an
+		invoice, not kept for itself) goes to the void without an id: the exporter looks the application up
+		first. A return whose application could not be read, looked up or voided is held back from this run's
+		invoice phase (returned)."""
 		voids = [n for n in names if self.work.queue[n]["action"] == "Void"]
 		applied = {n: self.work.docs[n]["applied"] for n in voids if self.work.docs.get(n, {}).get("applied")}
-		if not applied:
+		unknown = [
+			n
+			for n in voids
+			if n not in applied
+			and self.ledger[n].is_return
+			and self.ledger[n].return_against
+			and not self.ledger[n].for_self
+		]
+		if MUTANT == "no_lookup_release":
+			unknown = []
+		if not applied and not unknown:
 			return set()
 		releases, held = [], set()
 		for name, payment_id in applied.items():
@@ -492,6 +506,12 @@ class FrappeLayer(PaymentImportLayer):
 			release = ERPPayment(name, "", "", D(0), docstatus=2)
 			release.qbo_id, release.qbo_sync_token = payment_id, token
 			releases.append(release)
+		for name in unknown:
+			ret = self.ledger[name].erp(self.work.docs.get(name, {}))
+			if ret.customer_qbo_id:
+				release = credit_application(ret, "")
+				release.docstatus = 2
+				releases.append(release)
 
 		def released(outcome) -> None:
 			self.credit_outcome(outcome)

@@ -365,3 +365,35 @@ def test_payment_mappings_are_resolved_by_name_and_unknown_names_hold(us):
 	)
 	assert unresolved_reasons(payment(paid_to="Bank - C"), settings, unresolved) == []
 	assert "Nowhere" in unresolved_reasons(payment(paid_to="Cash - C"), settings, unresolved)[0]
+
+
+def test_a_release_whose_lookup_fails_is_left_queued_not_voided_blind(us, monkeypatch):
+	"""A cancelled credit application without its QBO id (the answer to its create was lost) is looked up
+	before its void (credit_notes.release_credits). When that lookup meets transient trouble, it is tried again
+	and then left Queued (the return held back), never followed by a void without an Id (was: void, read and
+	delete of "", Failed); a later run finds the application and voids it."""
+	original = invoice(name="SINV-0001", lines=[line("SVC", "2", "50")])
+	ret = invoice(
+		name="SINV-RET-0001",
+		lines=[line("SVC", "-1", "30", amount="-30")],
+		is_return=True,
+		return_against="SINV-0001",
+	)
+	send_invoices(us, US_REALM, [original])
+	send_invoices(us, US_REALM, [ret])
+	ledger = Ledger()
+	application = credit_application(ret, original.qbo_id)
+	crash_after_send(monkeypatch, us, application, ledger)
+	release = credit_application(ret, original.qbo_id)
+	release.docstatus = 2
+	us.script_fault("503", count=50, kind="query", delay=0)
+	start = len(us.log_since())
+	send_payments(us, US_REALM, [release], ledger, doctype="Sales Invoice")
+	us.clear_faults()
+	sent = [e["kind"] for e in us.log_since(start) if e["path"].startswith("/v3/")]
+	assert ledger.status(ret.name) == QUEUED and set(sent) == {"query"}  # was: void, read, delete with no Id
+	assert balance(us, US_REALM, original) == 70  # still applied
+	send_payments(us, US_REALM, [release], ledger, doctype="Sales Invoice")
+	[row] = us.dump(US_REALM)["Payment"]
+	assert ledger.status(ret.name) == VOIDED and row["PrivateNote"].startswith("Voided")
+	assert balance(us, US_REALM, original) == 100
