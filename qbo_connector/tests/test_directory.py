@@ -63,3 +63,25 @@ class TestDirectory(QBOTestCase):
 		# the change feed brought both the customer entered in QuickBooks and the one the first run created
 		self.assertEqual(self.entries(), self.qbo_names())
 		self.assertEqual(self.entries()[f"Customer {created}"], "Directory First Light")
+
+	def test_a_customer_already_linked_writes_nothing_when_its_next_invoice_goes(self):
+		customer = self.make_customer("Directory Quiet Harbour")
+		self.make_invoice(customer)
+		self.sync()
+		logs = frappe.db.count(c.SYNC_LOG, {"reference_doctype": "Customer", "reference_name": customer})
+		modified = frappe.db.get_value(
+			c.LINK, {"reference_doctype": "Customer", "reference_name": customer}, "modified"
+		)
+		invoice = self.make_invoice(customer)
+		report = self.sync()
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, c.INVOICE_SYNC_STATUS), "Synced")
+		self.assertEqual(report.get("customers_unchanged"), 1, report)
+		self.assertEqual(
+			frappe.db.count(c.SYNC_LOG, {"reference_doctype": "Customer", "reference_name": customer}), logs
+		)
+		self.assertEqual(
+			frappe.db.get_value(
+				c.LINK, {"reference_doctype": "Customer", "reference_name": customer}, "modified"
+			),
+			modified,
+		)
