@@ -15,6 +15,7 @@ from frappe.utils import cint
 
 from qbo_connector import adapters, links, writeback
 from qbo_connector import constants as c
+from qbo_connector.bulk import update_rows
 from qbo_connector.engine.customer_edits import edit_body, update_one
 from qbo_connector.engine.records import SYNCED
 
@@ -46,6 +47,7 @@ def push_edits(run, names: list[str]) -> None:
 		return
 	found = links.get_links(c.CUSTOMER, names, run.realm_id)
 	suffix = run.settings.get("clash_suffix") or " (Customer)"
+	baselines = {}  # links that only get their first hashes: one update for all (issue 13)
 	for customer in adapters.load_customers(names, run.realm_id):
 		link = found.get(customer.id)
 		if not link or not link.qbo_id or link.status != SYNCED:
@@ -68,7 +70,11 @@ def push_edits(run, names: list[str]) -> None:
 			run.counts[key] = run.counts.get(key, 0) + 1
 		elif sent == hashes:
 			continue
+		else:
+			baselines[link.name] = values
+			continue
 		links.set_link(c.CUSTOMER, customer.id, run.realm_id, run.company, values)
+	update_rows(c.LINK, baselines, touch_modified=True)  # pushed_fields only: not shown on the customer
 	frappe.db.commit()  # nosemgrep: the run's job
 
 

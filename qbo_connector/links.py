@@ -12,6 +12,7 @@ import frappe
 from frappe.utils import now_datetime
 
 from qbo_connector import constants as c
+from qbo_connector.bulk import update_rows
 
 LINK_FIELDS = [
 	"name",
@@ -113,8 +114,6 @@ def set_links(doctype: str, realm_id: str, company: str, values_by_name: dict[st
 	"""`set_link` for many documents of one doctype with a fixed number of statements: one read, one
 	insert of the new links, one update of the others, one update of the view (an invoice's or a
 	payment's: they have one company, so the view always shows it)."""
-	from qbo_connector.writeback_batch import update_rows
-
 	if not values_by_name:
 		return
 	assert doctype != c.CUSTOMER, "a customer's view depends on its companies: use set_link"

@@ -165,6 +165,18 @@ def log_status_and_message(outcome: Outcome) -> tuple[str, str]:
 	return LOG_STATUS.get(outcome.status, "Failed"), outcome.message or outcome.extra.get("reason", "")
 
 
+def log_values(outcome: Outcome, run_id: str, operation: str, now) -> dict:
+	"""What a Sync Log row says about this run's outcome, besides its record, status and message."""
+	return {
+		"operation": operation or outcome.extra.get("operation", "") or "sync",
+		"qbo_id": outcome.qbo_id,
+		"error_code": outcome.error_code,
+		"run_id": run_id,
+		"detail": outcome.detail,
+		"last_occurred_on": now,
+	}
+
+
 def write_log(outcome: Outcome, run_id: str, operation: str = "") -> None:
 	"""One row per record and reason (status and message): a repeat raises its count and last-seen
 	time instead of adding a row every run (a Held invoice would add 288 a day on a 5-minute tick)."""
@@ -181,14 +193,7 @@ def write_log(outcome: Outcome, run_id: str, operation: str = "") -> None:
 		fields=["name", "repeat_count"],
 		limit=1,
 	)
-	values = {
-		"operation": operation or outcome.extra.get("operation", "") or "sync",
-		"qbo_id": outcome.qbo_id,
-		"error_code": outcome.error_code,
-		"run_id": run_id,
-		"detail": outcome.detail,
-		"last_occurred_on": now,
-	}
+	values = log_values(outcome, run_id, operation, now)
 	if existing:
 		values["repeat_count"] = (existing[0].repeat_count or 1) + 1
 		frappe.db.set_value(c.SYNC_LOG, existing[0].name, values, update_modified=True)

@@ -11,8 +11,10 @@ from frappe.utils import now_datetime
 
 from qbo_connector import constants as c
 from qbo_connector import links
+from qbo_connector.bulk import update_rows
 from qbo_connector.engine.records import SYNCED, Outcome
 from qbo_connector.queue import enqueue_record, queue_name
+from qbo_connector.writeback import link_values, log_status_and_message, log_values
 
 
 def batches(outcome: Outcome) -> bool:
@@ -27,8 +29,6 @@ def batches(outcome: Outcome) -> bool:
 def apply_synced(
 	pending: list[tuple[Outcome, str]], run_id: str, loaded: dict[str, int], company: str, realm_id: str
 ) -> None:
-	from qbo_connector.writeback import link_values, log_status_and_message
-
 	changed = settle_queue_rows([o for o, _ in pending], loaded, company)
 	for doctype in (c.SALES_INVOICE, c.PAYMENT_ENTRY):
 		outcomes = [o for o, _ in pending if o.doctype == doctype]
@@ -46,7 +46,7 @@ def apply_synced(
 			enqueue_record(doctype, name, c.ACTION_VOID, company)
 		values = {o.name: link_values(o, o.name in changed or o.name in cancelled) for o in outcomes}
 		links.set_links(doctype, realm_id, company, values)
-	write_logs([(o, operation) for o, operation in pending], run_id, log_status_and_message)
+	write_logs(pending, run_id)
 
 
 def settle_queue_rows(outcomes: list[Outcome], loaded: dict[str, int], company: str) -> set[str]:
@@ -69,7 +69,7 @@ def settle_queue_rows(outcomes: list[Outcome], loaded: dict[str, int], company: 
 	return {rows[name] for name in moved}
 
 
-def write_logs(items: list[tuple[Outcome, str]], run_id: str, status_and_message) -> None:
+def write_logs(items: list[tuple[Outcome, str]], run_id: str) -> None:
 	"""One row per record and reason, as `writeback.write_log`: a repeat raises its count."""
 	if not items:
 		return
@@ -86,15 +86,8 @@ def write_logs(items: list[tuple[Outcome, str]], run_id: str, status_and_message
 	}
 	inserts, repeats = [], {}
 	for outcome, operation in items:
-		status, message = status_and_message(outcome)
-		values = {
-			"operation": operation or outcome.extra.get("operation", "") or "sync",
-			"qbo_id": outcome.qbo_id,
-			"error_code": outcome.error_code,
-			"run_id": run_id,
-			"detail": outcome.detail,
-			"last_occurred_on": now,
-		}
+		status, message = log_status_and_message(outcome)
+		values = log_values(outcome, run_id, operation, now)
 		row = existing.get((outcome.doctype, outcome.name, status, message))
 		if row:
 			repeats[row.name] = {**values, "repeat_count": (row.repeat_count or 1) + 1}
@@ -112,29 +105,3 @@ def write_logs(items: list[tuple[Outcome, str]], run_id: str, status_and_message
 STANDARD = ("name", "creation", "modified", "owner", "modified_by")
 LOG_KEYS = ("reference_doctype", "reference_name", "status", "message", "repeat_count")
 LOG_VALUES = ("operation", "qbo_id", "error_code", "run_id", "detail", "last_occurred_on")
-
-
-def update_rows(doctype: str, rows: dict[str, dict], touch_modified: bool = False) -> None:
-	"""One UPDATE for many rows whose values differ: `col = CASE name WHEN .. THEN .. END` per column
-	(rows without a column keep theirs)."""
-	if not rows:
-		return
-	columns = sorted({column for values in rows.values() for column in values})
-	params: list = []
-	sets = []
-	for column in columns:
-		cases = []
-		for name, values in rows.items():
-			if column in values:
-				cases.append("WHEN %s THEN %s")
-				params += [name, values[column]]
-		sets.append(f"`{column}` = CASE `name` {' '.join(cases)} ELSE `{column}` END")
-	if touch_modified:
-		sets.append("`modified` = %s")
-		params.append(now_datetime())
-	names = list(rows)
-	params += names
-	frappe.db.sql(
-		f"UPDATE `tab{doctype}` SET {', '.join(sets)} WHERE `name` IN ({', '.join(['%s'] * len(names))})",
-		params,
-	)

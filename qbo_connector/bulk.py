@@ -1,0 +1,32 @@
+"""One UPDATE for many rows whose values differ (the batched write-back, issue 13)."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import now_datetime
+
+
+def update_rows(doctype: str, rows: dict[str, dict], touch_modified: bool = False) -> None:
+	"""One UPDATE for many rows whose values differ: `col = CASE name WHEN .. THEN .. END` per column
+	(rows without a column keep theirs)."""
+	if not rows:
+		return
+	columns = sorted({column for values in rows.values() for column in values})
+	params: list = []
+	sets = []
+	for column in columns:
+		cases = []
+		for name, values in rows.items():
+			if column in values:
+				cases.append("WHEN %s THEN %s")
+				params += [name, values[column]]
+		sets.append(f"`{column}` = CASE `name` {' '.join(cases)} ELSE `{column}` END")
+	if touch_modified:
+		sets.append("`modified` = %s")
+		params.append(now_datetime())
+	names = list(rows)
+	params += names
+	frappe.db.sql(
+		f"UPDATE `tab{doctype}` SET {', '.join(sets)} WHERE `name` IN ({', '.join(['%s'] * len(names))})",
+		params,
+	)
