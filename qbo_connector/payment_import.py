@@ -49,13 +49,15 @@ def import_payments(run) -> None:
 		imported=imported,
 		home_currency=frappe.get_cached_value("Company", run.company, "default_currency") or "USD",
 	)
+	# cancels first, then replacements, then creates: a payment deleted or voided in QuickBooks frees its invoice's
+	# outstanding amount, which a new payment made there since may need (ERPNext refuses more than is outstanding)
 	handled = True
-	for item in plan.create:
-		handled &= apply(run, item, create_entry)
-	for item in plan.update:
-		handled &= apply(run, item, replace_entry)
 	for item in plan.cancel:
 		handled &= apply(run, item, cancel_entry)
+	for item in plan.update:
+		handled &= apply(run, item, replace_entry)
+	for item in plan.create:
+		handled &= apply(run, item, create_entry)
 	for item in plan.unknown:
 		log(run, item, HELD, _("QuickBooks payment {0} was not recorded in ERPNext: {1}"))
 	if handled:

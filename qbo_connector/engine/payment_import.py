@@ -3,9 +3,10 @@ cancel, and the QBO balance of each exported invoice. Framework-free: it reads Q
 it never writes anywhere.
 
     plan = plan_payment_import(client, cursor, now, invoices, own_ids, imported, home_currency="USD")
-    for item in plan.create: ...   # a new Payment Entry (Receive) against item.allocations
+    for item in plan.cancel: ...   # item.payment_entry's payment was voided or deleted in QuickBooks (first: it
+                                   # frees outstanding amounts the others may need)
     for item in plan.update: ...   # item.payment_entry changed in QuickBooks
-    for item in plan.cancel: ...   # item.payment_entry's payment was voided or deleted in QuickBooks
+    for item in plan.create: ...   # a new Payment Entry (Receive) against item.allocations
     for item in plan.unknown: ...  # listed for a person, never guessed
     balances = read_invoice_balances(client, qbo_invoice_ids)
 

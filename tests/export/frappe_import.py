@@ -68,13 +68,15 @@ class PaymentImportLayer:
 			imported=imported,
 			home_currency="USD",
 		)
+		# cancels first, then replacements, then creates: a payment deleted or voided in QuickBooks frees its invoice's
+		# outstanding amount, which a new payment made there since may need (ERPNext refuses more than is outstanding)
 		handled = True
-		for item in plan.create:
-			handled &= self.apply(client, item, self.create_entry)
-		for item in plan.update:
-			handled &= self.apply(client, item, self.replace_entry)
 		for item in plan.cancel:
 			handled &= self.apply(client, item, self.cancel_entry)
+		for item in plan.update:
+			handled &= self.apply(client, item, self.replace_entry)
+		for item in plan.create:
+			handled &= self.apply(client, item, self.create_entry)
 		for item in plan.unknown:
 			self.log(item, HELD, "QuickBooks payment {0} was not recorded in ERPNext: {1}")
 		if handled or MUTANT == "import_cursor_always":

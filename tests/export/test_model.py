@@ -919,7 +919,8 @@ MIRROR_OF = {
 	"queue.py:should_queue_payment": "74f174f1669d",
 	"queue.py:is_imported": "9295fd902c0d",
 	"payment_sync.py:payments_recorded_in": "e6bd82f4aea7",
-	"payment_import.py:import_payments": "636b6d15a44f",  # commits the run's answers before its first payment
+	# commits the run's answers before its first payment; cancels, then replacements, then creates
+	"payment_import.py:import_payments": "0313b6cef93f",
 	"payment_import.py:apply": "73e4fde6b481",
 	"payment_import.py:log": "473fec5d8aab",
 	"payment_import.py:exported_invoices": "962a2949515f",  # of links sharing a QBO id, the submitted invoice's
@@ -1203,6 +1204,25 @@ def test_a_payment_deleted_in_quickbooks_cancels_its_entry():
 			("change_payment_in_quickbooks", {"pick": "2", "how": "delete"}),
 		],
 		recorded_in=IN_BOTH,
+	)
+
+
+def test_a_payment_deleted_and_made_again_in_quickbooks_is_recorded_by_the_same_run():
+	"""Found by the machine (QBO_MODEL_EXAMPLES=400, In QuickBooks; minimised): a recorded payment that paid the whole
+	invoice is deleted (or voided) in QuickBooks and a new one made on the freed balance before the next run. The
+	import recorded the new payment before cancelling the deleted one's entry: ERPNext refused it (more than the
+	outstanding amount, still 0), logged it Failed for a person, and only a later run recorded it. The import now
+	cancels first, then replaces, then creates."""
+	replay(
+		[
+			("submit", {"customer": "2", "lines": SVC_100, "tax": D(0)}),
+			("settle", {}),
+			("pay_in_quickbooks", {"pick": "SINV-0001", "share": D(1)}),
+			("settle", {}),
+			("change_payment_in_quickbooks", {"pick": "2", "how": "delete"}),
+			("pay_in_quickbooks", {"pick": "SINV-0001", "share": D("0.5"), "unapplied": D("5.00")}),
+		],
+		recorded_in=IN_QUICKBOOKS,
 	)
 
 
