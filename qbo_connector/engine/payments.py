@@ -195,6 +195,9 @@ class PaymentExporter(Exporter):
 		trouble), that customer's creates wait with it. Under "void and create" the amendment of a payment of
 		an invoice's whole balance is refused while its original is live."""
 		works = list(works)
+		# originals whose amendment cannot go (met while planning: waiting for its invoice, held) are voided in
+		# the first phase; each phase's own run starts with no voids of its own
+		works += [work for work in self.voids if not work.done]
 		customer_of = {work.name: work.inv.customer_qbo_id for work in [*works, *self.superseded.values()]}
 		phases = (("void",), ("update",), ("create", "delete"))
 		waiting: dict[str, str] = {}  # customer -> a payment of theirs left for a later run

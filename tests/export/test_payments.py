@@ -163,6 +163,25 @@ def test_amendment_by_void_and_create(us):
 	assert original.status == VOIDED and count == 2
 
 
+def test_an_amendment_waiting_for_its_invoice_voids_its_original_in_the_same_run(us):
+	"""Under "update", the original of an amendment that cannot go yet (it pays an invoice not in QuickBooks)
+	is voided, never left applied: the void was queued while the payments were planned, then dropped when
+	the first phase started (found looking at the model's amendment/payment gap replay)."""
+	inv = invoice()
+	send_invoices(us, US_REALM, [inv])
+	original = payment()
+	link([original], [inv])
+	ledger = Ledger()
+	send_payments(us, US_REALM, [original], ledger)
+	assert balance(us, US_REALM, inv) == 60
+	original.docstatus = 2
+	amended = payment("PE-0001-1", refs=(("SINV-0002", "40"),), amended_from="PE-0001")  # not in QuickBooks
+	send_payments(us, US_REALM, [original, amended], ledger)
+	assert ledger.status(amended.name) == WAITING_FOR_INVOICE
+	assert ledger.status(original.name) == VOIDED
+	assert balance(us, US_REALM, inv) == 100  # what the cancelled payment applied is open again
+
+
 def test_void_and_create_of_a_payment_of_the_whole_balance(us):
 	"""Found by the model (test_model.py): the amendment again pays the whole balance; the original's void
 	must go first, else QuickBooks refuses the amendment (more than the open balance)."""
