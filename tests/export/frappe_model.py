@@ -792,7 +792,8 @@ def check_payments(dump: dict, payments: dict[str, Pay], site: Site, strict: boo
 			problems.append(f"{name} is Synced but QBO Payment {qbo_id} is not its live payment: {twin}")
 		if model.docstatus == 2 and status == VOIDED and twin is not None and not is_void(twin):
 			problems.append(f"{name} is cancelled and Voided, but QBO Payment {qbo_id} is live")
-		if model.docstatus == 1 and status in PAYMENT_ANSWERS and owners[name]:
+		# in flight (a crash lost the batch's answer): the next run finds it in QuickBooks
+		if model.docstatus == 1 and status in PAYMENT_ANSWERS and owners[name] and not pending(name):
 			problems.append(f"{name} is {status} but QuickBooks has a live payment for it")
 		if strict and model.docstatus == 1 and name not in allow_unsent:
 			if status != SYNCED:
