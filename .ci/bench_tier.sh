@@ -42,7 +42,9 @@ ln -sfn "$CLONE" "$APP_LINK"
 grep -qx qbo_connector sites/apps.txt || echo qbo_connector >> sites/apps.txt
 env/bin/pip install -q -e "$APP_LINK"
 
-installed() { bench --site "$SITE" list-apps 2>/dev/null | grep -q '^qbo_connector'; }
+# grep reads all of it (not -q): with pipefail, `grep -q` quitting early can fail bench with SIGPIPE and say
+# "not installed" (seen: the tier then purged the tables of an installed app and its uninstall failed)
+installed() { bench --site "$SITE" list-apps 2>/dev/null | grep '^qbo_connector' >/dev/null; }
 custom_fields() {
 	bench --site "$SITE" mariadb -s -N -e \
 		"select count(*) from \`tabCustom Field\` where dt in ('Customer','Sales Invoice') and fieldname like 'qbo%'"

@@ -56,7 +56,9 @@ def early_rows(rows, realm_id: str) -> list:
 	is paid) an invoice a payment is still applied to. The voids of cancelled entries; an entry with a submitted
 	amendment only together with that amendment's due row (under "update" the amendment's update may carry the
 	original's QBO payment, and frees what it no longer pays), and only when every invoice the amendment pays
-	is in QuickBooks already; else both go in the payment phase, after the invoices it waits for."""
+	is in QuickBooks already, or when the entry pays an invoice this run voids (the void would be refused while
+	the payment is applied: the amendment then waits for its invoice, the entry is voided, and the amendment
+	goes anew next run); else both go in the payment phase, after the invoices it waits for."""
 	payment_rows = {r.reference_name: r for r in rows if r.reference_doctype == c.PAYMENT_ENTRY}
 	voids = {name: r for name, r in payment_rows.items() if r.action == c.ACTION_VOID}
 	if not voids:
@@ -70,14 +72,36 @@ def early_rows(rows, realm_id: str) -> list:
 	amendment_of = {a.amended_from: a.name for a in amendments}
 	due = [a.name for a in amendments if a.name in payment_rows]
 	ready = {p.name for p in adapters.load_payments(due, realm_id) if all(ref.qbo_id for ref in p.references)}
+	frees = paying_voided_invoices(list(voids), rows)
 	early = []
 	for name, row in voids.items():
 		amendment = amendment_of.get(name)
 		if amendment is None:
 			early.append(row)
-		elif amendment in ready:
+		elif amendment in ready or (name in frees and amendment in payment_rows):
 			early += [row, payment_rows[amendment]]
 	return early
+
+
+def paying_voided_invoices(entries: list[str], rows) -> set[str]:
+	"""Of the Payment Entries, those paying a Sales Invoice this run voids (its due row's action is Void)."""
+	voided = [
+		r.reference_name for r in rows if r.reference_doctype == c.SALES_INVOICE and r.action == c.ACTION_VOID
+	]
+	if not voided or not entries:
+		return set()
+	return set(
+		frappe.get_all(
+			c.PAYMENT_REFERENCE,
+			filters={
+				"parent": ("in", entries),
+				"reference_name": ("in", voided),
+				"parenttype": c.PAYMENT_ENTRY,
+			},
+			pluck="parent",
+			limit=0,
+		)
+	)
 
 
 def export_payments(run, rows, synced_invoices: list[Outcome]) -> None:

@@ -316,7 +316,7 @@ class FrappeLayer(PaymentImportLayer):
 		self.loaded = {name: self.work.queue[name]["version"] for name in due}  # SyncRun.remember
 		names = [name for name in due if name in ledger]
 		paying = [name for name in due if name in self.payments]
-		early = self.early_rows(paying)
+		early = self.early_rows(paying, names)
 		if MUTANT == "invoices_before_payment_voids":
 			early = []
 		try:
@@ -342,10 +342,12 @@ class FrappeLayer(PaymentImportLayer):
 		self.commit()
 		return report
 
-	def early_rows(self, paying: list[str]) -> list[str]:
+	def early_rows(self, paying: list[str], invoices: list[str]) -> list[str]:
 		"""payment_sync.early_rows: the due voids of cancelled entries; one with a submitted amendment only with
-		that amendment's due row, when every invoice the amendment pays has a QBO id on its link."""
+		that amendment's due row, when every invoice the amendment pays has a QBO id on its link, or when the
+		entry pays one of the due invoices (`invoices`) queued for Void (payment_sync.paying_voided_invoices)."""
 		voids = [n for n in paying if self.work.queue[n]["action"] == "Void"]
+		voided = {n for n in invoices if self.work.queue[n]["action"] == "Void"}
 		amendment_of = {
 			p.amended_from: n for n, p in self.payments.items() if p.docstatus == 1 and p.amended_from
 		}
@@ -354,8 +356,12 @@ class FrappeLayer(PaymentImportLayer):
 			amendment = amendment_of.get(name)
 			if amendment is None:
 				early.append(name)
-			elif amendment in paying and all(
-				self.work.docs.get(inv, {}).get("qbo_id") for inv, _ in self.payments[amendment].allocations
+			elif amendment in paying and (
+				all(
+					self.work.docs.get(inv, {}).get("qbo_id")
+					for inv, _ in self.payments[amendment].allocations
+				)
+				or any(inv in voided for inv, _ in self.payments[name].allocations)
 			):
 				early += [name, amendment]
 		return early

@@ -914,7 +914,7 @@ MIRROR_OF = {
 	"jobs.py:SyncRun.sync_invoices": "13f6f99688c6",  # payment_sync.early_rows before the invoices
 	"jobs.py:SyncRun.sync_payments": "431d2ab24cb1",  # then the other payment rows
 	# voids of cancelled payments; an original with its amendment when every invoice the amendment pays is in QBO
-	"payment_sync.py:early_rows": "cb838dda1392",
+	"payment_sync.py:early_rows": "b20baa8473b8",  # also early: an entry paying an invoice the run voids
 	"payment_sync.py:export_payments": "0c908d92ba8e",  # In ERPNext and In both (the model: In ERPNext)
 	"payment_sync.py:originals_of": "ea3b28a3b1b0",
 	"adapters.py:load_payments": "274d9dade593",  # references carry the invoice link's QBO id
@@ -1057,20 +1057,15 @@ def test_a_new_payment_is_not_sent_before_the_amendment_that_frees_the_balance()
 	)
 
 
-@pytest.mark.xfail(
-	strict=True,
-	raises=AssertionError,
-	reason="SINV-0001's void is refused (payments applied) in run 1 and stays Failed: early_rows holds PE-0001's "
-	"void back with its amendment, which pays SINV-0002 (not in QuickBooks yet), so the invoices go first",
-)
 @pytest.mark.parametrize("policy", ["update", "void_and_create"])
 def test_an_amendment_paying_an_unsent_invoice_frees_its_originals_cancelled_invoice(policy):
-	"""The known gap of payment_sync.early_rows: PE-0001 pays SINV-0001 (both in QuickBooks); before the next run
-	it is cancelled and amended to pay SINV-0002 (not in QuickBooks yet), and SINV-0001 is cancelled. The amendment
-	cannot go before the invoices, so neither does its original: SINV-0001's void is refused while PE-0001's QBO
-	payment is still applied to it, and Failed is not retried. The same run then sends SINV-0002 and the payments
-	(PE-0001-1 right on both sides, nothing recorded twice or lost), but SINV-0001 stays live in QuickBooks (Balance
-	100, freed by the payment phase) until a person retries it; later runs change nothing."""
+	"""The known gap of payment_sync.early_rows, closed: PE-0001 pays SINV-0001 (both in QuickBooks); before the next
+	run it is cancelled and amended to pay SINV-0002 (not in QuickBooks yet), and SINV-0001 is cancelled. It used to
+	be that the amendment could not go before the invoices, so neither did its original: SINV-0001's void was
+	refused while PE-0001's payment was applied to it, and stayed Failed until a person retried it. Now an entry
+	paying an invoice the run voids goes early with its amendment: the amendment waits for its invoice, so the
+	entry is voided (engine: that void was dropped under "update"), SINV-0001 is voided, and the amendment goes
+	anew next run. Fails without either fix."""
 	replay(
 		[
 			("submit", {"customer": "1", "lines": SVC_100, "tax": D(0)}),
