@@ -316,6 +316,7 @@ def complete_connection(code: str, realm_id: str, company: str | None = None) ->
 		connection_status=c.CONNECTED,
 		connected_by=frappe.session.user,
 		connected_on=now_datetime(),
+		directory_cursor="",  # a new connection reads QuickBooks' lists whole (the site's copy may be old)
 	)
 	try:
 		info = get_client(company).company_info()
