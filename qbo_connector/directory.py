@@ -2,7 +2,7 @@
 Directory Cursor): each run refreshes it from QuickBooks' change feed (engine/directory.py) and matches
 against it, instead of reading every customer, vendor and employee. It is written in the run's transaction,
 with its cursor: a run that fails keeps neither. A cleared cursor (`reload_directory`, `bench qbo sync
---reload-directory`, a realm change) makes the next run read the lists whole."""
+--reload-directory`, a new connection, a realm change) makes the next run read the lists whole."""
 
 from __future__ import annotations
 
