@@ -57,22 +57,22 @@ def push_edits(run, names: list[str]) -> None:
 		sent = json.loads(link.pushed_fields or "{}")
 		values = {"pushed_fields": json.dumps(hashes, sort_keys=True)}
 		changed = {key: value for key, value in body.items() if sent and sent.get(key) != hashes[key]}
-		if changed:
-			customer.qbo_sync_token = link.sync_token or "0"
-			outcome = update_one(run.client, customer, changed)
-			writeback.write_log(outcome, run.run_id, "customer edit")
-			if outcome.status != SYNCED:
-				values = {"last_error": outcome.message}  # tried again on its next save
-			else:
-				values.update(sync_token=outcome.qbo_sync_token, last_error="")
-				values["qbo_name"] = changed.get("DisplayName", link.qbo_name)
-			key = f"customer_edits_{outcome.status.lower().replace(' ', '_')}"
-			run.counts[key] = run.counts.get(key, 0) + 1
-		elif sent == hashes:
+		if not changed:
+			if (
+				sent != hashes
+			):  # the first hashes (or a field owned since): nothing to send, one update for all
+				baselines[link.name] = values
 			continue
+		customer.qbo_sync_token = link.sync_token or "0"
+		outcome = update_one(run.client, customer, changed)
+		writeback.write_log(outcome, run.run_id, "customer edit")
+		if outcome.status != SYNCED:
+			values = {"last_error": outcome.message}  # tried again on its next save
 		else:
-			baselines[link.name] = values
-			continue
+			values.update(sync_token=outcome.qbo_sync_token, last_error="")
+			values["qbo_name"] = changed.get("DisplayName", link.qbo_name)
+		key = f"customer_edits_{outcome.status.lower().replace(' ', '_')}"
+		run.counts[key] = run.counts.get(key, 0) + 1
 		links.set_link(c.CUSTOMER, customer.id, run.realm_id, run.company, values)
 	update_rows(c.LINK, baselines, touch_modified=True)  # pushed_fields only: not shown on the customer
 	frappe.db.commit()  # nosemgrep: the run's job

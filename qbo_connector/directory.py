@@ -11,6 +11,7 @@ import time
 import frappe
 
 from qbo_connector import constants as c
+from qbo_connector.bulk import insert_rows
 from qbo_connector.engine.change_feed import iso, parse_iso
 from qbo_connector.engine.directory import DirectoryUpdate, refresh_directory
 from qbo_connector.engine.records import QBOCustomer
@@ -58,16 +59,11 @@ def store(realm_id: str, update: DirectoryUpdate) -> None:
 		for start in range(0, len(stale), 1000):
 			frappe.qb.from_(table).delete().where(table.name.isin(stale[start : start + 1000])).run()
 	rows = update.records if update.full else update.upserts
-	if rows:
-		now, user = frappe.utils.now_datetime(), frappe.session.user
-		frappe.db.bulk_insert(
-			c.DIRECTORY_ENTRY,
-			["name", "creation", "modified", "owner", "modified_by", "realm_id", "qbo_id", *FIELDS],
-			[
-				(entry_name(realm_id, r.entity_type, r.id), now, now, user, user, realm_id, *values(r))
-				for r in rows
-			],
-		)
+	insert_rows(
+		c.DIRECTORY_ENTRY,
+		["realm_id", "qbo_id", *FIELDS],
+		{entry_name(realm_id, r.entity_type, r.id): (realm_id, *values(r)) for r in rows},
+	)
 
 
 def values(record: QBOCustomer) -> tuple:

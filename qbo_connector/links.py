@@ -12,7 +12,7 @@ import frappe
 from frappe.utils import now_datetime
 
 from qbo_connector import constants as c
-from qbo_connector.bulk import update_rows
+from qbo_connector.bulk import insert_rows, update_rows
 
 LINK_FIELDS = [
 	"name",
@@ -121,26 +121,23 @@ def set_links(doctype: str, realm_id: str, company: str, values_by_name: dict[st
 	existing = set(frappe.get_all(c.LINK, filters={"name": ("in", list(rows))}, pluck="name", limit=0))
 	updates = {row: _link_fields(values_by_name[name]) for row, name in rows.items() if row in existing}
 	new = {row: _link_fields(values_by_name[name]) for row, name in rows.items() if row not in existing}
-	if new:
-		fields = sorted({k for values in new.values() for k in values} - {"qbo_entity"})
-		head = (now_datetime(), now_datetime(), frappe.session.user, frappe.session.user, doctype)
-		entity = ENTITIES.get(doctype, "Invoice")
-		frappe.db.bulk_insert(
-			c.LINK,
-			[*NEW_LINK_COLUMNS, *fields],
-			[
-				(
-					row,
-					*head,
-					rows[row],
-					company,
-					realm_id,
-					v.get("qbo_entity") or entity,
-					*(v.get(f) for f in fields),
-				)
-				for row, v in new.items()
-			],
-		)
+	fields = sorted({k for values in new.values() for k in values} - {"qbo_entity"})
+	entity = ENTITIES.get(doctype, "Invoice")
+	insert_rows(
+		c.LINK,
+		["reference_doctype", "reference_name", "company", "realm_id", "qbo_entity", *fields],
+		{
+			row: (
+				doctype,
+				rows[row],
+				company,
+				realm_id,
+				v.get("qbo_entity") or entity,
+				*(v.get(f) for f in fields),
+			)
+			for row, v in new.items()
+		},
+	)
 	update_rows(c.LINK, updates, touch_modified=True)
 	view = VIEWS.get(doctype, {})
 	update_rows(
@@ -150,10 +147,6 @@ def set_links(doctype: str, realm_id: str, company: str, values_by_name: dict[st
 			for name, values in values_by_name.items()
 		},
 	)
-
-
-NEW_LINK_COLUMNS = ("name", "creation", "modified", "owner", "modified_by", "reference_doctype")
-NEW_LINK_COLUMNS += ("reference_name", "company", "realm_id", "qbo_entity")
 
 
 def _link_fields(values: dict) -> dict:

@@ -11,7 +11,7 @@ from frappe.utils import now_datetime
 
 from qbo_connector import constants as c
 from qbo_connector import links
-from qbo_connector.bulk import update_rows
+from qbo_connector.bulk import insert_rows, update_rows
 from qbo_connector.engine.records import SYNCED, Outcome
 from qbo_connector.queue import enqueue_record, queue_name
 from qbo_connector.writeback import link_values, log_status_and_message, log_values
@@ -84,7 +84,7 @@ def write_logs(items: list[tuple[Outcome, str]], run_id: str) -> None:
 			limit=0,
 		)
 	}
-	inserts, repeats = [], {}
+	inserts, repeats = {}, {}
 	for outcome, operation in items:
 		status, message = log_status_and_message(outcome)
 		values = log_values(outcome, run_id, operation, now)
@@ -92,16 +92,11 @@ def write_logs(items: list[tuple[Outcome, str]], run_id: str) -> None:
 		if row:
 			repeats[row.name] = {**values, "repeat_count": (row.repeat_count or 1) + 1}
 			continue
-		user = frappe.session.user
 		keys = (outcome.doctype, outcome.name, status, message, 1)
-		inserts.append(
-			(frappe.generate_hash(length=10), now, now, user, user, *keys, *(values[k] for k in LOG_VALUES))
-		)
-	if inserts:
-		frappe.db.bulk_insert(c.SYNC_LOG, [*STANDARD, *LOG_KEYS, *LOG_VALUES], inserts)
+		inserts[frappe.generate_hash(length=10)] = (*keys, *(values[k] for k in LOG_VALUES))
+	insert_rows(c.SYNC_LOG, [*LOG_KEYS, *LOG_VALUES], inserts)
 	update_rows(c.SYNC_LOG, repeats, touch_modified=True)
 
 
-STANDARD = ("name", "creation", "modified", "owner", "modified_by")
 LOG_KEYS = ("reference_doctype", "reference_name", "status", "message", "repeat_count")
 LOG_VALUES = ("operation", "qbo_id", "error_code", "run_id", "detail", "last_occurred_on")

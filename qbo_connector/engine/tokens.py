@@ -113,8 +113,9 @@ def refresh_if_needed(
 	already replaced it. Without `force`, tokens far from expiry are used as the store last read them, with
 	no lock (an access token stays valid until it expires even when another worker refreshes meanwhile, and
 	a refusal comes back here forced)."""
-	if not force and not store.load().needs_refresh(now()):
-		return store.load()
+	current = store.load()
+	if not force and not current.needs_refresh(now()):
+		return current
 	with store.lock():
 		current = store.load()
 		if force and stale_access_token and current.access_token != stale_access_token:
