@@ -54,6 +54,13 @@ def api(page, method: str, path: str, data: dict | None = None):
 	return body["data"]
 
 
+def submit_invoice(page, customer: str, company: str, item: str, qty: int, rate: float, **fields) -> str:
+	"""A submitted Sales Invoice of one line, made through the REST API of this session; its name."""
+	body = {"customer": customer, "company": company, "docstatus": 1, **fields}
+	body["items"] = [{"item_code": item, "qty": qty, "rate": rate}]
+	return api(page, "POST", "/api/resource/Sales Invoice", body)["name"]
+
+
 def field(page, fieldname: str, tag: str = "input"):
 	"""The visible control of a field on the current form (the desk keeps other pages' DOM around)."""
 	return page.locator(f'.frappe-control[data-fieldname="{fieldname}"] {tag}:visible').first
@@ -124,17 +131,7 @@ def open_review(page, company: str, item: str, token: str) -> str:
 	customer = api(page, "POST", "/api/resource/Customer", {"customer_name": f"Quilon {token} Marine"})[
 		"name"
 	]
-	api(
-		page,
-		"POST",
-		"/api/resource/Sales Invoice",
-		{
-			"customer": customer,
-			"company": company,
-			"docstatus": 1,
-			"items": [{"item_code": item, "qty": 1, "rate": 40}],
-		},
-	)
+	submit_invoice(page, customer, company, item, qty=1, rate=40)
 	print(bench("qbo", "sync"))
 	matches = api(
 		page,
@@ -303,17 +300,7 @@ def main() -> None:
 					},
 				)["name"]
 			)
-			invoice = api(
-				page,
-				"POST",
-				"/api/resource/Sales Invoice",
-				{
-					"customer": customer,
-					"company": company,
-					"docstatus": 1,
-					"items": [{"item_code": item, "qty": 2, "rate": 50}],
-				},
-			)["name"]
+			invoice = submit_invoice(page, customer, company, item, qty=2, rate=50)
 			step(f"queued {customer} and {invoice}; run bench qbo sync")
 			print(bench("qbo", "sync"))
 
@@ -329,19 +316,9 @@ def main() -> None:
 			other = second_company(company)
 			step(f"connect a second ERPNext company ({other}) to the second QuickBooks company")
 			connect_second_company(page, other)
-			second = api(
-				page,
-				"POST",
-				"/api/resource/Sales Invoice",
-				{
-					"customer": customer,
-					"company": other,
-					"currency": "USD",
-					"conversion_rate": 1,
-					"docstatus": 1,
-					"items": [{"item_code": item, "qty": 1, "rate": 30}],
-				},
-			)["name"]
+			second = submit_invoice(
+				page, customer, other, item, qty=1, rate=30, currency="USD", conversion_rate=1
+			)
 			step(f"submitted {second} of {other} for the same customer; run bench qbo sync (every company)")
 			print(bench("qbo", "sync"))
 			page.goto(f"{BASE}/app/sales-invoice/{second}")

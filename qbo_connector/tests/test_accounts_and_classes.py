@@ -68,28 +68,20 @@ class TestAccountsAndClasses(QBOTestCase):
 		settings.save(ignore_permissions=True)
 
 		customer = self.make_customer("Classful Contractors")
-		invoice = frappe.get_doc(
-			{
-				"doctype": "Sales Invoice",
-				"customer": customer,
-				"company": self.company,
-				"currency": "USD",
-				"cost_center": main,
-				"posting_date": frappe.utils.today(),
-				"due_date": frappe.utils.add_days(frappe.utils.today(), 30),
-				"items": [
-					{"item_code": self.item, "qty": 1, "rate": 100, "cost_center": main},
-					{
-						"item_code": self.item,
-						"qty": 2,
-						"rate": 40,
-						"cost_center": field,
-						"income_account": design_income,
-					},
-				],
-			}
-		).insert(ignore_permissions=True)
-		invoice.submit()
+		invoice = self.make_invoice(
+			customer,
+			cost_center=main,
+			items=[
+				{"item_code": self.item, "qty": 1, "rate": 100, "cost_center": main},
+				{
+					"item_code": self.item,
+					"qty": 2,
+					"rate": 40,
+					"cost_center": field,
+					"income_account": design_income,
+				},
+			],
+		)
 		self.sync()
 
 		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, c.INVOICE_SYNC_STATUS), "Synced")

@@ -61,20 +61,9 @@ class TestForeignCurrencyPayments(QBOTestCase):
 			default_currency="EUR",
 			accounts=[{"company": self.company, "account": receivable}],
 		)
-		invoice = frappe.get_doc(
-			{
-				"doctype": "Sales Invoice",
-				"customer": customer,
-				"company": self.company,
-				"currency": "EUR",
-				"conversion_rate": 1.10,
-				"debit_to": receivable,
-				"posting_date": today(),
-				"due_date": frappe.utils.add_days(today(), 30),
-				"items": [{"item_code": self.item, "qty": 2, "rate": 50}],
-			}
-		).insert(ignore_permissions=True)
-		invoice.submit()
+		invoice = self.make_invoice(
+			customer, rate=50, qty=2, currency="EUR", conversion_rate=1.10, debit_to=receivable
+		)
 		self.sync()
 		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, c.INVOICE_SYNC_STATUS), "Synced")
 		qbo_invoice_id = frappe.db.get_value("Sales Invoice", invoice.name, c.INVOICE_QBO_ID)

@@ -183,8 +183,15 @@ class QBOTestCase(FrappeTestCase):
 		return doc.name
 
 	def make_invoice(
-		self, customer: str, rate: float = 100, qty: float = 2, company: str | None = None, submit=True
+		self,
+		customer: str,
+		rate: float = 100,
+		qty: float = 2,
+		company: str | None = None,
+		submit=True,
+		**values,
 	):
+		"""A Sales Invoice of one line of the test item; `values` set other fields (items, currency, ...)."""
 		doc = frappe.get_doc(
 			{
 				"doctype": "Sales Invoice",
@@ -194,6 +201,7 @@ class QBOTestCase(FrappeTestCase):
 				"posting_date": frappe.utils.today(),
 				"due_date": frappe.utils.add_days(frappe.utils.today(), 30),
 				"items": [{"item_code": self.item, "qty": qty, "rate": rate}],
+				**values,
 			}
 		)
 		doc.insert(ignore_permissions=True)

@@ -136,15 +136,22 @@ def test_cancel_voids_the_payment_and_reopens_the_invoice(us):
 	assert balance(us, US_REALM, inv) == 100
 
 
-def amend(us, settings=None):
-	"""Pay 40, then cancel and amend the Payment Entry to 60, in one run."""
+def paid_then_cancelled(us):
+	"""An invoice of 100 in QuickBooks, PE-0001 paying 40 of it sent, then PE-0001 cancelled."""
 	inv = invoice()
 	send_invoices(us, US_REALM, [inv])
 	original = payment()
 	link([original], [inv])
 	ledger = Ledger()
 	send_payments(us, US_REALM, [original], ledger)
+	assert balance(us, US_REALM, inv) == 60
 	original.docstatus = 2
+	return inv, original, ledger
+
+
+def amend(us, settings=None):
+	"""Pay 40, then cancel and amend the Payment Entry to 60, in one run."""
+	inv, original, ledger = paid_then_cancelled(us)
 	amended = payment("PE-0001-1", refs=(("SINV-0001", "60"),), amended_from="PE-0001", invoice_id=inv.qbo_id)
 	send_payments(us, US_REALM, [original, amended], ledger, settings)
 	live = [r for r in us.dump(US_REALM)["Payment"] if not r.get("PrivateNote", "").startswith("Voided")]
@@ -167,14 +174,7 @@ def test_an_amendment_waiting_for_its_invoice_voids_its_original_in_the_same_run
 	"""Under "update", the original of an amendment that cannot go yet (it pays an invoice not in QuickBooks)
 	is voided, never left applied: the void was queued while the payments were planned, then dropped when
 	the first phase started (found looking at the model's amendment/payment gap replay)."""
-	inv = invoice()
-	send_invoices(us, US_REALM, [inv])
-	original = payment()
-	link([original], [inv])
-	ledger = Ledger()
-	send_payments(us, US_REALM, [original], ledger)
-	assert balance(us, US_REALM, inv) == 60
-	original.docstatus = 2
+	inv, original, ledger = paid_then_cancelled(us)
 	amended = payment("PE-0001-1", refs=(("SINV-0002", "40"),), amended_from="PE-0001")  # not in QuickBooks
 	send_payments(us, US_REALM, [original, amended], ledger)
 	assert ledger.status(amended.name) == WAITING_FOR_INVOICE
