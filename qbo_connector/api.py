@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import frappe
 from frappe import _
 from frappe.utils import get_datetime, now_datetime
@@ -19,6 +21,7 @@ from qbo_connector.writeback import release_waiting_invoices
 
 USER_ROLES = (c.ADMIN_ROLE, "Accounts Manager")
 SYNCABLE = (c.CUSTOMER, c.SALES_INVOICE, c.PAYMENT_ENTRY)
+RETRY_IN_REQUEST = 200  # records; a larger selection is retried by one background job
 LINK_LIST_FIELDS = ["company", "realm_id", "qbo_entity", "qbo_id", "qbo_name", "doc_number", "status"]
 LINK_LIST_FIELDS += ["match_status", "last_error", "last_synced_on"]
 
@@ -35,8 +38,7 @@ def retry(doctype: str, names: str | list) -> str:
 	_check_doctype(doctype)
 	names = frappe.parse_json(names) if isinstance(names, str) and names.startswith("[") else names
 	names = [names] if isinstance(names, str) else list(names)
-	count = retry_records(doctype, names)
-	return _("{0} record(s) queued for QuickBooks").format(count)
+	return queue_retries({doctype: names})
 
 
 @frappe.whitelist(methods=["POST"])
@@ -50,11 +52,31 @@ def retry_logs(names: str | list) -> str:
 		fields=["reference_doctype", "reference_name"],
 		limit=len(names),
 	)
-	count = 0
-	for doctype in SYNCABLE:
-		docs = list({r.reference_name for r in rows if r.reference_doctype == doctype})
-		count += retry_records(doctype, docs) if docs else 0
+	by_doctype = {dt: list({r.reference_name for r in rows if r.reference_doctype == dt}) for dt in SYNCABLE}
+	return queue_retries({dt: docs for dt, docs in by_doctype.items() if docs})
+
+
+def queue_retries(by_doctype: dict[str, list[str]]) -> str:
+	"""A few records are queued in the request (a fixed number of statements per doctype); more than
+	RETRY_IN_REQUEST go to one background job, so a selection of thousands never holds the request."""
+	total = sum(len(names) for names in by_doctype.values())
+	if total > RETRY_IN_REQUEST:
+		frappe.enqueue(
+			"qbo_connector.api.retry_in_background",
+			queue="short",
+			job_id=f"qbo_retry::{hashlib.sha1(frappe.as_json(by_doctype).encode()).hexdigest()}",  # a double click
+			deduplicate=True,
+			enqueue_after_commit=True,
+			by_doctype=by_doctype,
+		)
+		return _("{0} record(s) will be queued for QuickBooks in the background").format(total)
+	count = sum(retry_records(doctype, names) for doctype, names in by_doctype.items())
 	return _("{0} record(s) queued for QuickBooks").format(count)
+
+
+def retry_in_background(by_doctype: dict[str, list[str]]) -> None:
+	for doctype, names in by_doctype.items():
+		retry_records(doctype, names)
 
 
 @frappe.whitelist(methods=["POST"])

@@ -21,8 +21,9 @@ from qbo_connector.engine.invoices import ExportSettings, QBOFacts
 from qbo_connector.engine.records import FAILED, HELD, NEEDS_REVIEW, VOIDED, Outcome
 from qbo_connector.permissions import require_roles
 from qbo_connector.progress import publish_progress, run_progress
-from qbo_connector.queue import enqueue_record, queue_name
+from qbo_connector.queue import enqueue_invoices_since, queue_name
 
+PAGE = 1000  # invoices loaded and exported at a time (export_invoices)
 AMEND_POLICIES = {"Void and create a new one": "void_and_create"}
 CURRENCY_POLICIES = {"Use a customer per currency": "per_currency_customer"}
 
@@ -81,7 +82,54 @@ def customer_blocks(invoices, realm_id: str) -> dict[str, tuple[str, str]]:
 
 
 def export_invoices(run, rows) -> None:
-	names = [r.reference_name for r in rows]
+	"""The invoice phase, a page of about PAGE invoices at a time: its documents are loaded, sent and
+	written back before the next page is read, so memory stays flat however many are queued."""
+	updates = {r.reference_name for r in rows if r.action == c.ACTION_UPDATE}
+	built: list = []  # the export settings and facts, discovered once, when a page first needs them
+	for page in invoice_pages([r.reference_name for r in rows]):
+		if export_page(run, page, updates, built):
+			run.counts["stopped"] = 1  # QuickBooks stopped the run: later pages stay queued
+			return
+
+
+def invoice_pages(names: list[str]) -> list[list[str]]:
+	"""The invoices in pages of about PAGE, in the run's order; an amendment or a return is in the page of
+	the invoice it refers to when both are queued (the exporter settles them together). One light query
+	per PAGE invoices."""
+	if len(names) <= PAGE:
+		return [names] if names else []
+	queued, root = set(names), {}
+
+	def find(name: str) -> str:
+		while root.get(name, name) != name:
+			name = root[name]
+		return name
+
+	for start in range(0, len(names), PAGE):
+		chunk = names[start : start + PAGE]
+		for row in frappe.get_all(
+			c.SALES_INVOICE,
+			filters={"name": ("in", chunk)},
+			fields=["name", "amended_from", "return_against"],
+			limit=len(chunk),
+		):
+			for other in (row.amended_from, row.return_against):
+				if other in queued and find(other) != find(row.name):
+					root[find(row.name)] = find(other)
+	groups: dict[str, list[str]] = {}
+	for name in names:
+		groups.setdefault(find(name), []).append(name)
+	pages, page = [], []
+	for group in groups.values():
+		page += group
+		if len(page) >= PAGE:
+			pages.append(page)
+			page = []
+	return [*pages, page] if page else pages
+
+
+def export_page(run, names: list[str], updates: set[str], built: list) -> bool:
+	"""One page of the invoice phase; returns whether QuickBooks stopped the run."""
 	foreign = other_company_invoices(names, run.company)
 	for name, company in foreign.items():  # never exported here: a per-record error
 		message = other_company_message(company, run.company)
@@ -97,8 +145,10 @@ def export_invoices(run, rows) -> None:
 		else:
 			ready.append(inv)
 	if not ready:
-		return
-	export_settings, facts = build_export_settings(run.settings, run.client)
+		return False
+	if not built:
+		built.extend(build_export_settings(run.settings, run.client))
+	export_settings, facts = built
 	add_currency_facts(run.client, export_settings, facts, ready)
 	in_flight = writeback.in_flight_names(c.SALES_INVOICE, names)
 	exporter = Exporter(
@@ -108,7 +158,6 @@ def export_invoices(run, rows) -> None:
 		on_in_flight=lambda sent: (run.heartbeat(), writeback.mark_in_flight(c.SALES_INVOICE, sent)),
 		facts=facts,
 	)
-	updates = {r.reference_name for r in rows if r.action == c.ACTION_UPDATE}
 	edited = [inv for inv in ready if inv.name in updates and inv.qbo_id and inv.docstatus == 1]
 	if edited:  # edits allowed after submit (due date, memo): a sparse update of the same QBO invoice
 		exporter.update_after_submit(edited)
@@ -118,8 +167,8 @@ def export_invoices(run, rows) -> None:
 		if rest
 		else None
 	)
-	if report and report.stopped:
-		run.counts["stopped"] = 1
+	run.flush()  # the page's successes are written before the next page is read
+	return bool(report and report.stopped)
 
 
 def other_company_invoices(names: list[str], company: str | None = None) -> dict[str, str]:
@@ -237,27 +286,14 @@ def start_backfill(since: str, company: str | None = None) -> str:
 
 
 def backfill_invoices(since: str, user: str, company: str | None = None) -> dict:
-	"""Queue every submitted invoice of the company since a date that is not in QBO, then run a sync
-	(the same pre-flight) with realtime progress for the user who started it."""
+	"""Queue every submitted invoice of the company since a date that is not in QBO (one statement,
+	whatever their number), then run a sync (the same pre-flight) with realtime progress for the user who
+	started it."""
 	from qbo_connector.jobs import run_sync
 
 	company = company or default_company()
-	names = frappe.get_all(
-		c.SALES_INVOICE,
-		filters={
-			"company": company,
-			"docstatus": 1,
-			"posting_date": (">=", since),
-			c.INVOICE_QBO_ID: ("in", ("", None)),
-		},
-		pluck="name",
-		order_by="posting_date asc",
-		limit=0,
-	)
-	for index, name in enumerate(names, start=1):
-		enqueue_record(c.SALES_INVOICE, name, company=company)
-		if index % 200 == 0:
-			publish_progress(user, index, len(names) * 2, _("Queued {0} invoices").format(index))
+	count = enqueue_invoices_since(company, since)
+	publish_progress(user, count, count * 2, _("Queued {0} invoices").format(count))
 	frappe.db.commit()  # nosemgrep: long job; the queue rows must exist before the run reads them
 	# ends with the run's counts (run_sync publishes them), not a bare "Done"
-	return run_sync(progress=run_progress(user, len(names), len(names)), company=company, user=user)
+	return run_sync(progress=run_progress(user, count, count), company=company, user=user)

@@ -33,7 +33,7 @@ from qbo_connector.payment_import import import_payments, read_back_balances
 from qbo_connector.payment_sync import early_rows, export_payments, payment_customers
 from qbo_connector.permissions import require_roles
 from qbo_connector.progress import publish_progress, run_progress
-from qbo_connector.queue import enqueue_record, queue_name
+from qbo_connector.queue import enqueue_records, queue_name
 from qbo_connector.run_lock import RunLock
 from qbo_connector.writeback_batch import apply_synced, batches
 
@@ -417,23 +417,34 @@ class SyncRun:
 
 
 def retry_records(doctype: str, names: list[str], company: str | None = None) -> int:
-	"""Put records back in the queue (Failed/Held/anything) for the next run of their company. An
-	invoice goes to its own company's run; one of a company without a QuickBooks company is never
-	queued: it gets a per-record error instead. A customer is queued for `company`, or else for every
-	company it is queued or linked in (the default company when none)."""
+	"""Put records back in the queue (Failed/Held/anything) for the next run of their company, with a fixed
+	number of statements whatever their number. An invoice goes to its own company's run; one of a company
+	without a QuickBooks company is never queued: it gets a per-record error instead. A customer is queued
+	for `company`, or else for every company it is queued or linked in (the default company when none)."""
 	from qbo_connector.invoice_sync import refuse_other_company
 
 	names = list(names)
 	if doctype == c.SALES_INVOICE:
-		names = [name for name in names if name not in refuse_other_company(names)]
-	for name, target in record_companies(doctype, names, company):
-		action = c.ACTION_SYNC
-		if doctype != c.CUSTOMER and frappe.db.get_value(doctype, name, "docstatus") == 2:
-			action = c.ACTION_VOID
-		enqueue_record(doctype, name, action, target)
-		links.set_status(doctype, [name], target, QUEUED)
+		refused = refuse_other_company(names)
+		names = [name for name in names if name not in refused]
+	if not names:
+		return 0
+	pairs = record_companies(doctype, names, company)
+	cancelled = set()
+	if doctype != c.CUSTOMER:
+		cancelled = set(
+			frappe.get_all(doctype, filters={"name": ("in", names), "docstatus": 2}, pluck="name", limit=0)
+		)
+	enqueue_records(
+		doctype, [(name, c.ACTION_VOID if name in cancelled else c.ACTION_SYNC, co) for name, co in pairs]
+	)
+	for target in {co for _name, co in pairs}:
+		links.set_status(doctype, [name for name, co in pairs if co == target], target, QUEUED)
+	if pairs:
+		table = frappe.qb.DocType(doctype)
 		field = c.CUSTOMER_SYNC_STATUS if doctype == c.CUSTOMER else c.INVOICE_SYNC_STATUS
-		frappe.db.set_value(doctype, name, field, QUEUED, update_modified=False)
+		queued = list({name for name, _co in pairs})
+		frappe.qb.update(table).set(table[field], QUEUED).where(table.name.isin(queued)).run()
 	return len(names)
 
 

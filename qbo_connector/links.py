@@ -170,8 +170,25 @@ def set_status(doctype: str, names: list[str], company: str, status: str) -> Non
 			& (table.company == company)
 		)
 	).run()
-	for name in names:
-		update_view(doctype, name, company, {"status": status, "last_error": ""})
+	shown = list(names)
+	if doctype == c.CUSTOMER and default_company() not in ("", company):  # shows_company, for all at once
+		hidden = set(
+			frappe.get_all(
+				c.LINK,
+				filters={
+					"reference_doctype": doctype,
+					"reference_name": ("in", shown),
+					"company": default_company(),
+				},
+				pluck="reference_name",
+				limit=0,
+			)
+		)
+		shown = [name for name in shown if name not in hidden]
+	if shown:
+		view, document = VIEWS[doctype], frappe.qb.DocType(doctype)
+		update = frappe.qb.update(document).set(document[view["status"]], status)
+		update.set(document[view["last_error"]], "").where(document.name.isin(shown)).run()
 
 
 def shows_company(doctype: str, name: str, company: str) -> bool:

@@ -86,6 +86,69 @@ def enqueue_record(doctype: str, name: str, action: str = c.ACTION_SYNC, company
 	).db_insert()
 
 
+# A row already there is refreshed as enqueue_record does: a pending Void wins, the version rises.
+REFRESH = (
+	"ON DUPLICATE KEY UPDATE `action` = IF(`action` = 'Void', 'Void', VALUES(`action`)), "
+	"`status` = 'Queued', `next_attempt_on` = NULL, `version` = `version` + 1, `modified` = VALUES(`modified`)"
+)
+COLUMNS = "`name`, `creation`, `modified`, `owner`, `modified_by`, `reference_doctype`, `reference_name`, "
+COLUMNS += "`company`, `action`, `status`, `version`"
+
+
+def enqueue_records(doctype: str, records: list[tuple[str, str, str]]) -> None:
+	"""enqueue_record for many (name, action, company): one statement per 1,000 records (Retry)."""
+	now, user = now_datetime(), frappe.session.user
+	values = [
+		(
+			queue_name(doctype, name, company),
+			now,
+			now,
+			user,
+			user,
+			doctype,
+			name,
+			company,
+			action,
+			QUEUE_STATUS_QUEUED,
+			1,
+		)
+		for name, action, company in records
+	]
+	for start in range(0, len(values), 1000):
+		chunk = values[start : start + 1000]
+		rows = ", ".join(["(" + ", ".join(["%s"] * len(chunk[0])) + ")"] * len(chunk))
+		frappe.db.sql(
+			f"INSERT INTO `tab{c.SYNC_QUEUE}` ({COLUMNS}) VALUES {rows} {REFRESH}",
+			[value for row in chunk for value in row],
+		)
+
+
+def enqueue_invoices_since(company: str, since: str) -> int:
+	"""Backfill: queue every submitted invoice of the company posted since `since` that is not in
+	QuickBooks, with one INSERT ... SELECT (rows in posting order: each a microsecond after the last, so a
+	run takes them oldest first). Returns how many invoices it queued."""
+	where = (
+		"`company` = %(company)s AND `docstatus` = 1 AND `posting_date` >= %(since)s "
+		f"AND IFNULL(`{c.INVOICE_QBO_ID}`, '') = ''"
+	)
+	values = {"company": company, "since": since, "now": now_datetime(), "user": frappe.session.user}
+	frappe.db.sql(
+		f"""INSERT INTO `tab{c.SYNC_QUEUE}` ({COLUMNS})
+		SELECT CONCAT('{c.SALES_INVOICE}::', `name`),
+			DATE_ADD(%(now)s, INTERVAL ROW_NUMBER() OVER (ORDER BY `posting_date`, `creation`, `name`) MICROSECOND),
+			%(now)s, %(user)s, %(user)s, '{c.SALES_INVOICE}', `name`, `company`, 'Sync', 'Queued', 1
+		FROM `tab{c.SALES_INVOICE}` WHERE {where} AND CHAR_LENGTH(`name`) <= 125
+		{REFRESH}""",
+		values,
+	)
+	# a name too long for a readable queue row name (over 140 characters with its prefix) is hashed
+	for name in frappe.db.sql_list(
+		f"SELECT `name` FROM `tab{c.SALES_INVOICE}` WHERE {where} AND CHAR_LENGTH(`name`) > 125", values
+	):
+		enqueue_record(c.SALES_INVOICE, name, company=company)
+	return frappe.db.sql(f"SELECT COUNT(*) FROM `tab{c.SALES_INVOICE}` WHERE {where}", values)[0][0]
+
+
 def on_customer_change(doc, method=None) -> None:
 	# On insert, on_update runs right after after_insert (with flags.in_insert set): queue once.
 	if method == "on_update" and doc.flags.in_insert:

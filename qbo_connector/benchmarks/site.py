@@ -8,7 +8,10 @@ whole run inside a real site, against an in-process sandbox.
    discount on one in five) through ERPNext's own API, with sync enabled, so the save hooks queue them as
    a user's saves would. Method: `insert()` + `submit()` per document, committed every 50; ERPNext has no
    bulk path for submitted invoices (each needs its GL and payment-ledger entries), so this is the
-   fastest correct one.
+   fastest correct one. Beyond the first 1,000 (about 4 minutes), the rest are SQL copies of those
+   (`site_data.copy_invoices`: header, lines, taxes, schedule; no ledger entries, which a sync never
+   reads), queued by `queue.enqueue_records` (Retry's statement), so that 10,000 and 50,000 are runs of
+   minutes.
 3. Runs `jobs.run_sync` for the company in this process, measured: SQL statements by wrapping
    `frappe.db.sql` for the run (every query, including the ones frappe.qb and get_all make, and commits);
    CPU as this thread's CPU time (`time.thread_time`: Frappe, the engine and the pure-Python DB client; the
@@ -17,6 +20,7 @@ whole run inside a real site, against an in-process sandbox.
    sandbox time against the sandbox's batch ceiling (limits on only); duplicates and lost by DocNumber
    from the sandbox's dump. The app's limiter runs at the sandbox's time scale (the bench replaces
    `connection.build_limiter` for the run; the app has no time scale of its own).
+   Peak RSS of the run itself: the peak is reset before it (/proc/self/clear_refs) and read after it.
    Then a second run with nothing new, counted the same way: what an idle tick costs.
 4. The save path: create + submit of one Sales Invoice with sync enabled vs disabled, in interleaved
    blocks, median ms of each and their ratio (plus SQL statements per save).
@@ -39,13 +43,19 @@ import time
 from collections import Counter
 
 from qbo_connector import constants as c
+from qbo_connector.benchmarks.site_data import (
+	bench_masters,
+	cleanup,
+	copy_invoices,
+	make_customers,
+	make_invoice,
+)
 
 # Frappe is imported inside the functions: qbo_connector.benchmarks imports without it (tests/engine/test_seam.py).
-PREFIX = "QBO Bench"
 COMMIT_EVERY = 50
 SAVE_BLOCKS = 6  # per mode, interleaved
 SAVE_BLOCK_SIZE = 5
-TAX_RATE = 6.0
+API_INVOICES = 1000  # made through ERPNext's API; more are SQL copies of these (site_data.copy_invoices)
 
 
 class SQLCounter:
@@ -98,6 +108,7 @@ def run_bench(
 	from qbo_connector.engine.client import BATCH_LIMIT
 	from qbo_connector.engine.limiter import RateLimiter
 	from qbo_connector.limits import RedisWindows
+	from qbo_connector.queue import enqueue_records
 	from qbo_connector.sandbox import Sandbox
 
 	customers = customers or max(1, invoices // 20)
@@ -114,7 +125,7 @@ def run_bench(
 		started = time.monotonic()
 		created["Customer"] = make_customers(customers, tag)
 		rng = random.Random(7)
-		for i in range(invoices):
+		for i in range(min(invoices, API_INVOICES)):
 			doc = make_invoice(
 				rng, i, company, created["Customer"][i % customers], item, tax_account, cost_center
 			)
@@ -122,9 +133,14 @@ def run_bench(
 			if i % COMMIT_EVERY == COMMIT_EVERY - 1:
 				frappe.db.commit()
 		frappe.db.commit()
+		copies = copy_invoices(created["Sales Invoice"], invoices - API_INVOICES, tag)
+		created["Sales Invoice"] += copies
+		enqueue_records(c.SALES_INVOICE, [(name, c.ACTION_SYNC, company) for name in copies])
+		frappe.db.commit()
 		create_s = time.monotonic() - started
 		queued = frappe.db.count(c.SYNC_QUEUE, {"status": ("in", c.RUNNABLE_STATUSES)})
 		rss_before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+		run_peak_known = reset_peak_rss()
 
 		connection.build_limiter = lambda realm_id: RateLimiter(
 			realm_id, backend=RedisWindows(), time_scale=scale
@@ -135,6 +151,7 @@ def run_bench(
 		with SQLCounter(sites=bool(os.environ.get("QBO_BENCH_SQL_SITES"))) as sql:
 			report = jobs.run_sync(company=company)
 		wall = time.monotonic() - wall
+		run_peak_mb = peak_rss_mb()
 		thread_cpu = time.thread_time() - thread_cpu
 		process_cpu = time.process_time() - process_cpu
 		minutes = (sandbox.clock.now() - sandbox_started) / 60.0
@@ -201,6 +218,7 @@ def run_bench(
 		"qbo_429_paths": sorted({entry["path"].split("?")[0] for entry in log if entry["status"] == 429}),
 		"peak_rss_mb_before_run": round(rss_before_mb, 1),
 		"peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+		"run_peak_rss_mb": round(run_peak_mb, 1) if run_peak_known else None,
 		"synced": synced,
 		"duplicates": duplicates,
 		"lost": lost,
@@ -213,6 +231,27 @@ def run_bench(
 	for site, count in (idle_sql.sites or Counter()).most_common(20):
 		print(f"idle sql {count:6d}  {site}")
 	return result
+
+
+def reset_peak_rss() -> bool:
+	"""Linux: writing 5 to /proc/self/clear_refs resets the process's peak RSS (VmHWM), so that the run's own
+	peak is read after it, not the invoices' creation before it."""
+	try:
+		with open("/proc/self/clear_refs", "w") as refs:
+			refs.write("5")
+		return True
+	except OSError:
+		return False
+
+
+def peak_rss_mb() -> float:
+	"""VmHWM since the last reset (0 where /proc is not there)."""
+	try:
+		with open("/proc/self/status") as status:
+			line = next(line for line in status if line.startswith("VmHWM:"))
+		return int(line.split()[1]) / 1024.0
+	except (OSError, StopIteration):
+		return 0.0
 
 
 def get_default_company() -> str:
@@ -296,84 +335,6 @@ def set_enabled(enabled: int) -> None:
 	frappe.clear_document_cache(c.SETTINGS, c.SETTINGS)
 
 
-def bench_masters(company: str) -> tuple[str, str, str]:
-	import frappe
-
-	from qbo_connector.tests.utils import ensure_item
-
-	abbr = frappe.db.get_value("Company", company, "abbr")
-	tax_account = frappe.get_all(
-		"Account",
-		filters={"company": company, "account_type": "Tax", "is_group": 0},
-		pluck="name",
-		order_by="name",
-		limit=1,
-	)
-	cost_center = frappe.db.get_value("Company", company, "cost_center") or f"Main - {abbr}"
-	return ensure_item(), tax_account[0] if tax_account else "", cost_center
-
-
-def make_customers(count: int, tag: str) -> list[str]:
-	import frappe
-
-	group = frappe.get_all("Customer Group", filters={"is_group": 0}, pluck="name", limit=1)[0]
-	territory = frappe.get_all("Territory", filters={"is_group": 0}, pluck="name", limit=1)[0]
-	names = []
-	for i in range(count):
-		doc = frappe.get_doc(
-			{
-				"doctype": "Customer",
-				"customer_name": f"{PREFIX} {tag} Customer {i:05d}",
-				"customer_type": "Company",
-				"customer_group": group,
-				"territory": territory,
-			}
-		).insert(ignore_permissions=True)
-		names.append(doc.name)
-	frappe.db.commit()
-	return names
-
-
-def make_invoice(rng, i: int, company, customer, item, tax_account, cost_center):
-	import frappe
-
-	lines = [
-		{
-			"item_code": item,
-			"description": f"Service {n + 1}",
-			"qty": rng.randint(1, 9),
-			"rate": rng.randint(100, 99999) / 100,
-			"cost_center": cost_center,
-		}
-		for n in range(rng.randint(1, 5))
-	]
-	values = {
-		"doctype": "Sales Invoice",
-		"customer": customer,
-		"company": company,
-		"currency": "USD",
-		"posting_date": frappe.utils.today(),
-		"due_date": frappe.utils.add_days(frappe.utils.today(), 30),
-		"items": lines,
-	}
-	if tax_account and i % 4:
-		values["taxes"] = [
-			{
-				"charge_type": "On Net Total",
-				"account_head": tax_account,
-				"description": "Sales Tax",
-				"rate": TAX_RATE,
-				"cost_center": cost_center,
-			}
-		]
-	if i % 5 == 0:
-		values.update({"apply_discount_on": "Net Total", "additional_discount_percentage": 5})
-	doc = frappe.get_doc(values)
-	doc.insert(ignore_permissions=True)
-	doc.submit()
-	return doc
-
-
 def measure_save_path(company, created, item, tax_account, cost_center, rng) -> dict:
 	"""Create + submit with sync enabled and disabled, interleaved blocks (the order alternates)."""
 	import frappe
@@ -412,33 +373,3 @@ def measure_save_path(company, created, item, tax_account, cost_center, rng) -> 
 			for mode, key in (("enabled", 1), ("disabled", 0))
 		},
 	}
-
-
-def cleanup(created: dict) -> None:
-	"""Delete what the bench created, with SQL (see the module's docstring)."""
-	import frappe
-
-	invoices, customers = created["Sales Invoice"], created["Customer"]
-	for chunk in chunks(invoices):
-		for doctype in ("Sales Invoice Item", "Sales Taxes and Charges", "Payment Schedule"):
-			frappe.db.delete(doctype, {"parenttype": "Sales Invoice", "parent": ("in", chunk)})
-		for doctype in ("GL Entry", "Payment Ledger Entry"):
-			frappe.db.delete(doctype, {"voucher_type": "Sales Invoice", "voucher_no": ("in", chunk)})
-		frappe.db.delete("Sales Invoice", {"name": ("in", chunk)})
-	for doctype, names in ((c.SALES_INVOICE, invoices), (c.CUSTOMER, customers)):
-		for chunk in chunks(names):
-			for table in (c.SYNC_QUEUE, c.SYNC_LOG, c.LINK):
-				frappe.db.delete(table, {"reference_doctype": doctype, "reference_name": ("in", chunk)})
-	for chunk in chunks(customers):
-		matches = frappe.get_all(
-			c.CUSTOMER_MATCH, filters={"customer": ("in", chunk)}, pluck="name", limit=len(chunk) * 10
-		)
-		if matches:
-			frappe.db.delete("QuickBooks Match Candidate", {"parent": ("in", matches)})
-			frappe.db.delete(c.CUSTOMER_MATCH, {"name": ("in", matches)})
-		frappe.db.delete("Customer", {"name": ("in", chunk)})
-
-
-def chunks(names: list[str], size: int = 500):
-	for start in range(0, len(names), size):
-		yield names[start : start + size]

@@ -379,6 +379,8 @@ def add_currency_facts(client: QBOClient, settings, facts, invoices: Sequence) -
 	if not settings.multicurrency:
 		return
 	linked = {inv.customer_qbo_id for inv in invoices if inv.customer_qbo_id}
+	# a run's later pages ask only for customers its earlier pages did not
+	linked -= facts.customer_currencies.keys()
 	facts.customer_currencies.update(customer_currencies(client, linked))
 	if settings.currency_policy != "per_currency_customer":
 		return

@@ -293,7 +293,8 @@ class FrappeLayer(PaymentImportLayer):
 		return model.docstatus if model else None
 
 	def retry(self, name: str, docstatus: int) -> None:
-		"""jobs.retry_records: back in the queue, Void for a cancelled invoice."""
+		"""jobs.retry_records: back in the queue (queue.enqueue_records: a pending Void wins, the version
+		rises), Void for a cancelled invoice."""
 		self.enqueue(name, "Void" if docstatus == 2 else "Sync")
 		self.work.docs.setdefault(name, {})["status"] = QUEUED
 		self.commit()
@@ -928,6 +929,7 @@ def check_credits(dump: dict, ledger: dict[str, Doc], site: Site, strict: bool, 
 MIRRORED = {  # module -> functions FrappeLayer plays (their commit points and queue rules); Class.method too
 	"queue.py": (
 		"enqueue_record",
+		"enqueue_records",  # Retry: the same refresh in SQL (REFRESH)
 		"on_invoice_submit",
 		"on_invoice_cancel",
 		"on_payment_submit",
@@ -945,7 +947,7 @@ MIRRORED = {  # module -> functions FrappeLayer plays (their commit points and q
 		"SyncRun.sync_invoices",
 		"SyncRun.sync_payments",
 	),
-	"invoice_sync.py": ("export_invoices", "originals_of"),
+	"invoice_sync.py": ("export_invoices", "export_page", "originals_of"),
 	"payment_sync.py": ("export_payments", "originals_of", "early_rows", "payments_recorded_in"),
 	"payment_import.py": (  # frappe_import.PaymentImportLayer
 		"import_payments",
