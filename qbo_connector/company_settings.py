@@ -40,8 +40,15 @@ MAPPING_TABLES = (
 
 
 def get_company_settings(company: str, settings=None) -> frappe._dict:
-	settings = settings or frappe.get_single(c.SETTINGS)
-	context = frappe._dict(settings.as_dict())
+	"""The run context of one company. Without `settings`, the Settings and the company's row are read as
+	values (two queries) and their mapping tables come from a cache that a save of either clears
+	(`mapping_rows`): a run with nothing to do reads no child table."""
+	if settings is None:
+		context = frappe._dict(frappe.db.get_singles_dict(c.SETTINGS, cast=True))
+		context.update(mapping_rows(c.SETTINGS, c.SETTINGS))
+	else:
+		context = frappe._dict(settings.as_dict())
+	context.default_company = context.get("company") or ""
 	context.update(
 		realm_id="",
 		connection_status=c.NOT_CONNECTED,
@@ -50,15 +57,42 @@ def get_company_settings(company: str, settings=None) -> frappe._dict:
 		directory_cursor="",
 		last_sync_on=None,
 	)
-	if company and frappe.db.exists(c.QBO_COMPANY, company):
-		row = frappe.get_doc(c.QBO_COMPANY, company)
+	fields = [*CONNECTION_FIELDS, *CHOICE_FIELDS]
+	row = frappe.db.get_value(c.QBO_COMPANY, company, fields, as_dict=True) if company else None
+	if row:
 		context.update({field: row.get(field) for field in CONNECTION_FIELDS})
 		context.update({field: row.get(field) for field in CHOICE_FIELDS if row.get(field)})
+		own = mapping_rows(c.QBO_COMPANY, company)
 		for table in MAPPING_TABLES:
-			context[table] = list(context.get(table) or []) + [r.as_dict() for r in row.get(table)]
+			context[table] = list(context.get(table) or []) + own[table]
 	context.company = company
 	context.is_run_context = True
 	return context
+
+
+def mapping_rows(doctype: str, name: str) -> dict[str, list]:
+	"""The mapping tables of QuickBooks Settings or of a QuickBooks Company, cached until it is saved."""
+	key = f"qbo_mapping_rows::{doctype}::{name}"
+	rows = frappe.cache.get_value(key)
+	if rows is None:
+		meta = frappe.get_meta(doctype)
+		rows = {
+			table: frappe.get_all(
+				meta.get_field(table).options,
+				filters={"parent": name, "parenttype": doctype, "parentfield": table},
+				fields=["*"],
+				order_by="idx asc",
+				limit=0,
+			)
+			for table in MAPPING_TABLES
+		}
+		frappe.cache.set_value(key, rows)
+	return rows
+
+
+def clear_mapping_rows(doc, method=None) -> None:
+	"""on_update and on_trash of QuickBooks Settings and QuickBooks Company."""
+	frappe.cache.delete_value(f"qbo_mapping_rows::{doc.doctype}::{doc.name}")
 
 
 def mappings_of(doc) -> str:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import frappe
 from frappe import _
+from frappe.model.document import Document
 from frappe.utils import get_datetime, get_system_timezone, get_url, get_url_to_form, now_datetime
 from frappe.utils.password import get_decrypted_password
 
@@ -83,9 +84,10 @@ def build_config(settings=None, realm_id: str | None = None) -> qbo.ClientConfig
 	with its mapping tables) and, when given, the realm of one company."""
 	if settings is None:
 		settings = frappe._dict(frappe.db.get_value(c.SETTINGS, None, APP_FIELDS, as_dict=True) or {})
-		secret = get_decrypted_password(c.SETTINGS, c.SETTINGS, "client_secret", raise_exception=False)
-	else:
+	if isinstance(settings, Document):  # a form being saved: its secret may not be stored yet
 		secret = settings.get_password("client_secret", raise_exception=False)
+	else:  # read, or a run's context (company_settings), which holds the Settings' values
+		secret = get_decrypted_password(c.SETTINGS, c.SETTINGS, "client_secret", raise_exception=False)
 	return qbo.ClientConfig(
 		client_id=settings.client_id or "",
 		client_secret=secret or "",
@@ -180,14 +182,17 @@ def build_limiter(realm_id: str) -> RateLimiter:
 	return RateLimiter(realm_id, backend=RedisWindows())
 
 
-def get_client(company: str | None = None):
+def get_client(company: str | None = None, context=None):
 	"""An engine client for the company's realm (the default company when None); raises NotConnected
-	when it has none, ReconnectRequired (and marks the company) when Intuit refuses its tokens."""
+	when it has none, ReconnectRequired (and marks the company) when Intuit refuses its tokens. A run
+	passes its context (company_settings), which holds the connection and the Intuit app already."""
 	company = company or default_company()
-	row = frappe.db.get_value(c.QBO_COMPANY, company, ["connection_status", "realm_id"], as_dict=True)
+	row = context or frappe.db.get_value(
+		c.QBO_COMPANY, company, ["connection_status", "realm_id"], as_dict=True
+	)
 	if not row or row.connection_status != c.CONNECTED or not row.realm_id:
 		raise NotConnected(_("QuickBooks is not connected"), detail="not connected")
-	config = build_config(None, row.realm_id)
+	config = build_config(context, row.realm_id)
 	try:
 		return qbo.QBOClient(
 			config, CompanyTokenStore(config.realm_id, company), limiter=build_limiter(config.realm_id)

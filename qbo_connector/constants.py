@@ -87,7 +87,6 @@ MIRRORED_FIELDS = (
 	"refresh_token_hard_expires_on",
 	"last_sync_on",
 	"last_sync_status",
-	"cdc_cursor",
 )
 
 # QuickBooks Link fields -> the read-only view of the link on the document (custom fields)

@@ -52,12 +52,17 @@ def apply_credit_notes(run) -> None:
 	if not returns:
 		return
 	own = links.get_links(c.SALES_INVOICE, [r.name for r in returns], run.realm_id)
+	returns = [  # in QuickBooks, credit not applied yet
+		r
+		for r in returns
+		if (link := own.get(r.name)) and link.status == SYNCED and link.qbo_id and not link.applied_payment_id
+	]
+	if not returns:
+		return
 	originals = links.get_links(c.SALES_INVOICE, [r.return_against for r in returns], run.realm_id)
 	due = {}
 	for ret in returns:
-		link, original = own.get(ret.name), originals.get(ret.return_against)
-		if not link or link.status != SYNCED or not link.qbo_id or link.applied_payment_id:
-			continue
+		original = originals.get(ret.return_against)
 		if not original or not original.qbo_id or original.status == VOIDED:
 			continue
 		amount = abs(Decimal(str(ret.rounded_total or ret.grand_total)))

@@ -120,14 +120,13 @@ def run_sync(progress=None, company: str | None = None, user: str | None = None)
 
 
 def run_company(progress, company: str | None) -> dict:
-	settings = get_settings()
-	company = company or settings.company
+	company = company or default_company()
 	report = {"status": "skipped", "reason": ""}
 	if not company:
 		report["reason"] = "no ERPNext company configured"
 		return report
-	context = get_company_settings(company, settings)
-	if not settings.enabled or context.connection_status != c.CONNECTED:
+	context = get_company_settings(company)
+	if not context.enabled or context.connection_status != c.CONNECTED:
 		report["reason"] = "integration disabled or not connected"
 		return report
 	# A lease renewed while this run lives; a killed run's lock is taken over at once on this host
@@ -153,12 +152,12 @@ def summarize(report: dict) -> str:
 	return ("Done: " + ", ".join(parts)) if parts else "Done: nothing to do"
 
 
-def load_due_rows(company: str) -> list:
-	"""The company's due rows; the default company's run also takes rows without a company (left by an
-	earlier version), and refuses those of other companies' invoices."""
+def load_due_rows(company: str, default: str | None = None) -> list:
+	"""The company's due rows; the default company's run (`default`: known already, else read) also takes
+	rows without a company (left by an earlier version), and refuses those of other companies' invoices."""
 	now = now_datetime()
 	or_filters = [["company", "=", company]]
-	if company == default_company():
+	if company == (default_company() if default is None else default):
 		or_filters.append(["company", "is", "not set"])
 	rows = frappe.get_all(
 		c.SYNC_QUEUE,
@@ -269,14 +268,16 @@ class SyncRun:
 
 	def execute(self) -> dict:
 		try:
-			self.client = get_client(self.company)
-			rows = self.remember(load_due_rows(self.company))
+			self.client = get_client(self.company, self.settings)
+			default = self.settings.get("default_company")
+			rows = self.remember(load_due_rows(self.company, default))
 			self.sync_customers(rows)
 			push_edits(self, [r.reference_name for r in rows if r.reference_doctype == c.CUSTOMER])
 			update_company(self.company, {"cdc_cursor": iso(self.started_at)})
-			frappe.db.commit()  # nosemgrep: persist customer links before invoices use them
-			# reload: invoices released by phase 1 (their customer just got linked) go out in this run
-			rows = self.remember(load_due_rows(self.company))
+			if rows or self.done:  # else nothing is due and phase 1 wrote nothing: the run's end commits
+				frappe.db.commit()  # nosemgrep: persist customer links before invoices use them
+				# reload: invoices released by phase 1 (their customer just got linked) go out in this run
+				rows = self.remember(load_due_rows(self.company, default))
 			# a cancelled return's application goes before its credit memo (or the memo waits)
 			held_back = release_credits(self, rows)
 			self.sync_invoices([r for r in rows if r.name not in held_back])

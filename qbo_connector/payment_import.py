@@ -336,5 +336,6 @@ def read_back_balances(run) -> None:
 		if balances.get(row.qbo_id) is not None
 		and (row.reference_name in this_run or Decimal(str(flt(row.qbo_balance))) != balances[row.qbo_id])
 	}
-	links.set_links(c.SALES_INVOICE, run.realm_id, run.company, changed)  # a fixed number of statements
-	frappe.db.commit()  # nosemgrep: the run's job
+	if changed:
+		links.set_links(c.SALES_INVOICE, run.realm_id, run.company, changed)  # a fixed number of statements
+		frappe.db.commit()  # nosemgrep: the run's job

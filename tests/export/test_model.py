@@ -890,8 +890,8 @@ MIRROR_OF = {
 	"queue.py:enqueue_records": "8540775821ac",  # the same refresh as enqueue_record, in one statement
 	"queue.py:on_invoice_submit": "a16b2cbec383",
 	"queue.py:on_invoice_cancel": "5d9a64f8c714",
-	"jobs.py:load_due_rows": "71770de660e0",
-	"jobs.py:retry_records": "704382785fb2",  # a cancelled Payment Entry is voided too (model: invoices only)
+	"jobs.py:load_due_rows": "b5b017615f7b",  # the default company passed in (same rows)
+	"jobs.py:retry_records": "7e21e8fd5963",  # a cancelled Payment Entry is voided too (model: invoices only)
 	# paged (issue 13): export_page is the former body; the model's runs are one page (they stay far under
 	# invoice_sync.PAGE invoices), which the bench test test_paging.py checks for several pages
 	"invoice_sync.py:export_invoices": "bbfc917db1ee",
@@ -910,7 +910,8 @@ MIRROR_OF = {
 	# phases: customers (and their edits), credits released, invoices, credits applied, payments, import, balances
 	# pending successes flushed at each phase end and before a stop: the same values at the same commit points
 	# (FrappeLayer writes each outcome at once, uncommitted until the next commit, as the batch's flush is)
-	"jobs.py:SyncRun.execute": "a970e80befd2",
+	# no commit or reload after phase 1 when nothing was due and it wrote nothing (the model's phase 1 is empty)
+	"jobs.py:SyncRun.execute": "5e7a07ae6594",  # get_client takes the run context
 	# synced invoices kept for the payment phase; progress(done, total); plain successes of invoices and payments
 	# are written a batch at a time (flushed before each batch's in-flight mark commits)
 	"jobs.py:SyncRun.record": "61c9652ab2c0",
@@ -924,7 +925,7 @@ MIRROR_OF = {
 	"adapters.py:load_payments": "274d9dade593",  # references carry the invoice link's QBO id
 	"adapters.py:to_erp_payment": "a2a625a5c0f4",
 	# Credit notes applied (de13380): FrappeLayer.release_credits, apply_credit_notes, credit_outcome, credit_exporter.
-	"credit_notes.py:apply_credit_notes": "11915b6e970b",
+	"credit_notes.py:apply_credit_notes": "9d24026aab72",  # originals read only for unapplied returns
 	# an application it does not know of (its answer lost) is looked up and voided (the replay at the end)
 	"credit_notes.py:release_credits": "001adaa75f13",
 	"credit_notes.py:record": "dbdaf5f13b48",
@@ -950,7 +951,7 @@ MIRROR_OF = {
 	"payment_import.py:qbo_name": "f9c681656ef7",
 	# the links' `modified` order exported_invoices sees; the balances are written with one set_links (one
 	# `modified` for all: exported_invoices no longer depends on that order, the submitted invoice wins)
-	"payment_import.py:read_back_balances": "2d18c4f612f7",
+	"payment_import.py:read_back_balances": "187fecff4687",  # no write, no commit
 }
 
 

@@ -3,7 +3,7 @@
 
 from frappe.model.document import Document
 
-from qbo_connector.company_settings import requeue_held
+from qbo_connector.company_settings import clear_mapping_rows, requeue_held
 
 
 class QuickBooksCompany(Document):
@@ -12,4 +12,8 @@ class QuickBooksCompany(Document):
 	parameterised by the company."""
 
 	def on_update(self):
+		clear_mapping_rows(self)
 		requeue_held(self, [self.name])
+
+	def on_trash(self):
+		clear_mapping_rows(self)

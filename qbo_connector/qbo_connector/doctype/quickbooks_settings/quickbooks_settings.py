@@ -8,7 +8,7 @@ from frappe.utils import get_url
 
 from qbo_connector import constants as c
 from qbo_connector import webhooks
-from qbo_connector.company_settings import requeue_held
+from qbo_connector.company_settings import clear_mapping_rows, requeue_held
 from qbo_connector.connection import get_redirect_uri
 
 
@@ -29,6 +29,7 @@ class QuickBooksSettings(Document):
 		self.clear_connection_if_app_changed()
 
 	def on_update(self):
+		clear_mapping_rows(self)
 		# the Settings' choices and mappings are every company's defaults
 		requeue_held(self, frappe.get_all(c.QBO_COMPANY, pluck="name", limit=0))
 
