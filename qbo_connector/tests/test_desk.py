@@ -120,6 +120,21 @@ class TestMappingChange(QBOTestCase):
 		run_sync()
 		self.assertEqual(self.status(invoice), "Synced")
 
+	def test_a_run_reads_mapping_rows_saved_since_the_last_run(self):
+		"""A run reads the mapping tables from a cache (an idle run reads no child table); saving the
+		Settings or a QuickBooks Company clears it, so the next run exports with the new rows."""
+		self.addCleanup(self.set_default_item, "Services", item_mappings=[])
+		customer = self.make_customer("Cached Mappings Co")
+		items = []
+		for qbo_item in ("Hours", "Design"):
+			self.set_default_item("Services", item_mappings=[{"item_code": self.item, "qbo_item": qbo_item}])
+			invoice = self.make_invoice(customer, rate=9)
+			frappe.db.commit()
+			run_sync()  # the first run fills the cache with Hours
+			row = next(i for i in self.qbo_rows("Invoice") if i["DocNumber"] == invoice.name)
+			items.append(row["Line"][0]["SalesItemLineDetail"]["ItemRef"]["name"])
+		self.assertEqual(items, ["Hours", "Design"])
+
 
 class TestSchedulerAndResult(QBOTestCase):
 	def test_the_settings_warn_when_no_scheduler_or_worker_runs_the_check(self):
