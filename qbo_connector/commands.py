@@ -73,10 +73,16 @@ def status(context):
 @click.option("--customers", default=None, type=int, help="customers they go to (default: invoices / 20)")
 @click.option("--limits", default="off", type=click.Choice(["off", "intuit"]), help="sandbox limits")
 @click.option("--time-scale", default=20.0, type=float, help="sandbox time runs this much faster (limits on)")
+@click.option(
+	"--through-api",
+	default=1000,
+	type=int,
+	help="invoices made through ERPNext's API; the rest are SQL copies",
+)
 @pass_context
-def bench(context, invoices=200, customers=None, limits="off", time_scale=20.0):
-	"""Create N submitted Sales Invoices, sync them to an in-process sandbox with the real run, measure
-	it and the save path, delete what was created; the last line is one JSON object."""
+def bench(context, invoices=200, customers=None, limits="off", time_scale=20.0, through_api=1000):
+	"""Create N submitted Sales Invoices, sync them to a sandbox in its own process with the real run,
+	measure it and the save path, delete what was created; the last line is one JSON object."""
 	result = run_on_site(
 		context,
 		"qbo_connector.benchmarks.site.run_bench",
@@ -84,6 +90,7 @@ def bench(context, invoices=200, customers=None, limits="off", time_scale=20.0):
 		customers=customers,
 		limits=limits,
 		time_scale=time_scale,
+		through_api=through_api,
 	)
 	click.echo(json.dumps(result))
 	if result.get("duplicates") or result.get("lost"):

@@ -1,5 +1,5 @@
 """`bench --site S qbo bench --invoices N [--customers M] [--limits off|intuit] [--time-scale T]`: the
-whole run inside a real site, against an in-process sandbox.
+whole run inside a real site, against a sandbox in a process of its own (benchmarks/sandbox_process.py).
 
 1. Points QuickBooks Settings and the default company's QuickBooks Company at a fresh in-process sandbox
    and connects through the real OAuth flow (consent page, callback), as tests/utils.py does. The
@@ -8,15 +8,15 @@ whole run inside a real site, against an in-process sandbox.
    discount on one in five) through ERPNext's own API, with sync enabled, so the save hooks queue them as
    a user's saves would. Method: `insert()` + `submit()` per document, committed every 50; ERPNext has no
    bulk path for submitted invoices (each needs its GL and payment-ledger entries), so this is the
-   fastest correct one. Beyond the first 1,000 (about 4 minutes), the rest are SQL copies of those
+   fastest correct one. Beyond the first 1,000 (`--through-api`; about 4 minutes), the rest are SQL copies of those
    (`site_data.copy_invoices`: header, lines, taxes, schedule; no ledger entries, which a sync never
    reads), queued by `queue.enqueue_records` (Retry's statement), so that 10,000 and 50,000 are runs of
    minutes.
 3. Runs `jobs.run_sync` for the company in this process, measured: SQL statements by wrapping
    `frappe.db.sql` for the run (every query, including the ones frappe.qb and get_all make, and commits);
-   CPU as this thread's CPU time (`time.thread_time`: Frappe, the engine and the pure-Python DB client; the
-   sandbox serves from its own threads, so its work is not in it) and, for reference, the whole process's
-   (`time.process_time`, sandbox included); QBO calls from the sandbox's request log; throughput in
+   CPU as this thread's CPU time (`time.thread_time`: Frappe, the engine and the pure-Python DB client;
+   the sandbox runs in its own process) and, for reference, the whole process's (`time.process_time`:
+   the limiter's and Redis client's threads too); QBO calls from the sandbox's request log; throughput in
    sandbox time against the sandbox's batch ceiling (limits on only); duplicates and lost by DocNumber
    from the sandbox's dump. The app's limiter runs at the sandbox's time scale (the bench replaces
    `connection.build_limiter` for the run; the app has no time scale of its own).
@@ -43,6 +43,7 @@ import time
 from collections import Counter
 
 from qbo_connector import constants as c
+from qbo_connector.benchmarks.sandbox_process import SandboxProcess
 from qbo_connector.benchmarks.site_data import (
 	bench_masters,
 	cleanup,
@@ -55,7 +56,9 @@ from qbo_connector.benchmarks.site_data import (
 COMMIT_EVERY = 50
 SAVE_BLOCKS = 6  # per mode, interleaved
 SAVE_BLOCK_SIZE = 5
-API_INVOICES = 1000  # made through ERPNext's API; more are SQL copies of these (site_data.copy_invoices)
+API_INVOICES = (
+	1000  # made through ERPNext's API (--through-api); more are SQL copies of these (copy_invoices)
+)
 
 
 class SQLCounter:
@@ -100,7 +103,11 @@ def caller_in_app(depth: int = 2) -> str:
 
 
 def run_bench(
-	invoices: int = 200, customers: int | None = None, limits: str = "off", time_scale: float = 20.0
+	invoices: int = 200,
+	customers: int | None = None,
+	limits: str = "off",
+	time_scale: float = 20.0,
+	through_api: int = API_INVOICES,
 ) -> dict:
 	import frappe
 
@@ -109,13 +116,12 @@ def run_bench(
 	from qbo_connector.engine.limiter import RateLimiter
 	from qbo_connector.limits import RedisWindows
 	from qbo_connector.queue import enqueue_records
-	from qbo_connector.sandbox import Sandbox
 
 	customers = customers or max(1, invoices // 20)
 	scale = float(time_scale) if limits != "off" else 1.0
 	company = frappe.db.get_single_value(c.SETTINGS, "company") or get_default_company()
 	saved = snapshot(company)
-	sandbox = Sandbox(limits=limits, time_scale=scale).start()
+	sandbox = SandboxProcess(limits, scale)
 	tag = frappe.generate_hash(length=6)
 	created = {"Customer": [], "Sales Invoice": []}
 	original_limiter = connection.build_limiter
@@ -125,7 +131,7 @@ def run_bench(
 		started = time.monotonic()
 		created["Customer"] = make_customers(customers, tag)
 		rng = random.Random(7)
-		for i in range(min(invoices, API_INVOICES)):
+		for i in range(min(invoices, max(1, through_api))):
 			doc = make_invoice(
 				rng, i, company, created["Customer"][i % customers], item, tax_account, cost_center
 			)
@@ -133,7 +139,7 @@ def run_bench(
 			if i % COMMIT_EVERY == COMMIT_EVERY - 1:
 				frappe.db.commit()
 		frappe.db.commit()
-		copies = copy_invoices(created["Sales Invoice"], invoices - API_INVOICES, tag)
+		copies = copy_invoices(created["Sales Invoice"], invoices - len(created["Sales Invoice"]), tag)
 		created["Sales Invoice"] += copies
 		enqueue_records(c.SALES_INVOICE, [(name, c.ACTION_SYNC, company) for name in copies])
 		frappe.db.commit()
@@ -145,8 +151,8 @@ def run_bench(
 		connection.build_limiter = lambda realm_id: RateLimiter(
 			realm_id, backend=RedisWindows(), time_scale=scale
 		)
-		first_log = len(sandbox.request_log)
-		sandbox_started = sandbox.clock.now()
+		first_log = sandbox.log_length()
+		sandbox_started = sandbox.now()
 		wall, thread_cpu, process_cpu = time.monotonic(), time.thread_time(), time.process_time()
 		with SQLCounter(sites=bool(os.environ.get("QBO_BENCH_SQL_SITES"))) as sql:
 			report = jobs.run_sync(company=company)
@@ -154,10 +160,10 @@ def run_bench(
 		run_peak_mb = peak_rss_mb()
 		thread_cpu = time.thread_time() - thread_cpu
 		process_cpu = time.process_time() - process_cpu
-		minutes = (sandbox.clock.now() - sandbox_started) / 60.0
+		minutes = (sandbox.now() - sandbox_started) / 60.0
 		log = sandbox.log_since(first_log)
 		# a second run with nothing new: what an idle tick costs
-		idle_log = len(sandbox.request_log)
+		idle_log = sandbox.log_length()
 		with SQLCounter(sites=bool(os.environ.get("QBO_BENCH_SQL_SITES"))) as idle_sql:
 			jobs.run_sync(company=company)
 		idle_calls = sum(1 for entry in sandbox.log_since(idle_log) if entry["path"].startswith("/v3/"))
@@ -191,7 +197,7 @@ def run_bench(
 
 	n = max(1, invoices)
 	api_calls = sum(1 for entry in log if entry["path"].startswith("/v3/"))
-	ceiling = sandbox.limiter.limits.batches_per_minute * BATCH_LIMIT if limits != "off" else None
+	ceiling = sandbox.batches_per_minute * BATCH_LIMIT if limits != "off" else None
 	per_minute = synced / minutes if minutes else 0.0
 	result = {
 		"invoices": invoices,
