@@ -33,12 +33,13 @@ from qbo_connector.engine.match_compare import (
 from qbo_connector.engine.match_model import (
 	RANDOM_PAIRS,
 	Model,
+	bounded_rarity,
 	explain,
 	label,
 	percent,
 	sample_pairs,
 	shares_home,
-	tf_adjustment,
+	tf_share,
 )
 from qbo_connector.engine.match_parallel import in_parallel, shared, without_gc
 from qbo_connector.engine.match_profile import Profile, profile_erp, profile_qbo
@@ -93,7 +94,7 @@ class Matcher:
 			self._add(record)
 		self.blocker = Blocker(self.profiles)
 		self.model = Model()
-		self._bits: dict[tuple[int, ...], float] = {}  # pattern -> weight, for the fitted model
+		self._bits: dict[tuple[int, ...], tuple] = {}  # pattern -> (weight, its name's rarity share, home?)
 		self._home_bits: dict[tuple, float] = {}  # (pattern, business) -> weight against "same home"
 		self._parts: dict[tuple[int, ...], list] = {}  # pattern -> (label, weight) per field, to explain
 		self._home = 0.0  # chance that a given QBO record is another party of one's home
@@ -224,13 +225,18 @@ class Matcher:
 		"""Each candidate's weight: the Fellegi-Sunter sum plus the name's rarity; for a pair that shares
 		a home, the chance of "another party of that home" is added to the non-match side, so a family
 		member needs a name that tells them apart (a shared address, phone and surname do not)."""
-		scored, home = [], self._home
+		scored, home, known = [], self._home, self._bits
 		for j, pattern in found:
-			bits = self._bits.get(pattern)
-			if bits is None:
-				bits = self._bits[pattern] = sum(self.model.weigh(pattern))
-			s = Scored(j, bits + tf_adjustment(pattern[0], rarity[j]), pattern)
-			if shares_home(pattern):
+			weights = known.get(pattern)
+			if weights is None:
+				weights = known[pattern] = (
+					sum(self.model.weigh(pattern)),
+					tf_share(pattern[0]),
+					shares_home(pattern),
+				)
+			bits, share, homely = weights
+			s = Scored(j, bits + share * rarity[j], pattern)  # rarity[j]: bounded (`_name_rarity`)
+			if homely:
 				firm = company or self.profiles[j].company
 				against = self._home_bits.get((pattern, firm))
 				if against is None:
@@ -380,12 +386,13 @@ def _score(probability: float) -> int:
 
 
 def _name_rarity(qbo: list[Profile], erp: list[Profile]) -> list[float]:
-	"""Per QBO record: log2 of the average name's token frequency over this name's (positive when rare)."""
+	"""Per QBO record: log2 of the average name's token frequency over this name's (positive when rare),
+	within the bounds `tf_adjustment` keeps."""
 	counts = Counter(t for p in (*qbo, *erp) for t in {t for tokens in p.names for t in tokens})
 	total = len(qbo) + len(erp) + 1
 	logs = [sum(math.log2((counts[t] + 0.5) / total) for t in p.names[0]) if p.names else 0.0 for p in qbo]
 	mean = sum(logs) / len(logs) if logs else 0.0
-	return [mean - value for value in logs]
+	return [bounded_rarity(mean - value) for value in logs]
 
 
 def _keep_one_to_one(decisions: list[MatchDecision], claimed: list[list[tuple[int, float]]], records) -> None:
