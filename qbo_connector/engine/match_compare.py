@@ -354,8 +354,8 @@ class Comparer:
 	def compare(self, a: Profile, b: Profile) -> tuple[int, ...]:
 		return (
 			compare_names(a, b, self.common),
-			self._email(a, b),
-			self._phone(a, b),
+			self._email(a, b) if a.emails and b.emails else 0,
+			self._phone(a, b) if a.phone and b.phone else 0,
 			_two_way(a.tax, b.tax),
 			_address(a, b),
 			_place(a, b, self.areas),
