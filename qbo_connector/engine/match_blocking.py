@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from heapq import nlargest
 
 from qbo_connector.engine.match_profile import Profile
 from qbo_connector.engine.names import phonetic_code
@@ -17,6 +16,7 @@ from qbo_connector.engine.names import phonetic_code
 MAX_BLOCK = 200  # a key held by more QBO records than this selects nothing
 RARE_WORD = 40  # a single name word is a key only when at most this many records hold it
 MAX_CANDIDATES = 12
+_WORTH = [0.0, *(1.0 / (1.0 + math.log2(n)) for n in range(1, MAX_BLOCK + 1))]  # a key held by n records
 
 
 def blocking_keys(p: Profile) -> set[str]:
@@ -57,12 +57,13 @@ class Blocker:
 	def candidates(self, profile: Profile) -> list[int]:
 		"""QBO indexes sharing a key, best first: each shared key counts more the fewer records hold it."""
 		scores: defaultdict[int, float] = defaultdict(float)
+		index = self.index
 		for key in blocking_keys(profile):
-			block = self.index.get(key)
-			if block:
-				worth = 1.0 / (1.0 + math.log2(len(block)))
+			if key in index:
+				block = index[key]
+				worth = _WORTH[len(block)]
 				for i in block:
 					scores[i] += worth
 		if len(scores) <= MAX_CANDIDATES:
 			return list(scores)
-		return nlargest(MAX_CANDIDATES, scores, key=scores.__getitem__)
+		return sorted(scores, key=scores.__getitem__, reverse=True)[:MAX_CANDIDATES]  # ties: first seen

@@ -171,10 +171,17 @@ def _company_names(a: Profile, b: Profile) -> int:
 _EQUAL, _NICK, _TYPO, _LOOSE, _OTHER = range(5)
 
 
-@lru_cache(maxsize=1 << 18)
 def _word_class(x: str, y: str, rx: str, ry: str) -> int:
-	if x == y:
-		return _NICK if rx != ry and (formal_name(rx) != rx or formal_name(ry) != ry) else _EQUAL
+	return _same_word(rx, ry) if x == y else _unlike_words(x, y)
+
+
+def _same_word(rx: str, ry: str) -> int:
+	"""Two words that compare equal: a nickname when one was written as one ("Bob"/"Robert")."""
+	return _NICK if rx != ry and (formal_name(rx) != rx or formal_name(ry) != ry) else _EQUAL
+
+
+@lru_cache(maxsize=1 << 18)
+def _unlike_words(x: str, y: str) -> int:
 	if (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y)) or tokens_close(x, y, True):
 		return _TYPO
 	shortest = min(len(x), len(y))
@@ -223,6 +230,33 @@ def _pairing(ta, ra, tb, rb) -> list[tuple[int, str, str]]:
 	return [(grid[i][j], ta[i], tb[j]) for i, j in enumerate(best)]
 
 
+def _two_and_two(ta, ra, tb, rb, common) -> int:
+	"""`_person_names` for two words against two (most pairs), the pairing worked out inline."""
+	a0, a1 = ta
+	b0, b1 = tb
+	c0 = _same_word(ra[0], rb[0]) if a0 == b0 else _unlike_words(a0, b0)
+	c1 = _same_word(ra[1], rb[1]) if a1 == b1 else _unlike_words(a1, b1)
+	if c0 or c1:  # not both equal: the two words swapped may pair better
+		x0 = _same_word(ra[0], rb[1]) if a0 == b1 else _unlike_words(a0, b1)
+		x1 = _same_word(ra[1], rb[0]) if a1 == b0 else _unlike_words(a1, b0)
+		if (x0 + x1, max(x0, x1)) < (c0 + c1, max(c0, c1)):
+			c0, c1, b0, b1 = x0, x1, b1, b0
+	worst = max(c0, c1)
+	if worst <= _TYPO:
+		return NAME_SAME if worst == _EQUAL else NAME_NICKNAME if _TYPO not in (c0, c1) else NAME_CLOSE
+	if min(c0, c1) <= _TYPO:  # one pair of words disagrees
+		x, y = (a0, b0) if c0 >= _LOOSE else (a1, b1)
+		if common(x) and common(y):
+			return NAME_OTHER_GIVEN
+		return NAME_TYPO_LIKELY if worst == _LOOSE else NAME_WORD_DIFFERS
+	if worst == _LOOSE and not ((common(a0) and common(b0)) or (common(a1) and common(b1))):
+		return NAME_LOOSE
+	if min(c0, c1) <= _LOOSE:
+		return NAME_PARTLY
+	ratio = fuzz.token_sort_ratio(" ".join(ta), " ".join(tb), processor=None)
+	return NAME_PARTLY if ratio >= 75 else NAME_DIFFERS
+
+
 def _person_names(ta, ra, tb, rb, common) -> int:
 	pairs = _pairing(ta, ra, tb, rb)
 	classes = [c for c, _, _ in pairs]
@@ -259,9 +293,14 @@ def compare_names(a: Profile, b: Profile, common=None) -> int:
 		for tb, rb in zip(b.names, b.raw, strict=True):
 			if ra == rb:
 				return NAME_SAME
-			best = min(best, _person_names(ta, ra, tb, rb, common))
-			if best == NAME_SAME:
-				return best
+			if len(ta) == 2 and len(tb) == 2:
+				level = _two_and_two(ta, ra, tb, rb, common)
+			else:
+				level = _person_names(ta, ra, tb, rb, common)
+			if level < best:
+				if level == NAME_SAME:
+					return level
+				best = level
 	return best
 
 
@@ -279,14 +318,20 @@ class Comparer:
 		self.areas = _city_aliases((*qbo, *erp))
 		self._frequent: list[tuple[int, str]] | None = None
 		self._typos: dict[str, bool] = {}
+		self._common: dict[str, bool] = {}  # word -> common(word)
 
 	def common(self, word: str) -> bool:
 		"""A name word held by several records (or a known given name), so not a one-off typo. Too few
 		records to tell: every word may be a real name."""
-		if self.few or word in KNOWN_GIVEN_NAMES:
-			return True
-		held = self.words[word]
-		return held >= COMMON_WORD and not self._misspelt(word, held)
+		found = self._common.get(word)
+		if found is None:
+			held = self.words[word]
+			found = self._common[word] = (
+				self.few
+				or word in KNOWN_GIVEN_NAMES
+				or (held >= COMMON_WORD and not self._misspelt(word, held))
+			)
+		return found
 
 	def _misspelt(self, word: str, held: int) -> bool:
 		"""A word a few records hold that is a letter or two from one held by many more ("Smitb",
@@ -309,8 +354,8 @@ class Comparer:
 	def compare(self, a: Profile, b: Profile) -> tuple[int, ...]:
 		return (
 			compare_names(a, b, self.common),
-			self._email(a, b),
-			self._phone(a, b),
+			self._email(a, b) if a.emails and b.emails else 0,
+			self._phone(a, b) if a.phone and b.phone else 0,
 			_two_way(a.tax, b.tax),
 			_address(a, b),
 			_place(a, b, self.areas),

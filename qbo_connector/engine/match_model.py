@@ -226,32 +226,40 @@ class Model:
 		home_names = self.home
 		total = sum(patterns.values())
 		share, by_chance = 0.3, 0.1
-		keyed = {pattern: _by_chance(pattern, chance) for pattern, _ in items}
 		home_share = min(0.3, self.home_rate * customers / total)  # each customer's housemates are candidates
+		# per pattern: its count, _by_chance, whether it may be a home's, its (field, level) where not missing
+		rows = [
+			(
+				count,
+				_by_chance(pattern, chance),
+				shares_home(pattern),
+				[(f, lv) for f, lv in zip(FIELDS, pattern, strict=True) if lv],
+			)
+			for pattern, count in items
+		]
 		for _ in range(EM_ROUNDS):
 			match_t = {f: Counter() for f in FIELDS}
 			other_t = {f: Counter() for f in FIELDS}
 			matched = chanced = 0.0
-			for pattern, count in items:
+			for count, keyed, homely, present in rows:
 				lu = max(1e-6, 1.0 - share - home_share - by_chance)
-				lm, lc = share, by_chance * keyed[pattern]
-				lh = home_share if shares_home(pattern) else 0.0
-				for f, level in zip(FIELDS, pattern, strict=True):
-					if level:
-						lm *= m[f][level - 1]
-						lu *= u[f][level - 1]
-						if f == "name":
-							lh *= m[f][level - 1] if level == mc.NAME_GIVEN_MISSING else home_names[level - 1]
-						else:
-							lh *= u[f][level - 1] if f in _PERSONAL else m[f][level - 1]
+				lm, lc = share, by_chance * keyed
+				lh = home_share if homely else 0.0
+				for f, level in present:
+					lm *= m[f][level - 1]
+					lu *= u[f][level - 1]
+					if f == "name":
+						lh *= m[f][level - 1] if level == mc.NAME_GIVEN_MISSING else home_names[level - 1]
+					else:
+						lh *= u[f][level - 1] if f in _PERSONAL else m[f][level - 1]
 				whole = lm + lu + lh + lc
 				post = lm / whole if whole > 0 else 0.0
 				matched += count * post
 				chanced += count * (lc / whole if whole > 0 else 0.0)
-				for f, level in zip(FIELDS, pattern, strict=True):
-					if level:
-						match_t[f][level] += count * post
-						other_t[f][level] += count * (lu / whole if whole > 0 else 1.0)
+				as_match, as_other = count * post, count * (lu / whole if whole > 0 else 1.0)
+				for f, level in present:
+					match_t[f][level] += as_match
+					other_t[f][level] += as_other
 			share = min(0.95, max(1e-4, matched / total))
 			by_chance = min(0.5, max(1e-4, chanced / total))
 			m = {f: _blend(match_t[f], PRIOR_M[f], M_PRIOR_COUNT) for f in FIELDS}
@@ -296,8 +304,15 @@ def sample_pairs(rng: random.Random, left: int, right: int, count: int) -> list[
 def tf_adjustment(level: int, rarity: float) -> float:
 	"""Bits a name's rarity adds at agreeing levels (`rarity`: log2 of the average name's frequency over
 	this name's, positive for rare names)."""
-	share = TF_SHARE.get(level, 0.0)
-	return share * max(-TF_LIMIT, min(TF_LIMIT, rarity))
+	return tf_share(level) * bounded_rarity(rarity)
+
+
+def tf_share(level: int) -> float:
+	return TF_SHARE.get(level, 0.0)
+
+
+def bounded_rarity(rarity: float) -> float:
+	return max(-TF_LIMIT, min(TF_LIMIT, rarity))
 
 
 def explain(contributions: list[tuple[str, float]], probability: float) -> str:

@@ -13,8 +13,6 @@ the same home" (a family member), so a shared home and surname cannot carry a ho
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
 import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -35,13 +33,15 @@ from qbo_connector.engine.match_compare import (
 from qbo_connector.engine.match_model import (
 	RANDOM_PAIRS,
 	Model,
+	bounded_rarity,
 	explain,
 	label,
 	percent,
 	sample_pairs,
 	shares_home,
-	tf_adjustment,
+	tf_share,
 )
+from qbo_connector.engine.match_parallel import in_parallel, shared, without_gc
 from qbo_connector.engine.match_profile import Profile, profile_erp, profile_qbo
 from qbo_connector.engine.match_reasons import add_details, same_email_label, same_name_label
 from qbo_connector.engine.names import name_keys
@@ -63,8 +63,6 @@ MARGIN_BITS = 10.0  # the best candidate's weight above the second's
 MIN_DIRECTORY = 1000  # a smaller directory is not taken as proof that a name is rare
 MIN_SAMPLE = 50  # fewer records than this on a side: u stays at the prior
 MAX_CANDIDATES = 5
-WORKERS = 2  # processes comparing candidate pairs in a large run (forked; 1 = in this process)
-PARALLEL_FROM = 5000  # fewer ERPNext customers than this are compared in this process
 MAX_HOME = 20  # an address or phone held by more QBO records is a building or switchboard, not a home
 _SEVERAL = "several ERPNext customers"
 ALREADY_LINKED = "already linked"
@@ -84,6 +82,7 @@ class Scored:
 class Matcher:
 	"""Indexes QBO name-list records once; `decide` then matches ERPNext customers against them."""
 
+	@without_gc
 	def __init__(self, qbo_records: Iterable[QBOCustomer]):
 		self.records: list[QBOCustomer] = []
 		self.profiles: list[Profile] = []
@@ -95,7 +94,7 @@ class Matcher:
 			self._add(record)
 		self.blocker = Blocker(self.profiles)
 		self.model = Model()
-		self._bits: dict[tuple[int, ...], float] = {}  # pattern -> weight, for the fitted model
+		self._bits: dict[tuple[int, ...], tuple] = {}  # pattern -> (weight, its name's rarity share, home?)
 		self._home_bits: dict[tuple, float] = {}  # (pattern, business) -> weight against "same home"
 		self._parts: dict[tuple[int, ...], list] = {}  # pattern -> (label, weight) per field, to explain
 		self._home = 0.0  # chance that a given QBO record is another party of one's home
@@ -116,6 +115,7 @@ class Matcher:
 
 	# ------------------------------------------------------------------------------------------ public API
 
+	@without_gc
 	def decide(
 		self, erp_customers: Sequence[ERPCustomer], already_linked: dict[str, str] | None = None
 	) -> list[MatchDecision]:
@@ -129,12 +129,12 @@ class Matcher:
 		comparer = Comparer(self.profiles, profiles)
 		left, sample = self._random_pairs(profiles)
 		work = (self, profiles, comparer, left, sample)  # candidates, then the random pairs (for u)
-		compared = _in_parallel(_compare_part, work, len(profiles) + len(sample))
+		compared = in_parallel(_compare_part, work, len(profiles) + len(sample))
 		pairs, sampled = compared[: len(profiles)], compared[len(profiles) :]
 		prior = self._fit(comparer, profiles, pairs, left, sampled)
 		rarity = _name_rarity(self.profiles, profiles)
-		shared = (self, erp_customers, profiles, pairs, prior, rarity, linked, linked_to)
-		done = _in_parallel(_decide_part, shared, len(profiles))
+		data = (self, erp_customers, profiles, pairs, prior, rarity, linked, linked_to)
+		done = in_parallel(_decide_part, data, len(profiles))
 		decisions = [_rebuilt(fields) for fields, _ in done]
 		_keep_one_to_one(decisions, [claims for _, claims in done], self.records)
 		add_details(decisions, self.records, self.by_id)
@@ -225,13 +225,18 @@ class Matcher:
 		"""Each candidate's weight: the Fellegi-Sunter sum plus the name's rarity; for a pair that shares
 		a home, the chance of "another party of that home" is added to the non-match side, so a family
 		member needs a name that tells them apart (a shared address, phone and surname do not)."""
-		scored, home = [], self._home
+		scored, home, known = [], self._home, self._bits
 		for j, pattern in found:
-			bits = self._bits.get(pattern)
-			if bits is None:
-				bits = self._bits[pattern] = sum(self.model.weigh(pattern))
-			s = Scored(j, bits + tf_adjustment(pattern[0], rarity[j]), pattern)
-			if shares_home(pattern):
+			weights = known.get(pattern)
+			if weights is None:
+				weights = known[pattern] = (
+					sum(self.model.weigh(pattern)),
+					tf_share(pattern[0]),
+					shares_home(pattern),
+				)
+			bits, share, homely = weights
+			s = Scored(j, bits + share * rarity[j], pattern)  # rarity[j]: bounded (`_name_rarity`)
+			if homely:
 				firm = company or self.profiles[j].company
 				against = self._home_bits.get((pattern, firm))
 				if against is None:
@@ -381,12 +386,13 @@ def _score(probability: float) -> int:
 
 
 def _name_rarity(qbo: list[Profile], erp: list[Profile]) -> list[float]:
-	"""Per QBO record: log2 of the average name's token frequency over this name's (positive when rare)."""
+	"""Per QBO record: log2 of the average name's token frequency over this name's (positive when rare),
+	within the bounds `tf_adjustment` keeps."""
 	counts = Counter(t for p in (*qbo, *erp) for t in {t for tokens in p.names for t in tokens})
 	total = len(qbo) + len(erp) + 1
 	logs = [sum(math.log2((counts[t] + 0.5) / total) for t in p.names[0]) if p.names else 0.0 for p in qbo]
 	mean = sum(logs) / len(logs) if logs else 0.0
-	return [mean - value for value in logs]
+	return [bounded_rarity(mean - value) for value in logs]
 
 
 def _keep_one_to_one(decisions: list[MatchDecision], claimed: list[list[tuple[int, float]]], records) -> None:
@@ -414,13 +420,10 @@ def _keep_one_to_one(decisions: list[MatchDecision], claimed: list[list[tuple[in
 			decision.reason = f"QBO customer also matches ERPNext {others}: {decision.reason}"
 
 
-_SHARED: tuple = ()  # what forked workers read (inherited, never pickled)
-
-
 def _compare_part(bounds: tuple[int, int]) -> list:
 	"""Indexes below len(profiles): an ERPNext customer's candidates [(QBO index, pattern)]; above: one
 	random pair's pattern (None for a record paired with itself)."""
-	matcher, profiles, comparer, left, sample = _SHARED
+	matcher, profiles, comparer, left, sample = shared()
 	qbo, candidates, compare = matcher.profiles, matcher.blocker.candidates, comparer.compare
 	seen: dict[tuple, tuple] = {}  # one object per distinct pattern: pickled once, a reference after
 	lo, hi, n = *bounds, len(profiles)
@@ -437,7 +440,7 @@ def _compare_part(bounds: tuple[int, int]) -> list:
 def _decide_part(bounds: tuple[int, int]) -> list:
 	"""Weigh and decide ERPNext customers bounds[0]..bounds[1]-1 -> [(decision, [(QBO index, odds)] of
 	the candidates that claim a QBO customer, for the one-to-one check)]."""
-	matcher, customers, profiles, pairs, prior, rarity, linked, linked_to = _SHARED
+	matcher, customers, profiles, pairs, prior, rarity, linked, linked_to = shared()
 	done = []
 	for i in range(*bounds):
 		customer, profile = customers[i], profiles[i]
@@ -456,20 +459,3 @@ def _decide_part(bounds: tuple[int, int]) -> list:
 def _rebuilt(fields: tuple) -> MatchDecision:
 	*head, shown = fields
 	return MatchDecision(*head, [Candidate(*c) for c in shown])
-
-
-def _in_parallel(work, shared: tuple, count: int) -> list:
-	"""`work` over slices of range(count), in forked worker processes when the run is large and the
-	machine has the cores (they inherit `shared`; only the results travel back), else here."""
-	global _SHARED
-	_SHARED = shared
-	try:
-		workers = min(WORKERS, os.cpu_count() or 1)
-		if workers < 2 or count < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-			return work((0, count))
-		step = -(-count // (workers * 4))
-		parts = [(lo, min(count, lo + step)) for lo in range(0, count, step)]
-		with multiprocessing.get_context("fork").Pool(workers) as pool:
-			return [row for part in pool.map(work, parts) for row in part]
-	finally:
-		_SHARED = ()
