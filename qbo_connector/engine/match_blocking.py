@@ -58,7 +58,7 @@ class Blocker:
 		"""QBO indexes sharing a key, best first: each shared key counts more the fewer records hold it."""
 		scores: defaultdict[int, float] = defaultdict(float)
 		index = self.index
-		for key in blocking_keys(profile):
+		for key in sorted(blocking_keys(profile)):  # a set's order follows the hash seed; decisions must not
 			if key in index:
 				block = index[key]
 				worth = _WORTH[len(block)]
