@@ -295,12 +295,24 @@ def matches(row: dict, condition: Condition) -> bool:
 		pattern = "".join(".*" if ch == "%" else re.escape(ch) for ch in condition.values[0])
 		return re.fullmatch(pattern, str(left), re.IGNORECASE | re.DOTALL) is not None
 	if condition.op in ("=", "in"):
+		numbers = whole_numbers(condition)
+		if numbers is not None and isinstance(left, str) and left.isdigit():
+			return int(left) in numbers  # what `equal` says of two digit strings, without a Decimal per pair
 		return any(equal(left, value) for value in condition.values)
 	pair = comparable(left, condition.values[0])
 	if pair is None:
 		return False
 	lval, rval = pair
 	return {"<": lval < rval, ">": lval > rval, "<=": lval <= rval, ">=": lval >= rval}[condition.op]
+
+
+def whole_numbers(condition: Condition) -> frozenset | None:
+	"""The values of an = or IN condition as integers when every one is a string of digits (ids), else None;
+	kept on the condition, so that a query reads each row once against a set."""
+	if not hasattr(condition, "numbers"):
+		digits = all(isinstance(v, str) and v.isdigit() for v in condition.values)
+		condition.numbers = frozenset(int(v) for v in condition.values) if digits else None
+	return condition.numbers
 
 
 def sort_key(value):
