@@ -33,14 +33,17 @@ The last line printed is one JSON object."""
 
 from __future__ import annotations
 
+import cProfile
 import json
 import os
+import pstats
 import random
 import resource
 import statistics
 import sys
 import time
 from collections import Counter
+from contextlib import contextmanager
 
 from qbo_connector import constants as c
 from qbo_connector.benchmarks.sandbox_process import SandboxProcess
@@ -154,7 +157,7 @@ def run_bench(
 		first_log = sandbox.log_length()
 		sandbox_started = sandbox.now()
 		wall, thread_cpu, process_cpu = time.monotonic(), time.thread_time(), time.process_time()
-		with SQLCounter(sites=bool(os.environ.get("QBO_BENCH_SQL_SITES"))) as sql:
+		with SQLCounter(sites=bool(os.environ.get("QBO_BENCH_SQL_SITES"))) as sql, profiled():
 			report = jobs.run_sync(company=company)
 		wall = time.monotonic() - wall
 		run_peak_mb = peak_rss_mb()
@@ -237,6 +240,22 @@ def run_bench(
 	for site, count in (idle_sql.sites or Counter()).most_common(20):
 		print(f"idle sql {count:6d}  {site}")
 	return result
+
+
+@contextmanager
+def profiled():
+	"""With QBO_BENCH_PROFILE=1, the run under cProfile (its figures are then the profiler's, not the app's):
+	the 30 functions of most cumulative time are printed after it."""
+	if not os.environ.get("QBO_BENCH_PROFILE"):
+		yield
+		return
+	profile = cProfile.Profile()
+	profile.enable()
+	try:
+		yield
+	finally:
+		profile.disable()
+		pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(30)
 
 
 def reset_peak_rss() -> bool:
