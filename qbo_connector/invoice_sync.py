@@ -161,7 +161,8 @@ def export_page(run, names: list[str], updates: set[str], built: list) -> bool:
 	edited = [inv for inv in ready if inv.name in updates and inv.qbo_id and inv.docstatus == 1]
 	if edited:  # edits allowed after submit (due date, memo): a sparse update of the same QBO invoice
 		exporter.update_after_submit(edited)
-	rest = [inv for inv in ready if inv not in edited]
+	edited_names = {inv.name for inv in edited}
+	rest = [inv for inv in ready if inv.name not in edited_names]
 	report = (
 		exporter.export(rest, in_flight=in_flight, originals=originals_of(rest, run.realm_id))
 		if rest

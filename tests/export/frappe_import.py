@@ -295,7 +295,8 @@ class PaymentImportLayer:
 			return
 		outstanding = {n for n, d in self.ledger.items() if d.docstatus == 1 and self.outstanding(n) != 0}
 		this_run = {outcome.name for outcome in self.synced_invoices}
-		wanted = [(n, link) for n, link in rows if link.get("qbo_balance") or n in outstanding | this_run]
+		open_or_new = outstanding | this_run
+		wanted = [(n, link) for n, link in rows if link.get("qbo_balance") or n in open_or_new]
 		balances = read_invoice_balances(client, [link["qbo_id"] for _, link in wanted])
 		for name, link in wanted:
 			balance = balances.get(link["qbo_id"])

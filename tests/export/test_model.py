@@ -895,7 +895,7 @@ MIRROR_OF = {
 	# paged (issue 13): export_page is the former body; the model's runs are one page (they stay far under
 	# invoice_sync.PAGE invoices), which the bench test test_paging.py checks for several pages
 	"invoice_sync.py:export_invoices": "bbfc917db1ee",
-	"invoice_sync.py:export_page": "51dcf6d1b90e",
+	"invoice_sync.py:export_page": "8e205755a445",
 	"invoice_sync.py:originals_of": "4d848eeea20f",
 	# invoices' and payments' outcomes: one function; its values in writeback.link_values, which the batched
 	# write-back of plain successes (writeback_batch.py) writes too
@@ -951,7 +951,7 @@ MIRROR_OF = {
 	"payment_import.py:qbo_name": "f9c681656ef7",
 	# the links' `modified` order exported_invoices sees; the balances are written with one set_links (one
 	# `modified` for all: exported_invoices no longer depends on that order, the submitted invoice wins)
-	"payment_import.py:read_back_balances": "187fecff4687",  # no write, no commit
+	"payment_import.py:read_back_balances": "bdae3945b583",  # no write, no commit; the union once
 }
 
 
