@@ -114,8 +114,8 @@ def invoice_pages(names: list[str]) -> list[list[str]]:
 			limit=len(chunk),
 		):
 			for other in (row.amended_from, row.return_against):
-				if other in queued and find(other) != find(row.name):
-					root[find(row.name)] = find(other)
+				if other in queued and (top := find(other)) != (own := find(row.name)):
+					root[own] = top
 	groups: dict[str, list[str]] = {}
 	for name in names:
 		groups.setdefault(find(name), []).append(name)

@@ -439,13 +439,14 @@ def retry_records(doctype: str, names: list[str], company: str | None = None) ->
 	enqueue_records(
 		doctype, [(name, c.ACTION_VOID if name in cancelled else c.ACTION_SYNC, co) for name, co in pairs]
 	)
-	for target in {co for _name, co in pairs}:
+	for target in {co for _name, co in pairs}:  # the links and their view (an invoice's or payment's: all)
 		links.set_status(doctype, [name for name, co in pairs if co == target], target, QUEUED)
-	if pairs:
+	if pairs and doctype == c.CUSTOMER:  # a customer's form says Queued even where it shows another link
 		table = frappe.qb.DocType(doctype)
-		field = c.CUSTOMER_SYNC_STATUS if doctype == c.CUSTOMER else c.INVOICE_SYNC_STATUS
 		queued = list({name for name, _co in pairs})
-		frappe.qb.update(table).set(table[field], QUEUED).where(table.name.isin(queued)).run()
+		frappe.qb.update(table).set(table[c.CUSTOMER_SYNC_STATUS], QUEUED).where(
+			table.name.isin(queued)
+		).run()
 	return len(names)
 
 

@@ -171,15 +171,12 @@ def set_status(doctype: str, names: list[str], company: str, status: str) -> Non
 		)
 	).run()
 	shown = list(names)
-	if doctype == c.CUSTOMER and default_company() not in ("", company):  # shows_company, for all at once
+	default = default_company() if doctype == c.CUSTOMER else ""
+	if default and default != company:  # shows_company, for all at once
 		hidden = set(
 			frappe.get_all(
 				c.LINK,
-				filters={
-					"reference_doctype": doctype,
-					"reference_name": ("in", shown),
-					"company": default_company(),
-				},
+				filters={"reference_doctype": doctype, "reference_name": ("in", shown), "company": default},
 				pluck="reference_name",
 				limit=0,
 			)

@@ -9,6 +9,7 @@ import frappe
 from frappe.utils import now_datetime
 
 from qbo_connector import constants as c
+from qbo_connector.bulk import CHUNK
 
 QUEUE_STATUS_QUEUED = "Queued"
 
@@ -96,7 +97,7 @@ COLUMNS += "`company`, `action`, `status`, `version`"
 
 
 def enqueue_records(doctype: str, records: list[tuple[str, str, str]]) -> None:
-	"""enqueue_record for many (name, action, company): one statement per 1,000 records (Retry)."""
+	"""enqueue_record for many (name, action, company): one statement per bulk.CHUNK records (Retry)."""
 	now, user = now_datetime(), frappe.session.user
 	values = [
 		(
@@ -114,8 +115,8 @@ def enqueue_records(doctype: str, records: list[tuple[str, str, str]]) -> None:
 		)
 		for name, action, company in records
 	]
-	for start in range(0, len(values), 1000):
-		chunk = values[start : start + 1000]
+	for start in range(0, len(values), CHUNK):
+		chunk = values[start : start + CHUNK]
 		rows = ", ".join(["(" + ", ".join(["%s"] * len(chunk[0])) + ")"] * len(chunk))
 		frappe.db.sql(
 			f"INSERT INTO `tab{c.SYNC_QUEUE}` ({COLUMNS}) VALUES {rows} {REFRESH}",

@@ -887,11 +887,11 @@ def test_a_cancel_while_the_create_is_in_flight_voids_it():
 # so FrappeLayer stands. The model does not cover two companies (the bench tests in test_companies.py do).
 MIRROR_OF = {
 	"queue.py:enqueue_record": "f942c7c9ba6c",
-	"queue.py:enqueue_records": "8540775821ac",  # the same refresh as enqueue_record, in one statement
+	"queue.py:enqueue_records": "860f989c194b",  # the same refresh as enqueue_record, in one statement
 	"queue.py:on_invoice_submit": "a16b2cbec383",
 	"queue.py:on_invoice_cancel": "5d9a64f8c714",
 	"jobs.py:load_due_rows": "b5b017615f7b",  # the default company passed in (same rows)
-	"jobs.py:retry_records": "7e21e8fd5963",  # a cancelled Payment Entry is voided too (model: invoices only)
+	"jobs.py:retry_records": "297969cebd87",  # a cancelled Payment Entry is voided too (model: invoices only)
 	# paged (issue 13): export_page is the former body; the model's runs are one page (they stay far under
 	# invoice_sync.PAGE invoices), which the bench test test_paging.py checks for several pages
 	"invoice_sync.py:export_invoices": "bbfc917db1ee",
