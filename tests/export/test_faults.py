@@ -7,6 +7,7 @@ from itertools import pairwise
 
 import pytest
 
+from qbo_connector.engine.limiter import MemoryWindows
 from qbo_connector.engine.records import QUEUED, SYNCED
 
 from .conftest import US_REALM, Ledger, exporter_for, invoices_in, make_client, us_settings
@@ -54,8 +55,12 @@ def assert_exactly_once(sb, invoices, ledger):
 
 
 def run_until_done(sb, invoices, ledger, crash_at=None, lost_response=False, attempts=5):
+	# every run shares one limiter backend, as every run of a site shares Redis (connection.build_limiter):
+	# a run that gave up on a 429 leaves its pause for the next run to wait out
+	windows = MemoryWindows()
 	for attempt in range(attempts):
-		client = make_client(sb, US_REALM, time_scale=600)  # Intuit's 60 s pause after a 429 lasts 0.1 s
+		# Intuit's 60 s pause after a 429 lasts 0.1 s
+		client = make_client(sb, US_REALM, time_scale=600, backend=windows)
 		if crash_at and attempt == 0:
 			crash_after(client, crash_at, lost_response)
 		ledger.write_back(invoices)
@@ -127,6 +132,20 @@ def test_429_storm(us, throttle_format):
 	# where the pause passes before the retry is ready, proves it as well as a fast one)
 	gaps = [after["t"] - before["t"] for before, after in pairwise(batches) if before["status"] == 429]
 	assert gaps and min(gaps) >= 0.9 * 60, gaps
+
+
+def test_a_run_that_gave_up_on_429_leaves_its_pause_to_the_next_run(us):
+	"""Six 429s in a row: the first run gives up (the invoices stay queued); the next run, started at once
+	(Sync Now), must still wait out Intuit's 60 s before its first batch, as every run shares the pause."""
+	us.set_time_scale(600)
+	us.script_fault("429", count=6, kind="batch")
+	invoices = batch_of_invoices(5)
+	ledger = Ledger()
+	run_until_done(us, invoices, ledger)
+	assert_exactly_once(us, invoices, ledger)
+	batches = [e for e in us.request_log if e["kind"] == "batch"]
+	assert [e["status"] for e in batches[:7]] == [429] * 6 + [200], batches
+	assert batches[6]["t"] - batches[5]["t"] >= 0.9 * 60
 
 
 @pytest.mark.parametrize("fault", ["500", "503", "timeout"])
