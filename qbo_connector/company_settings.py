@@ -14,6 +14,7 @@ CONNECTION_FIELDS = (
 	"connection_status",
 	"cdc_cursor",
 	"payment_cursor",
+	"balance_cursor",
 	"directory_cursor",
 	"last_sync_on",
 )
@@ -54,6 +55,7 @@ def get_company_settings(company: str, settings=None) -> frappe._dict:
 		connection_status=c.NOT_CONNECTED,
 		cdc_cursor="",
 		payment_cursor="",
+		balance_cursor="",
 		directory_cursor="",
 		last_sync_on=None,
 	)

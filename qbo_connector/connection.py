@@ -322,6 +322,7 @@ def complete_connection(code: str, realm_id: str, company: str | None = None) ->
 		connected_by=frappe.session.user,
 		connected_on=now_datetime(),
 		directory_cursor="",  # a new connection reads QuickBooks' lists whole (the site's copy may be old)
+		balance_cursor="",  # and every open balance
 	)
 	try:
 		info = get_client(company).company_info()
@@ -413,6 +414,7 @@ def reset_links(confirm: str = "", company: str | None = None) -> str:
 				"qbo_company_name": "",
 				"last_sync_on": None,
 				"cdc_cursor": "",
+				"balance_cursor": "",
 				"directory_cursor": "",
 			},
 		)

@@ -21,6 +21,7 @@ from decimal import Decimal
 
 import frappe
 from frappe import _
+from frappe.query_builder.functions import IfNull
 from frappe.utils import flt
 
 from qbo_connector import constants as c
@@ -30,6 +31,8 @@ from qbo_connector.engine.errors import ReconnectRequired
 from qbo_connector.engine.payment_import import PaymentImport, plan_payment_import, read_invoice_balances
 from qbo_connector.engine.records import FAILED, HELD, SYNCED, VOIDED, Outcome
 from qbo_connector.payment_sync import payments_recorded_in
+
+BALANCE_SWEEP_SECONDS = 24 * 3600  # every exported invoice's balance is read at least daily
 
 
 def import_payments(run) -> None:
@@ -49,6 +52,8 @@ def import_payments(run) -> None:
 		imported=imported,
 		home_currency=frappe.get_cached_value("Company", run.company, "default_currency") or "USD",
 	)
+	run.touched_invoices |= plan.touched  # their balances are read back (read_back_balances)
+	run.sweep_balances |= plan.balances_unknown
 	# cancels first, then replacements, then creates: a payment deleted or voided in QuickBooks frees its invoice's
 	# outstanding amount, which a new payment made there since may need (ERPNext refuses more than is outstanding)
 	handled = True
@@ -302,41 +307,58 @@ def qbo_name(run, entity: str, qbo_id: str) -> str:
 
 # -- balances ----------------------------------------------------------------------------------------------
 def read_back_balances(run) -> None:
-	"""Each exported invoice's open balance in QuickBooks onto its link and form: the invoices synced by this
-	run, and every invoice not known to be paid on both sides (a QBO balance or an ERPNext outstanding
-	amount not zero)."""
-	rows = frappe.get_all(
-		c.LINK,
-		filters={
-			"reference_doctype": c.SALES_INVOICE,
-			"realm_id": run.realm_id,
-			"qbo_entity": "Invoice",
-			"qbo_id": ("is", "set"),
-			"status": SYNCED,
-		},
-		fields=["reference_name", "qbo_id", "qbo_balance"],
-		limit=0,
-	)
-	if not rows:
-		return
-	outstanding = set(
-		frappe.get_all(
-			c.SALES_INVOICE,
-			filters={"company": run.company, "docstatus": 1, "outstanding_amount": ("!=", 0)},
-			pluck="name",
-			limit=0,
-		)
-	)
-	this_run = {outcome.name for outcome in run.synced_invoices}
-	open_or_new = outstanding | this_run  # once: a union per row was quadratic (minutes at 50,000 invoices)
-	wanted = [r for r in rows if flt(r.qbo_balance) or r.reference_name in open_or_new]
-	balances = read_invoice_balances(run.client, [r.qbo_id for r in wanted])
+	"""Each exported invoice's open balance in QuickBooks onto its link and form. In full (every Synced
+	invoice) at least once a day (BALANCE_SWEEP_SECONDS), after a payment was deleted or voided in
+	QuickBooks (what it paid is gone from its row) and when the payments' feed could not say;
+	else only the balances that may have moved: this run's invoices whose answer lacked it (a synced invoice
+	stores the Balance of QuickBooks' answer with its status, writeback.link_values), those a payment changed in QuickBooks
+	links (Intuit: a payment applied to an invoice is a linked transaction of it), and those whose ERPNext
+	outstanding amount differs from the stored QuickBooks balance (a payment or credit note sent or recorded
+	since). An idle run reads nothing."""
+	now = time.time()
+	cursor = parse_iso(run.settings.get("balance_cursor") or "")
+	sweep = run.sweep_balances or now - cursor >= BALANCE_SWEEP_SECONDS
+	# this run's invoices whose answer carried no Balance (the others stored QBO's with their status)
+	this_run = {outcome.name for outcome in run.synced_invoices if outcome.extra.get("balance") is None}
+	rows = balance_rows(run, this_run, run.touched_invoices, sweep)
+	balances = read_invoice_balances(run.client, [r.qbo_id for r in rows]) if rows else {}
 	changed = {
 		row.reference_name: {"qbo_balance": flt(balances[row.qbo_id])}
-		for row in wanted
+		for row in rows
 		if balances.get(row.qbo_id) is not None
 		and (row.reference_name in this_run or Decimal(str(flt(row.qbo_balance))) != balances[row.qbo_id])
 	}
 	if changed:
 		links.set_links(c.SALES_INVOICE, run.realm_id, run.company, changed)  # a fixed number of statements
+	if sweep:
+		frappe.db.set_value(c.QBO_COMPANY, run.company, "balance_cursor", iso(now), update_modified=False)
+	if changed or sweep:
 		frappe.db.commit()  # nosemgrep: the run's job
+
+
+def balance_rows(run, this_run: set[str], touched: set[str], sweep: bool) -> list:
+	"""The Synced invoice links whose balance is read (see read_back_balances), in one query."""
+	link, invoice = frappe.qb.DocType(c.LINK), frappe.qb.DocType(c.SALES_INVOICE)
+	query = (
+		frappe.qb.from_(link)
+		.select(link.reference_name, link.qbo_id, link.qbo_balance)
+		.where(
+			(link.reference_doctype == c.SALES_INVOICE)
+			& (link.realm_id == run.realm_id)
+			& (link.qbo_entity == "Invoice")
+			& (IfNull(link.qbo_id, "") != "")
+			& (link.status == SYNCED)
+		)
+	)
+	if sweep:  # every one: a payment deleted in QuickBooks opens an invoice paid on both sides again
+		return query.run(as_dict=True)
+	differs = (
+		(invoice.docstatus == 1)
+		& (invoice.company == run.company)
+		& (invoice.outstanding_amount != IfNull(link.qbo_balance, 0))
+	)
+	if this_run:
+		differs |= link.reference_name.isin(sorted(this_run))
+	if touched:
+		differs |= link.qbo_id.isin(sorted(touched))
+	return query.left_join(invoice).on(invoice.name == link.reference_name).where(differs).run(as_dict=True)

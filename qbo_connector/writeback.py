@@ -4,7 +4,7 @@ review queue. Every write is a direct column update (no document save, so no hoo
 from __future__ import annotations
 
 import frappe
-from frappe.utils import now_datetime
+from frappe.utils import flt, now_datetime
 
 from qbo_connector import adapters, links
 from qbo_connector import constants as c
@@ -111,6 +111,8 @@ def link_values(outcome: Outcome, changed: bool) -> dict:
 		values["qbo_entity"] = outcome.extra["entity"]  # Invoice, CreditMemo for a return, Payment
 	if outcome.status in (SYNCED, VOIDED):
 		values["last_synced_on"] = now_datetime()
+	if outcome.status == SYNCED and outcome.extra.get("balance") is not None:
+		values["qbo_balance"] = flt(outcome.extra["balance"])  # an invoice's Balance in QBO's answer
 	return values
 
 

@@ -196,6 +196,10 @@ class Exporter:
 				f"QuickBooks shows a total of {qbo_total(obj)}, but ERPNext's total is {work.prepared.total}; "
 				"please check the invoice in QuickBooks."
 			)
+		if work.entity == "Invoice" and obj.get("Balance") is not None:
+			extra["balance"] = str(
+				obj["Balance"]
+			)  # QBO's answer: stored with the status (the form's balance)
 		fields = {"qbo_id": str(obj.get("Id", "")), "qbo_sync_token": str(obj.get("SyncToken", ""))}
 		if obj.get("DocNumber"):
 			fields["doc_number"] = str(obj["DocNumber"])

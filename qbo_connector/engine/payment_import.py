@@ -90,6 +90,10 @@ class ImportPlan:
 	unknown: list[PaymentImport] = field(default_factory=list)
 	own: list[str] = field(default_factory=list)  # QBO ids of our own payments seen (never imported)
 	full_sweep: bool = False  # read by query, not CDC
+	# QBO invoices whose Balance a changed payment may have moved: every invoice a changed payment links;
+	# `balances_unknown` when a payment was deleted or voided (what it paid is no longer in its row)
+	touched: set[str] = field(default_factory=set)
+	balances_unknown: bool = False
 
 	@property
 	def items(self) -> list[PaymentImport]:
@@ -143,10 +147,14 @@ def plan_payments(
 ) -> ImportPlan:
 	"""The plan for changed payments; pure (no QuickBooks call)."""
 	own = {str(qbo_id) for qbo_id in own_ids}
-	plan = ImportPlan(full_sweep=changes.full_sweep)
+	plan = ImportPlan(
+		full_sweep=changes.full_sweep, balances_unknown=changes.full_sweep or bool(changes.deleted)
+	)
 	latest: dict[str, dict] = {}
 	for row in changes.rows:
 		qbo_id = str(row["Id"])
+		plan.touched.update(linked_invoices(row))
+		plan.balances_unknown |= is_voided(row) or is_emptied(row)
 		if qbo_id not in latest or sync_token_of(row) >= sync_token_of(latest[qbo_id]):
 			latest[qbo_id] = row
 	for qbo_id in sorted(changes.deleted - set(latest), key=id_order):
@@ -217,6 +225,17 @@ def describe_payment(row: dict, invoices: dict[str, str], home_currency: str = "
 					item.reasons.append(f"It applies credit memo {txn_id} in QuickBooks.")
 	item.unallocated = total - sum((a.amount for a in item.allocations), Decimal(0))
 	return item
+
+
+def linked_invoices(row: dict) -> set[str]:
+	"""The QBO ids of the invoices a payment's lines link (Intuit: a Payment line's LinkedTxn names the
+	Invoice, CreditMemo or JournalEntry it applies to)."""
+	return {
+		str(link.get("TxnId", ""))
+		for line in row.get("Line") or []
+		for link in line.get("LinkedTxn") or []
+		if link.get("TxnType") == "Invoice"
+	}
 
 
 def is_emptied(row: dict) -> bool:

@@ -21,6 +21,7 @@ of them is read from here."""
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from decimal import Decimal as D
 
@@ -37,7 +38,10 @@ METHOD_MAPPINGS: tuple = ()  # (QBO payment method, Mode of Payment)
 # import_cursor_always  the cursor moves to the run's start even when a payment could not be recorded
 # import_no_cancel      a payment voided or deleted in QuickBooks leaves its Payment Entry submitted
 # import_forgets        imported_payments reads nothing: every run imports QuickBooks' payments again
+# balances_untouched    read_back_balances ignores the invoices a payment changed in QuickBooks links
+# balances_never_differ read_back_balances reads only in full (once a day): what ERPNext and QBO disagree on waits
 MUTANT = os.environ.get("QBO_MODEL_MUTANT", "")
+BALANCE_SWEEP_SECONDS = 24 * 3600  # payment_import.BALANCE_SWEEP_SECONDS
 
 
 class Refused(Exception):
@@ -68,6 +72,8 @@ class PaymentImportLayer:
 			imported=imported,
 			home_currency="USD",
 		)
+		self.touched_invoices |= plan.touched  # their balances are read back (read_back_balances)
+		self.sweep_balances |= plan.balances_unknown
 		# cancels first, then replacements, then creates: a payment deleted or voided in QuickBooks frees its invoice's
 		# outstanding amount, which a new payment made there since may need (ERPNext refuses more than is outstanding)
 		handled = True
@@ -281,28 +287,41 @@ class PaymentImportLayer:
 
 	# -- read_back_balances ----------------------------------------------------------------------------------
 	def read_back_balances(self, client) -> None:
-		"""Each Synced exported invoice's QBO Balance onto its link: this run's synced invoices and every one
-		with a stored balance or an ERPNext outstanding amount (one `Id IN` query)."""
-		rows = [
-			(name, link)
-			for name, link in self.link_rows()
-			if name in self.ledger
-			and not self.ledger[name].is_return
-			and link.get("qbo_id")
-			and link.get("status") == SYNCED
-		]
-		if not rows:
-			return
-		outstanding = {n for n, d in self.ledger.items() if d.docstatus == 1 and self.outstanding(n) != 0}
-		this_run = {outcome.name for outcome in self.synced_invoices}
-		open_or_new = outstanding | this_run
-		wanted = [(n, link) for n, link in rows if link.get("qbo_balance") or n in open_or_new]
-		balances = read_invoice_balances(client, [link["qbo_id"] for _, link in wanted])
-		for name, link in wanted:
+		"""Each Synced exported invoice's QBO Balance onto its link: in full (every Synced invoice) once a day
+		(BALANCE_SWEEP_SECONDS) or when a payment was deleted or voided or swept; else this run's invoices
+		whose answer lacked it, those a changed payment links and those whose outstanding amount differs from
+		the stored balance. The cursor moves after a full read."""
+		now = self.clock() if self.clock else time.time()
+		cursor = parse_iso(self.work.balance_cursor or "")
+		sweep = self.sweep_balances or now - cursor >= BALANCE_SWEEP_SECONDS
+		this_run = {o.name for o in self.synced_invoices if o.extra.get("balance") is None}
+		rows = self.balance_rows(this_run, self.touched_invoices, sweep)
+		balances = read_invoice_balances(client, [link["qbo_id"] for _, link in rows]) if rows else {}
+		changed = False
+		for name, link in rows:
 			balance = balances.get(link["qbo_id"])
 			if balance is not None and (name in this_run or D(str(link.get("qbo_balance") or 0)) != balance):
 				self.set_link(name, {"qbo_balance": balance})
-		self.commit()
+				changed = True
+		if sweep:
+			self.work.balance_cursor = iso(now)
+		if changed or sweep:
+			self.commit()
+
+	def balance_rows(self, this_run: set[str], touched: set[str], sweep: bool) -> list:
+		"""The Synced invoice links read back (the real module's one query)."""
+		rows = []
+		for name, link in self.link_rows():
+			if name not in self.ledger or self.ledger[name].is_return:
+				continue
+			if not link.get("qbo_id") or link.get("status") != SYNCED:
+				continue
+			stored = D(str(link.get("qbo_balance") or 0))
+			differs = self.ledger[name].docstatus == 1 and self.outstanding(name) != stored
+			wanted = sweep or (differs and MUTANT != "balances_never_differ")
+			if wanted or name in this_run or (link["qbo_id"] in touched and MUTANT != "balances_untouched"):
+				rows.append((name, link))
+		return rows
 
 
 # -- the model's check -------------------------------------------------------------------------------------

@@ -159,6 +159,7 @@ class Site:
 	# Company's payment_cursor, the import's Sync Log rows, the Payment Entry naming series
 	entries: dict[str, dict] = field(default_factory=dict)
 	payment_cursor: str = ""
+	balance_cursor: str = ""  # when every open balance was last read (payment_import.read_back_balances)
 	logs: list[dict] = field(default_factory=list)
 	series: int = 0
 
@@ -312,6 +313,8 @@ class FrappeLayer(PaymentImportLayer):
 		self.ledger = ledger
 		self.payments = payments if payments is not None else {}
 		self.synced_invoices = []
+		self.touched_invoices: set[str] = set()  # SyncRun's, set by import_payments
+		self.sweep_balances = False
 		report = None
 		due = self.due()
 		self.loaded = {name: self.work.queue[name]["version"] for name in due}  # SyncRun.remember
@@ -567,6 +570,8 @@ class FrappeLayer(PaymentImportLayer):
 			doc["token"] = outcome.qbo_sync_token
 		if outcome.doc_number:
 			doc["doc_number"] = outcome.doc_number
+		if outcome.status == SYNCED and outcome.extra.get("balance") is not None:  # writeback.link_values
+			doc["qbo_balance"] = D(outcome.extra["balance"])
 
 	def update_queue_row(self, outcome, loaded_version) -> bool:
 		row = self.work.queue.get(outcome.name)
@@ -829,6 +834,24 @@ def check_balances(dump: dict, expected: dict[str, D], site: Site) -> list[str]:
 	return problems
 
 
+def check_shown_balances(dump: dict, names: set[str], site: Site) -> list[str]:
+	"""What the form shows: each of `names` that is Synced has QuickBooks' Balance as its stored QBO balance
+	(read back at the end of the last run)."""
+	rows = {row["Id"]: row for row in dump["Invoice"]}
+	problems = []
+	for name in sorted(names):
+		stored = site.docs.get(name, {})
+		row = rows.get(stored.get("qbo_id", ""))
+		if stored.get("status") != SYNCED or row is None or is_void(row):
+			continue
+		if money(stored.get("qbo_balance") or 0) != money(row.get("Balance")):
+			problems.append(
+				f"{name}: the form shows QBO balance {stored.get('qbo_balance')}, QuickBooks has "
+				f"{row.get('Balance')} (Invoice {row['Id']})"
+			)
+	return problems
+
+
 CREDIT_OWNER = re.compile(r"ERPNext credit note (\S+) applied")
 
 
@@ -964,6 +987,7 @@ MIRRORED = {  # module -> functions FrappeLayer plays (their commit points and q
 		"mode_of_payment",
 		"qbo_name",
 		"read_back_balances",
+		"balance_rows",
 	),
 	"credit_notes.py": ("apply_credit_notes", "release_credits", "record", "exporter_for"),
 	"adapters.py": ("load_payments", "to_erp_payment"),

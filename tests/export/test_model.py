@@ -67,6 +67,7 @@ from .frappe_model import (
 	check_books,
 	check_credits,
 	check_payments,
+	check_shown_balances,
 	crash_client,
 	is_void,
 	mirrored_fingerprints,
@@ -682,6 +683,12 @@ class Lifecycle(RuleBasedStateMachine):
 		if strict:
 			expected = self.expected_balances(self.may_stay_unsent(), unsent)
 			problems += check_balances(dump, expected, site)
+			# the form's QBO balance, everywhere the app can know it each run: In ERPNext, a payment made in
+			# QuickBooks anyway shows by the next full read (once a day)
+			shown = set(self.live(returns=False))
+			problems += check_shown_balances(
+				dump, shown if self.importing else {n for n in shown if not self.paid_in_quickbooks(n)}, site
+			)
 			problems += [  # and ERPNext's own outstanding amount, with what the app recorded from QuickBooks
 				f"{name}: ERPNext outstanding {self.outstanding(name)}, but it owes {self.owed(name)}"
 				for name in expected
@@ -936,7 +943,7 @@ MIRROR_OF = {
 	"queue.py:is_imported": "9295fd902c0d",
 	"payment_sync.py:payments_recorded_in": "e6bd82f4aea7",
 	# commits the run's answers before its first payment; cancels, then replacements, then creates
-	"payment_import.py:import_payments": "0313b6cef93f",
+	"payment_import.py:import_payments": "03a05636412d",
 	"payment_import.py:apply": "73e4fde6b481",
 	"payment_import.py:log": "473fec5d8aab",
 	"payment_import.py:exported_invoices": "962a2949515f",  # of links sharing a QBO id, the submitted invoice's
@@ -951,7 +958,8 @@ MIRROR_OF = {
 	"payment_import.py:qbo_name": "f9c681656ef7",
 	# the links' `modified` order exported_invoices sees; the balances are written with one set_links (one
 	# `modified` for all: exported_invoices no longer depends on that order, the submitted invoice wins)
-	"payment_import.py:read_back_balances": "bdae3945b583",  # no write, no commit; the union once
+	"payment_import.py:read_back_balances": "e418c0de015d",  # in full daily, else what may have moved
+	"payment_import.py:balance_rows": "c2d8e0b2842a",
 }
 
 

@@ -206,6 +206,31 @@ def test_a_deletion_is_found_without_cdc(us):
 	assert plan.full_sweep and [(i.qbo_id, i.action) for i in plan.cancel] == [(made["Id"], "cancel")]
 
 
+def test_the_plan_names_the_invoices_whose_balance_may_have_moved(us):
+	"""Between full reads the Frappe layer reads back only the balances a changed payment links (touched),
+	ours, imported or unknown alike; a deleted or voided payment no longer says what it paid: unknown."""
+	books = Books(us)
+	first, second, third, other = books.export(*(invoice(f"SINV-000{n}") for n in range(1, 5)))
+	del books.invoices[other.qbo_id]  # an invoice this app did not export
+	made = books.pay_in_qbo(lines=[(first.qbo_id, "10"), (second.qbo_id, "5")])
+	stranger = books.pay_in_qbo(lines=[(other.qbo_id, "7")])
+	plan = books.plan()
+	assert plan.touched == {first.qbo_id, second.qbo_id, other.qbo_id} and not plan.balances_unknown
+	books.keep(plan)
+	assert books.plan().touched == {first.qbo_id, second.qbo_id, other.qbo_id}  # the overlap reads them again
+	us.advance_clock(600)
+	books.plan()
+	assert books.plan().touched == set()  # ten minutes and two runs on: nothing changed since
+	books.client.delete("Payment", made["Id"], "0")
+	plan = books.plan()
+	assert plan.balances_unknown and third.qbo_id not in plan.touched
+	us.advance_clock(600)
+	books.plan()
+	books.client.void("Payment", stranger["Id"], "0")
+	assert books.plan().balances_unknown
+	assert books.plan(cursor=0).balances_unknown  # no cursor: payments are swept, so are balances
+
+
 def test_partial_and_multi_invoice_payments_allocate_per_invoice(us):
 	books = Books(us)
 	first, second = books.export(invoice("SINV-0001"), invoice("SINV-0002", lines=[line(rate="50")]))
