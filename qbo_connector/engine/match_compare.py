@@ -4,13 +4,14 @@ the model's vocabulary; match_model.py learns what each level is worth."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from functools import lru_cache
-from itertools import combinations, permutations
+from itertools import permutations
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
+from qbo_connector.engine.match_places import address_level, city_aliases, place_level
 from qbo_connector.engine.match_profile import Profile, is_generic_email, legal_forms_differ
 from qbo_connector.engine.names import KNOWN_GIVEN_NAMES, LEGAL_WORDS, formal_name, phonetic_code
 
@@ -20,6 +21,7 @@ LEVELS = {
 		"same name",
 		"name close",
 		"same name (a nickname)",
+		"same name (a nickname no one here goes by)",
 		"name similar",
 		"given name missing",
 		"other name word a likely typo",
@@ -38,6 +40,8 @@ LEVELS = {
 		"same street number",
 		"address differs",
 		"same street, number one digit off",
+		"street number one digit off, a street missing",
+		"street number differs, a street missing",
 	),
 	"place": (
 		"same postcode and city",
@@ -58,6 +62,7 @@ FIELDS = tuple(LEVELS)
 	NAME_SAME,
 	NAME_CLOSE,
 	NAME_NICKNAME,
+	NAME_SHORT_FORM,
 	NAME_SIMILAR,
 	NAME_GIVEN_MISSING,
 	NAME_TYPO_LIKELY,
@@ -66,12 +71,11 @@ FIELDS = tuple(LEVELS)
 	NAME_OTHER_GIVEN,
 	NAME_PARTLY,
 	NAME_DIFFERS,
-) = range(1, 12)
+) = range(1, 13)
 TAX_DIFFERS = 2
 EMAIL_SAME, EMAIL_SHARED = 1, 2
 FEW_RECORDS = 1000  # fewer records than this say nothing about which words are common
 COMMON_WORD = 3  # records holding a name word for it to count as a real name rather than a typo
-ALIAS_ADDRESSES = 2  # street addresses two city names must share to count as one place
 TYPO_RATIO = 20  # ... unless a word this many times as frequent is within an edit or two of it
 
 
@@ -279,10 +283,12 @@ def _person_names(ta, ra, tb, rb, common) -> int:
 	return NAME_PARTLY if ratio >= 75 else NAME_DIFFERS
 
 
-def compare_names(a: Profile, b: Profile, common=None) -> int:
+def compare_names(a: Profile, b: Profile, common=None, own_name=None) -> int:
 	"""The name level of a pair. For persons the words are paired (any order); the word that disagrees
 	is weighed by how common it is: two common given names are likely two people of one household, a rare
-	word within two edits of the other is likely a typo. `common(word)` tells; default: known given names."""
+	word within two edits of the other is likely a typo. `common(word)` tells; default: known given names.
+	A nickname whose short form no one in the run goes by (`own_name(word)` false: "Ron" beside many
+	"Ronald"s) is a level of its own: unlike "Jack" beside "John", it is rarely a second person's name."""
 	if not a.names or not b.names:
 		return 0
 	if a.company or b.company:
@@ -297,11 +303,18 @@ def compare_names(a: Profile, b: Profile, common=None) -> int:
 				level = _two_and_two(ta, ra, tb, rb, common)
 			else:
 				level = _person_names(ta, ra, tb, rb, common)
+			if level == NAME_NICKNAME and own_name and not _names_of_their_own(ra, rb, own_name):
+				level = NAME_SHORT_FORM
 			if level < best:
 				if level == NAME_SAME:
 					return level
 				best = level
 	return best
+
+
+def _names_of_their_own(ra: tuple[str, ...], rb: tuple[str, ...], own_name) -> bool:
+	"""Whether a nickname written in one name and not the other is a name people go by here."""
+	return any(own_name(w) for w in set(ra) ^ set(rb) if formal_name(w) != w)
 
 
 class Comparer:
@@ -314,11 +327,15 @@ class Comparer:
 		self.words = Counter(
 			t for p in (*qbo, *erp) if not p.company for t in {t for n in p.names for t in n}
 		)
+		self.raw_words = Counter(
+			t for p in (*qbo, *erp) if not p.company for t in {t for n in p.raw for t in n}
+		)
 		self.few = len(qbo) + len(erp) < FEW_RECORDS
-		self.areas = _city_aliases((*qbo, *erp))
+		self.areas = city_aliases((*qbo, *erp))
 		self._frequent: list[tuple[int, str]] | None = None
 		self._typos: dict[str, bool] = {}
 		self._common: dict[str, bool] = {}  # word -> common(word)
+		self._own: dict[str, bool] = {}  # nickname -> own_name(nickname)
 
 	def common(self, word: str) -> bool:
 		"""A name word held by several records (or a known given name), so not a one-off typo. Too few
@@ -330,6 +347,18 @@ class Comparer:
 				self.few
 				or word in KNOWN_GIVEN_NAMES
 				or (held >= COMMON_WORD and not self._misspelt(word, held))
+			)
+		return found
+
+	def own_name(self, nickname: str) -> bool:
+		"""A nickname as written ("jack", "ron") that people of the run go by as a name of their own: held
+		by several records, and not by TYPO_RATIO times fewer than its formal name. Too few records to
+		tell: yes."""
+		found = self._own.get(nickname)
+		if found is None:
+			held = self.raw_words[nickname]
+			found = self._own[nickname] = self.few or (
+				held >= COMMON_WORD and held * TYPO_RATIO >= self.raw_words[formal_name(nickname)]
 			)
 		return found
 
@@ -353,12 +382,12 @@ class Comparer:
 
 	def compare(self, a: Profile, b: Profile) -> tuple[int, ...]:
 		return (
-			compare_names(a, b, self.common),
+			compare_names(a, b, self.common, self.own_name),
 			self._email(a, b) if a.emails and b.emails else 0,
 			self._phone(a, b) if a.phone and b.phone else 0,
 			_two_way(a.tax, b.tax),
-			_address(a, b),
-			_place(a, b, self.areas),
+			address_level(a, b),
+			place_level(a, b, self.areas),
 			_two_way(a.country, b.country),
 		)
 
@@ -400,67 +429,3 @@ def same_mailbox_name(x: str, y: str) -> bool:
 
 def _two_way(x: str, y: str) -> int:
 	return 0 if not x or not y else 1 if x == y else 2
-
-
-def _address(a: Profile, b: Profile) -> int:
-	if not (a.street or a.number) or not (b.street or b.number):
-		return 0
-	street = bool(a.street and b.street) and (
-		a.street == b.street or fuzz.ratio(a.street, b.street, processor=None) >= 85
-	)
-	number = bool(a.number) and a.number == b.number
-	if street:
-		if number:
-			return 1
-		if a.number and b.number and len(a.number) == len(b.number):
-			if OSA.distance(a.number, b.number, score_cutoff=1) <= 1:
-				return 5  # "351"/"315", "351"/"051": a typo, or the house next door
-		return 2
-	if number and (not a.street or not b.street or fuzz.ratio(a.street, b.street, processor=None) >= 60):
-		return 3
-	return 4
-
-
-def _city_aliases(profiles) -> frozenset[tuple[str, str]]:
-	"""Pairs of city names that stand for one place: found at the same street address (number and
-	street) at two or more addresses of the run ("Midtown" and "Atlanta", "Norwood" and "Adelaide": a
-	district in one directory, the city in the other). One address alone may be a coincidence."""
-	sites: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
-	for p in profiles:
-		if p.number and p.street and p.city:
-			sites[(p.number, p.street)].add(p.city)
-	seen: Counter = Counter()
-	for cities in sites.values():
-		if 2 <= len(cities) <= 3:
-			seen.update(combinations(sorted(cities), 2))
-	return frozenset(pair for pair, n in seen.items() if n >= ALIAS_ADDRESSES)
-
-
-def _place(a: Profile, b: Profile, areas: frozenset = frozenset()) -> int:
-	codes = bool(a.postcode and b.postcode)
-	code_same = codes and a.postcode == b.postcode
-	cities = bool(a.city and b.city)
-	city_same = cities and (
-		a.city == b.city
-		or (min(len(a.city), len(b.city)) >= 6 and OSA.distance(a.city, b.city, score_cutoff=1) <= 1)
-	)
-	if code_same:
-		return 1 if city_same else 2
-	if city_same:
-		return 4 if codes else 3
-	if cities and (min(a.city, b.city), max(a.city, b.city)) in areas:
-		return 10
-	if (
-		codes
-		and len(a.postcode) == len(b.postcode)
-		and OSA.distance(a.postcode, b.postcode, score_cutoff=1) <= 1
-	):
-		return 5
-	states = bool(a.state and b.state)
-	if states and a.state == b.state and not cities:
-		return 6
-	if cities:
-		return 7
-	if codes:
-		return 8
-	return 9 if states else 0

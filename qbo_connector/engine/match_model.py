@@ -18,20 +18,20 @@ from qbo_connector.engine.match_compare import FIELDS, LEVELS
 
 # Priors per level 1..n (normalised below); the weight of the prior in pseudo-counts.
 PRIOR_M = {
-	"name": (0.45, 0.2, 0.03, 0.08, 0.04, 0.06, 0.02, 0.03, 0.005, 0.06, 0.045),
+	"name": (0.45, 0.2, 0.015, 0.015, 0.08, 0.04, 0.06, 0.02, 0.03, 0.005, 0.06, 0.045),
 	"email": (0.8, 0.05, 0.05, 0.1),
 	"phone": (0.75, 0.05, 0.05, 0.15),
 	"tax id": (0.95, 0.05),
-	"address": (0.7, 0.08, 0.08, 0.12, 0.02),
+	"address": (0.7, 0.08, 0.08, 0.1, 0.02, 0.01, 0.02),
 	"place": (0.55, 0.1, 0.1, 0.04, 0.05, 0.03, 0.08, 0.03, 0.02, 0.04),
 	"country": (0.97, 0.03),
 }
 PRIOR_U = {
-	"name": (1e-4, 2e-4, 2e-5, 1e-3, 5e-4, 3e-4, 3e-4, 1e-3, 2e-3, 0.03, 0.9646),
+	"name": (1e-4, 2e-4, 1e-5, 1e-5, 1e-3, 5e-4, 3e-4, 3e-4, 1e-3, 2e-3, 0.03, 0.9646),
 	"email": (1e-5, 1e-4, 1e-4, 0.9998),
 	"phone": (1e-5, 1e-4, 1e-4, 0.9998),
 	"tax id": (1e-5, 0.99999),
-	"address": (1e-5, 1e-3, 2e-3, 0.997, 5e-5),
+	"address": (1e-5, 1e-3, 2e-3, 0.9, 5e-5, 3e-3, 0.094),
 	"place": (2e-3, 1e-3, 0.02, 0.02, 5e-3, 0.1, 0.5, 0.25, 0.101, 1e-3),
 	"country": (0.8, 0.2),
 }
@@ -43,8 +43,9 @@ EM_MIN_PAIRS = 200  # fewer candidate pairs than this: m stays at the prior
 # Name levels between two records that share a home (address, phone or mailbox) but are two parties:
 # a family, flatmates, businesses in one building. Counted on such pairs inside the QBO directory.
 # A nickname between housemates is not rare: many are names of their own (John and Jack Jones at one
-# address; 1e-4 here linked them on held-out seed 53).
-PRIOR_HOME = (1e-4, 2e-4, 0.01, 5e-4, 0.02, 2e-4, 2e-4, 0.08, 0.5, 0.1, 0.2886)
+# address; 1e-4 here linked them on held-out seed 53). A short form no one of the run goes by ("Ron"
+# beside "Ronald") is as rare between two housemates as the same name.
+PRIOR_HOME = (1e-4, 2e-4, 0.01, 1e-4, 5e-4, 0.02, 2e-4, 2e-4, 0.08, 0.5, 0.1, 0.2886)
 HOME_PRIOR_COUNT = 30.0
 COMPANY_HOME_FLOOR = 1e-4  # two businesses of one building: names at least this likely at any level
 HOME_RATE = 0.05  # prior: other parties sharing one's home, per record
@@ -54,8 +55,9 @@ COMPANY_HOME_RATE = 0.01  # prior: other businesses sharing one's building or sw
 NAMESAKE_SIMILAR_EMAIL = 0.02
 NAMESAKE_PRIOR_COUNT = 50.0
 EMAIL_SIMILAR = 3
-_NAMESAKE_LEVELS = (mc.NAME_SAME, mc.NAME_CLOSE, mc.NAME_NICKNAME)
-TF_SHARE = {mc.NAME_SAME: 1.0, mc.NAME_CLOSE: 1.0, mc.NAME_NICKNAME: 1.0, mc.NAME_SIMILAR: 0.5}
+_NAMESAKE_LEVELS = (mc.NAME_SAME, mc.NAME_CLOSE, mc.NAME_NICKNAME, mc.NAME_SHORT_FORM)
+TF_SHARE = {mc.NAME_SAME: 1.0, mc.NAME_CLOSE: 1.0, mc.NAME_NICKNAME: 1.0, mc.NAME_SHORT_FORM: 1.0}
+TF_SHARE[mc.NAME_SIMILAR] = 0.5
 TF_SHARE.update(
 	dict.fromkeys((mc.NAME_GIVEN_MISSING, mc.NAME_TYPO_LIKELY, mc.NAME_LOOSE, mc.NAME_WORD_DIFFERS), 0.5)
 )
@@ -67,7 +69,13 @@ Pattern = tuple[int, ...]
 EMAIL, PHONE, TAX, ADDRESS = (FIELDS.index(f) for f in ("email", "phone", "tax id", "address"))
 
 
-HOME_ADDRESS = (1, 2, 3, 5)  # address levels two parties of one home may show (same address, street, number)
+HOME_ADDRESS = (
+	1,
+	2,
+	3,
+	5,
+	6,
+)  # address levels two parties of one home may show (same address, street, number)
 HOME_PHONE = (1, 2, 3)
 _PERSONAL = ("email", "tax id")  # fields two parties of one home do not share
 

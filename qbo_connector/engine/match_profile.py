@@ -15,6 +15,8 @@ try:
 except ImportError:  # a Frappe dependency; the engine also runs without it
 	phonenumbers = None
 
+from rapidfuzz.distance import OSA
+
 from qbo_connector.engine.names import analyze_name, fold_text, match_token, normalize_name, strip_deleted
 from qbo_connector.engine.records import ERPCustomer, QBOCustomer
 
@@ -29,6 +31,8 @@ _ADDRESS_WORDS = {
 	"west": "w", "floor": "fl", "apartment": "apt", "unit": "", "flat": "", "apt": "", "number": "", "no": "",
 	"crescent": "cres", "parade": "pde", "terrace": "tce", "rear": "", "saint": "st", "mount": "mt",
 }  # fmt: skip
+_STREET_TYPES = ("street", "road", "avenue", "boulevard", "drive", "lane", "court", "place", "highway",
+	"crescent", "parade", "terrace")  # fmt: skip
 _CITY_ALIASES = {"nyc": "newyork", "newyorkcity": "newyork", "sf": "sanfrancisco", "la": "losangeles",
 	"saintlouis": "stlouis", "fortworth": "ftworth"}  # fmt: skip
 _STATE_NAMES = {"newsouthwales": "NSW", "victoria": "VIC", "queensland": "QLD", "westernaustralia": "WA",
@@ -117,7 +121,22 @@ def split_address(line1: str) -> tuple[str, str]:
 	text = fold_text(line1)
 	found = _NUMBER.search(text)
 	words = [_ADDRESS_WORDS.get(w, w) for w in _NON_ALNUM.sub(" ", text).split() if not w.isdigit()]
+	if len(words) >= 2:
+		words[-1] = _street_type(words[-1])
 	return (found.group(0) if found else ""), " ".join(w for w in words if w)
+
+
+@lru_cache(maxsize=1 << 12)
+def _street_type(word: str) -> str:
+	"""The last word of a street, a misspelt street type read as that type ("Placae", "Crescerit" ->
+	"pl", "cres"): one edit in 5+ letters, two in 8+. Any other word is left as it is."""
+	if len(word) < 5:
+		return word
+	limit = 2 if len(word) >= 8 else 1
+	for full in _STREET_TYPES:
+		if abs(len(full) - len(word)) <= limit and OSA.distance(word, full, score_cutoff=limit) <= limit:
+			return _ADDRESS_WORDS[full]
+	return word
 
 
 @lru_cache(maxsize=1 << 14)

@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
 from qbo_connector.engine.match_blocking import Blocker
+from qbo_connector.engine.match_claims import credit_unclaimed, keep_one_to_one
 from qbo_connector.engine.match_compare import (
 	EMAIL_SAME,
 	EMAIL_SHARED,
@@ -25,6 +26,7 @@ from qbo_connector.engine.match_compare import (
 	NAME_CLOSE,
 	NAME_NICKNAME,
 	NAME_SAME,
+	NAME_SHORT_FORM,
 	NAME_SIMILAR,
 	TAX_DIFFERS,
 	Comparer,
@@ -135,8 +137,10 @@ class Matcher:
 		rarity = _name_rarity(self.profiles, profiles)
 		data = (self, erp_customers, profiles, pairs, prior, rarity, linked, linked_to)
 		done = in_parallel(_decide_part, data, len(profiles))
-		decisions = [_rebuilt(fields) for fields, _ in done]
-		_keep_one_to_one(decisions, [claims for _, claims in done], self.records)
+		decisions = [_rebuilt(fields) for fields, _, _ in done]
+		claimed, best = [claims for _, claims, _ in done], [top for _, _, top in done]
+		credit_unclaimed(decisions, claimed, best, self.records, P_LINK)
+		keep_one_to_one(decisions, claimed, self.records, P_LINK, ALREADY_LINKED)
 		add_details(decisions, self.records, self.by_id)
 		return decisions
 
@@ -217,7 +221,10 @@ class Matcher:
 				homes["p:" + p.phone].append(i)
 		self._homes = [members for members in homes.values() if 2 <= len(members) <= MAX_HOME]
 		pairs = {(x, y) for members in self._homes for k, x in enumerate(members) for y in members[k + 1 :]}
-		levels = Counter(compare_names(self.profiles[x], self.profiles[y], comparer.common) for x, y in pairs)
+		own = comparer.own_name
+		levels = Counter(
+			compare_names(self.profiles[x], self.profiles[y], comparer.common, own) for x, y in pairs
+		)
 		levels.pop(0, None)
 		return (levels,)
 
@@ -378,7 +385,7 @@ def _create_below(best: Scored) -> float:
 	return P_REVIEW if best.pattern[0] in _NAME_AGREES else P_CREATE
 
 
-_NAME_AGREES = (NAME_SAME, NAME_CLOSE, NAME_NICKNAME, NAME_SIMILAR)
+_NAME_AGREES = (NAME_SAME, NAME_CLOSE, NAME_NICKNAME, NAME_SHORT_FORM, NAME_SIMILAR)
 
 
 def _score(probability: float) -> int:
@@ -393,31 +400,6 @@ def _name_rarity(qbo: list[Profile], erp: list[Profile]) -> list[float]:
 	logs = [sum(math.log2((counts[t] + 0.5) / total) for t in p.names[0]) if p.names else 0.0 for p in qbo]
 	mean = sum(logs) / len(logs) if logs else 0.0
 	return [bounded_rarity(mean - value) for value in logs]
-
-
-def _keep_one_to_one(decisions: list[MatchDecision], claimed: list[list[tuple[int, float]]], records) -> None:
-	"""One QBO customer, one ERPNext customer: when several ERPNext customers claim one QBO customer,
-	a link stands only if it still clears the link threshold against the other claims; the others
-	go to review, naming who else claims it."""
-	claims: defaultdict[str, list[tuple[MatchDecision, float]]] = defaultdict(list)
-	for decision, found in zip(decisions, claimed, strict=True):
-		if decision.reason == ALREADY_LINKED:
-			continue
-		for index, odds in found:
-			claims[records[index].id].append((decision, odds))
-	for qbo_id, group in claims.items():
-		if len(group) < 2:
-			continue
-		total = 1.0 + sum(odds for _, odds in group)
-		ids = [d.erpnext_id for d, _ in group]
-		for decision, odds in group:
-			if decision.qbo_id != qbo_id or decision.decision == CREATE:
-				continue
-			others = ", ".join(i for i in ids if i != decision.erpnext_id)
-			if decision.decision == LINK and odds / total >= P_LINK:
-				continue
-			decision.decision = REVIEW
-			decision.reason = f"QBO customer also matches ERPNext {others}: {decision.reason}"
 
 
 def _compare_part(bounds: tuple[int, int]) -> list:
@@ -439,7 +421,8 @@ def _compare_part(bounds: tuple[int, int]) -> list:
 
 def _decide_part(bounds: tuple[int, int]) -> list:
 	"""Weigh and decide ERPNext customers bounds[0]..bounds[1]-1 -> [(decision, [(QBO index, odds)] of
-	the candidates that claim a QBO customer, for the one-to-one check)]."""
+	the candidates that claim a QBO customer, for the one-to-one check, the best candidate as (QBO index,
+	probability, odds, 1 + the odds of all, whether it beats the second by the margin) or None)]."""
 	matcher, customers, profiles, pairs, prior, rarity, linked, linked_to = shared()
 	done = []
 	for i in range(*bounds):
@@ -450,9 +433,14 @@ def _decide_part(bounds: tuple[int, int]) -> list:
 			customer, profile, weighed, linked, linked_to.get(customer.id, ""), context
 		)
 		claims = [(s.index, s.odds) for s in weighed if s.probability >= P_REVIEW]
+		top = None
+		if weighed:
+			b, second = weighed[0], weighed[1].bits if len(weighed) > 1 else -math.inf
+			total = 1.0 + sum(s.odds for s in weighed)
+			top = (b.index, b.probability, b.odds, total, b.bits - second >= MARGIN_BITS)
 		shown = [(c.qbo_id, c.display_name, c.score, c.reason, c.active) for c in decision.candidates]
 		d = decision
-		done.append(((d.erpnext_id, d.decision, d.qbo_id, d.score, d.reason, shown), claims))
+		done.append(((d.erpnext_id, d.decision, d.qbo_id, d.score, d.reason, shown), claims, top))
 	return done  # plain tuples: a process pickles them several times faster than dataclasses
 
 

@@ -125,3 +125,51 @@ def test_a_district_and_its_city_are_learnt_from_shared_street_addresses():
 	place = mc.FIELDS.index("place")
 	assert comparer.compare(erp[0], qbo[0])[place] == 10  # two addresses say Midtown is in Atlanta
 	assert comparer.compare(erp[2], qbo[2])[place] == 7  # one address alone may be a coincidence
+
+
+def _address_level(erp_line: str, qbo_line: str) -> int:
+	a = profile_erp(ERPCustomer(id="E", customer_name="Ann Lee", address_line1=erp_line))
+	b = profile_qbo(QBOCustomer(id="Q", display_name="Ann Lee", address_line1=qbo_line))
+	return mc.Comparer([b], [a]).compare(a, b)[mc.FIELDS.index("address")]
+
+
+def test_a_street_number_alone_is_compared_as_a_number():
+	"""One side has no street: "514" against "154 Acme Street" is a digit typo (or the house next door),
+	not "address differs"; another number is a level of its own, learnt apart from "address differs"."""
+	assert _address_level("514", "154 Acme Street") == 6
+	assert _address_level("514", "87 Acme Street") == 7
+	assert _address_level("514", "514 Acme Street") == 3  # same street number
+	assert _address_level("514 Oak Road", "154 Acme Street") == 4  # both streets written: address differs
+
+
+def test_a_misspelt_street_type_is_read_as_the_type():
+	from qbo_connector.engine.match_profile import split_address
+
+	assert split_address("12 Murphy Placae") == ("12", "murphy pl")
+	assert split_address("125 Oak Crescerit") == ("125", "oak cres")  # two edits in 8+ letters
+	assert split_address("7 Hill Drive") == ("7", "hill dr")
+	assert split_address("7 Hill Dive") == ("7", "hill dive")  # 4 letters: a word of its own
+	assert _address_level("41 Mosenerash Paradc", "41 Mosenerash Parade") == 1  # same street address
+
+
+def _directory(extra: list[str]) -> list:
+	"""1,000+ person records: 'Ronald' and 'John' held by many, 'Jack' by many too (a name of its
+	own), 'Ron' by nobody."""
+	names = [f"Ronald Kay{i}" for i in range(300)] + [f"John Lee{i}" for i in range(300)]
+	names += [f"Jack Roe{i}" for i in range(40)] + [f"Mary Poe{i}" for i in range(500)] + extra
+	return [profile_erp(ERPCustomer(id=str(i), customer_name=n)) for i, n in enumerate(names)]
+
+
+def test_a_nickname_no_one_goes_by_is_a_level_of_its_own():
+	people = _directory([])
+	comparer = mc.Comparer(people, [])
+	ron, ronald = (profile_erp(ERPCustomer(id=n, customer_name=f"{n} Hunt")) for n in ("Ron", "Ronald"))
+	jack, john = (profile_erp(ERPCustomer(id=n, customer_name=f"{n} Jones")) for n in ("Jack", "John"))
+	assert comparer.compare(ron, ronald)[0] == mc.NAME_SHORT_FORM
+	assert comparer.compare(jack, john)[0] == mc.NAME_NICKNAME  # Jack: a name many go by here
+	assert not comparer.own_name("ron") and comparer.own_name("jack")
+	assert mc.Comparer(people[:100], []).own_name("ron")  # too few records to tell
+	# a housemate is rarely written as a short form no one goes by: far stronger against "same home"
+	model = Model()
+	short, nick = ((level, 0, 1, 0, 1, 1, 1) for level in (mc.NAME_SHORT_FORM, mc.NAME_NICKNAME))
+	assert model.home_bits(short) > model.home_bits(nick) + 5

@@ -361,3 +361,17 @@ def test_a_review_shows_each_candidates_email_phone_and_address():
 	d = one(qbo, ERPCustomer("E", "Harbour Lights", email="ops@other.example"))
 	assert d.decision == REVIEW, d.reason
 	assert d.candidates[0].details == "mia@harbour.example · 555 0100 · 1 Quay St, Hobart 7000"
+
+
+def test_a_short_form_no_one_goes_by_links_at_a_shared_home():
+	"""'Ron' beside many 'Ronald's and no one else called Ron: the same person, not a housemate (a
+	housemate is written that way about as rarely as under the same name)."""
+	from qbo_connector.benchmarks.corpora import persons
+
+	data = persons(5000, 2)
+	home = dict(phone="+61367588804", address_line1="286 Red Road", city="Carlton", state="VIC")
+	qbo = QBOCustomer("QR", "Ronald Jones", given_name="Ronald", family_name="Jones", postcode="3053", **home)
+	ron = ERPCustomer("ER", "Ron Jones", pincode="3053", **home)
+	decisions = Matcher([*data.qbo, qbo]).decide([*data.erp, ron])
+	assert (decisions[-1].decision, decisions[-1].qbo_id) == (LINK, "QR"), decisions[-1].reason
+	assert "a nickname no one here goes by" in decisions[-1].reason
