@@ -38,7 +38,6 @@ METHOD_MAPPINGS: tuple = ()  # (QBO payment method, Mode of Payment)
 # import_cursor_always  the cursor moves to the run's start even when a payment could not be recorded
 # import_no_cancel      a payment voided or deleted in QuickBooks leaves its Payment Entry submitted
 # import_forgets        imported_payments reads nothing: every run imports QuickBooks' payments again
-# balances_untouched    read_back_balances ignores the invoices a payment changed in QuickBooks links
 # balances_never_differ read_back_balances reads only in full (once a day): what ERPNext and QBO disagree on waits
 MUTANT = os.environ.get("QBO_MODEL_MUTANT", "")
 BALANCE_SWEEP_SECONDS = 24 * 3600  # payment_import.BALANCE_SWEEP_SECONDS
@@ -319,7 +318,7 @@ class PaymentImportLayer:
 			stored = D(str(link.get("qbo_balance") or 0))
 			differs = self.ledger[name].docstatus == 1 and self.outstanding(name) != stored
 			wanted = sweep or (differs and MUTANT != "balances_never_differ")
-			if wanted or name in this_run or (link["qbo_id"] in touched and MUTANT != "balances_untouched"):
+			if wanted or name in this_run or link["qbo_id"] in touched:
 				rows.append((name, link))
 		return rows
 
