@@ -17,7 +17,7 @@ from frappe.utils.password import get_decrypted_password
 from qbo_connector import constants as c
 from qbo_connector.engine import client as qbo
 from qbo_connector.engine.errors import NotConnected, QBOError, ReconnectRequired, Transient
-from qbo_connector.engine.limiter import RateLimiter
+from qbo_connector.engine.limiter import PACE, RateLimiter
 from qbo_connector.engine.tokens import TokenSet
 from qbo_connector.permissions import require_roles, system_managers
 from qbo_connector.run_lock import hold
@@ -179,7 +179,7 @@ def save_tokens(tokens: TokenSet, company: str | None = None, **extra) -> None:
 def build_limiter(realm_id: str) -> RateLimiter:
 	from qbo_connector.limits import RedisWindows
 
-	return RateLimiter(realm_id, backend=RedisWindows())
+	return RateLimiter(realm_id, backend=RedisWindows(), pace=PACE)
 
 
 def get_client(company: str | None = None, context=None):

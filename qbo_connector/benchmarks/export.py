@@ -22,12 +22,11 @@ from decimal import Decimal
 from qbo_connector.engine.client import BATCH_LIMIT, ClientConfig, QBOClient
 from qbo_connector.engine.export import Exporter
 from qbo_connector.engine.invoices import ExportSettings
-from qbo_connector.engine.limiter import RateLimiter
+from qbo_connector.engine.limiter import PACE, RateLimiter
 from qbo_connector.engine.records import SYNCED, ERPInvoice, InvoiceLine, InvoiceTax
 from qbo_connector.engine.tokens import MemoryTokenStore, TokenSet
 
 REALM = "9341453050000001"
-PACE = 0.97  # share of the batch ceiling the limiter spaces requests at
 INVOICES_PER_CUSTOMER = 20
 
 

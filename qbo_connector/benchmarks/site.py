@@ -116,7 +116,7 @@ def run_bench(
 
 	from qbo_connector import connection, jobs
 	from qbo_connector.engine.client import BATCH_LIMIT
-	from qbo_connector.engine.limiter import RateLimiter
+	from qbo_connector.engine.limiter import PACE, RateLimiter
 	from qbo_connector.limits import RedisWindows
 	from qbo_connector.queue import enqueue_records
 
@@ -152,7 +152,7 @@ def run_bench(
 		run_peak_known = reset_peak_rss()
 
 		connection.build_limiter = lambda realm_id: RateLimiter(
-			realm_id, backend=RedisWindows(), time_scale=scale
+			realm_id, backend=RedisWindows(), time_scale=scale, pace=PACE
 		)
 		first_log = sandbox.log_length()
 		sandbox_started = sandbox.now()

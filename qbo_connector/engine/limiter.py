@@ -25,6 +25,9 @@ class Limits:
 
 
 INTUIT = Limits()
+# The share of Intuit's batch ceiling a run spaces its batch requests at (RateLimiter's `pace`): a burst
+# timed to the end of a window can be refused on arrival, and a 429 costs a 60 s pause
+PACE = 0.97
 
 
 class MemoryWindows:
