@@ -18,8 +18,9 @@ whole run inside a real site, against a sandbox in a process of its own (benchma
    the sandbox runs in its own process) and, for reference, the whole process's (`time.process_time`:
    the limiter's and Redis client's threads too); QBO calls from the sandbox's request log; throughput in
    sandbox time against the sandbox's batch ceiling (limits on only); duplicates and lost by DocNumber
-   from the sandbox's dump. The app's limiter runs at the sandbox's time scale (the bench replaces
-   `connection.build_limiter` for the run; the app has no time scale of its own).
+   from the sandbox's dump. With limits on, the app's limiter runs at the sandbox's time scale and paces as
+   in production (the bench replaces `connection.build_limiter` for the run; the app has no time scale of
+   its own); with limits off it has none either, so the run measures the app and the sandbox alone.
    Peak RSS of the run itself: the peak is reset before it (/proc/self/clear_refs) and read after it.
    Then a second run with nothing new, counted the same way: what an idle tick costs.
 4. The save path: create + submit of one Sales Invoice with sync enabled vs disabled, in interleaved
@@ -116,7 +117,7 @@ def run_bench(
 
 	from qbo_connector import connection, jobs
 	from qbo_connector.engine.client import BATCH_LIMIT
-	from qbo_connector.engine.limiter import PACE, RateLimiter
+	from qbo_connector.engine.limiter import PACE, Limits, RateLimiter
 	from qbo_connector.limits import RedisWindows
 	from qbo_connector.queue import enqueue_records
 
@@ -151,9 +152,14 @@ def run_bench(
 		rss_before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 		run_peak_known = reset_peak_rss()
 
-		connection.build_limiter = lambda realm_id: RateLimiter(
-			realm_id, backend=RedisWindows(), time_scale=scale, pace=PACE
-		)
+		if limits == "off":  # nothing to respect: the app alone is measured (no waiting, no pacing)
+			connection.build_limiter = lambda realm_id: RateLimiter(
+				realm_id, Limits(per_minute=10**9, batch_per_minute=10**9), backend=RedisWindows()
+			)
+		else:
+			connection.build_limiter = lambda realm_id: RateLimiter(
+				realm_id, backend=RedisWindows(), time_scale=scale, pace=PACE
+			)
 		first_log = sandbox.log_length()
 		sandbox_started = sandbox.now()
 		wall, thread_cpu, process_cpu = time.monotonic(), time.thread_time(), time.process_time()
