@@ -75,6 +75,7 @@ class Profile:
 	written: tuple[str, ...] = ()  # the names as written (QBO: display, company and person name), for reasons
 
 
+@lru_cache(maxsize=1 << 17)  # a partner's value is mostly the same string
 def normalize_email(raw: str) -> frozenset[str]:
 	return frozenset(e for e in _EMAIL_SPLIT.split((raw or "").strip().lower()) if "@" in e)
 
@@ -116,6 +117,7 @@ def normalize_postcode(raw: str) -> str:
 	return code[:5] if len(code) == 9 and code.isdigit() and "-" in raw else code
 
 
+@lru_cache(maxsize=1 << 17)  # a partner's value is mostly the same string
 def split_address(line1: str) -> tuple[str, str]:
 	"""(street number, street words) of an address line; abbreviations applied ("Road" -> "rd")."""
 	text = fold_text(line1)
@@ -161,6 +163,7 @@ def is_generic_email(email: str) -> bool:
 	return email.split("@", 1)[0] in GENERIC_LOCAL_PARTS
 
 
+@lru_cache(maxsize=1 << 17)  # a partner's value is mostly the same string
 def name_tokens(key: str) -> tuple[str, ...]:
 	return tuple(match_token(t) for t in key.split())
 
