@@ -243,22 +243,23 @@ def _two_and_two(ta, ra, tb, rb, common) -> int:
 	s0, s1 = rb  # words written alike are equal (_same_word), without the call
 	c0 = _EQUAL if r0 == s0 else _same_word(r0, s0) if a0 == b0 else _unlike_words(a0, b0)
 	c1 = _EQUAL if r1 == s1 else _same_word(r1, s1) if a1 == b1 else _unlike_words(a1, b1)
-	if c0 or c1:  # not both equal: the two words swapped may pair better
+	best, worst = (c0, c1) if c0 <= c1 else (c1, c0)
+	if worst:  # not both equal: the two words swapped may pair better (smaller sum, then smaller worst)
 		x0 = _EQUAL if r0 == s1 else _same_word(r0, s1) if a0 == b1 else _unlike_words(a0, b1)
 		x1 = _EQUAL if r1 == s0 else _same_word(r1, s0) if a1 == b0 else _unlike_words(a1, b0)
-		if (x0 + x1, max(x0, x1)) < (c0 + c1, max(c0, c1)):
-			c0, c1, b0, b1 = x0, x1, b1, b0
-	worst = max(c0, c1)
+		low, high = (x0, x1) if x0 <= x1 else (x1, x0)
+		if x0 + x1 < c0 + c1 or (x0 + x1 == c0 + c1 and high < worst):
+			c0, c1, b0, b1, best, worst = x0, x1, b1, b0, low, high
 	if worst <= _TYPO:
 		return NAME_SAME if worst == _EQUAL else NAME_NICKNAME if _TYPO not in (c0, c1) else NAME_CLOSE
-	if min(c0, c1) <= _TYPO:  # one pair of words disagrees
+	if best <= _TYPO:  # one pair of words disagrees
 		x, y = (a0, b0) if c0 >= _LOOSE else (a1, b1)
 		if common(x) and common(y):
 			return NAME_OTHER_GIVEN
 		return NAME_TYPO_LIKELY if worst == _LOOSE else NAME_WORD_DIFFERS
 	if worst == _LOOSE and not ((common(a0) and common(b0)) or (common(a1) and common(b1))):
 		return NAME_LOOSE
-	if min(c0, c1) <= _LOOSE:
+	if best <= _LOOSE:
 		return NAME_PARTLY
 	ratio = fuzz.token_sort_ratio(" ".join(ta), " ".join(tb), processor=None)
 	return NAME_PARTLY if ratio >= 75 else NAME_DIFFERS
@@ -350,7 +351,6 @@ class Comparer:
 		self._typos: dict[str, bool] = {}
 		self._common: dict[str, bool] = {}  # word -> common(word)
 		self._own: dict[str, bool] = {}  # nickname -> own_name(nickname)
-		self._names: dict[tuple, int] = {}  # (raw, raw) of two persons -> name level
 
 	def common(self, word: str) -> bool:
 		"""A name word held by several records (or a known given name), so not a one-off typo. Too few
@@ -397,15 +397,8 @@ class Comparer:
 		return found
 
 	def compare(self, a: Profile, b: Profile) -> tuple[int, ...]:
-		if a.company or b.company:
-			name = compare_names(a, b, self.common, self.own_name)
-		else:  # persons' names are compared as written (`names` follow from `raw`); namesakes repeat
-			key = (a.raw, b.raw)
-			name = self._names.get(key)
-			if name is None:
-				name = self._names[key] = compare_names(a, b, self.common, self.own_name)
 		return (
-			name,
+			compare_names(a, b, self.common, self.own_name),
 			self._email(a, b) if a.emails and b.emails else 0,
 			self._phone(a, b) if a.phone and b.phone else 0,
 			(1 if a.tax == b.tax else 2) if a.tax and b.tax else 0,  # _two_way, inline
