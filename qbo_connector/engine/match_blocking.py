@@ -50,8 +50,10 @@ class Blocker:
 		for i, profile in enumerate(profiles):
 			for key in blocking_keys(profile):
 				index[key].append(i)
-		self.index = {
-			k: v for k, v in index.items() if len(v) <= (RARE_WORD if k.startswith("w:") else MAX_BLOCK)
+		self.index = {  # key -> (its worth, the records holding it)
+			k: (_WORTH[len(v)], v)
+			for k, v in index.items()
+			if len(v) <= (RARE_WORD if k.startswith("w:") else MAX_BLOCK)
 		}
 
 	def candidates(self, profile: Profile) -> list[int]:
@@ -59,9 +61,9 @@ class Blocker:
 		scores: defaultdict[int, float] = defaultdict(float)
 		index = self.index
 		for key in sorted(blocking_keys(profile)):  # a set's order follows the hash seed; decisions must not
-			if key in index:
-				block = index[key]
-				worth = _WORTH[len(block)]
+			found = index.get(key)
+			if found is not None:
+				worth, block = found
 				for i in block:
 					scores[i] += worth
 		if len(scores) <= MAX_CANDIDATES:

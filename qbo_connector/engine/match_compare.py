@@ -4,14 +4,15 @@ the model's vocabulary; match_model.py learns what each level is worth."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from functools import lru_cache
 from itertools import permutations
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from qbo_connector.engine.match_places import address_level, city_aliases, place_level
+from qbo_connector.engine.match_places import address_level, city_aliases, place_level, same_mailbox_name
 from qbo_connector.engine.match_profile import Profile, is_generic_email, legal_forms_differ
 from qbo_connector.engine.names import KNOWN_GIVEN_NAMES, LEGAL_WORDS, formal_name, phonetic_code
 
@@ -238,24 +239,27 @@ def _two_and_two(ta, ra, tb, rb, common) -> int:
 	"""`_person_names` for two words against two (most pairs), the pairing worked out inline."""
 	a0, a1 = ta
 	b0, b1 = tb
-	c0 = _same_word(ra[0], rb[0]) if a0 == b0 else _unlike_words(a0, b0)
-	c1 = _same_word(ra[1], rb[1]) if a1 == b1 else _unlike_words(a1, b1)
-	if c0 or c1:  # not both equal: the two words swapped may pair better
-		x0 = _same_word(ra[0], rb[1]) if a0 == b1 else _unlike_words(a0, b1)
-		x1 = _same_word(ra[1], rb[0]) if a1 == b0 else _unlike_words(a1, b0)
-		if (x0 + x1, max(x0, x1)) < (c0 + c1, max(c0, c1)):
-			c0, c1, b0, b1 = x0, x1, b1, b0
-	worst = max(c0, c1)
+	r0, r1 = ra
+	s0, s1 = rb  # words written alike are equal (_same_word), without the call
+	c0 = _EQUAL if r0 == s0 else _same_word(r0, s0) if a0 == b0 else _unlike_words(a0, b0)
+	c1 = _EQUAL if r1 == s1 else _same_word(r1, s1) if a1 == b1 else _unlike_words(a1, b1)
+	best, worst = (c0, c1) if c0 <= c1 else (c1, c0)
+	if worst:  # not both equal: the two words swapped may pair better (smaller sum, then smaller worst)
+		x0 = _EQUAL if r0 == s1 else _same_word(r0, s1) if a0 == b1 else _unlike_words(a0, b1)
+		x1 = _EQUAL if r1 == s0 else _same_word(r1, s0) if a1 == b0 else _unlike_words(a1, b0)
+		low, high = (x0, x1) if x0 <= x1 else (x1, x0)
+		if x0 + x1 < c0 + c1 or (x0 + x1 == c0 + c1 and high < worst):
+			c0, c1, b0, b1, best, worst = x0, x1, b1, b0, low, high
 	if worst <= _TYPO:
 		return NAME_SAME if worst == _EQUAL else NAME_NICKNAME if _TYPO not in (c0, c1) else NAME_CLOSE
-	if min(c0, c1) <= _TYPO:  # one pair of words disagrees
+	if best <= _TYPO:  # one pair of words disagrees
 		x, y = (a0, b0) if c0 >= _LOOSE else (a1, b1)
 		if common(x) and common(y):
 			return NAME_OTHER_GIVEN
 		return NAME_TYPO_LIKELY if worst == _LOOSE else NAME_WORD_DIFFERS
 	if worst == _LOOSE and not ((common(a0) and common(b0)) or (common(a1) and common(b1))):
 		return NAME_LOOSE
-	if min(c0, c1) <= _LOOSE:
+	if best <= _LOOSE:
 		return NAME_PARTLY
 	ratio = fuzz.token_sort_ratio(" ".join(ta), " ".join(tb), processor=None)
 	return NAME_PARTLY if ratio >= 75 else NAME_DIFFERS
@@ -294,6 +298,17 @@ def compare_names(a: Profile, b: Profile, common=None, own_name=None) -> int:
 	if a.company or b.company:
 		return _company_names(a, b)
 	common = common or KNOWN_GIVEN_NAMES.__contains__
+	if len(a.names) == 1 and len(b.names) == 1:  # most pairs: the loop below, without the loop
+		ta, ra, tb, rb = a.names[0], a.raw[0], b.names[0], b.raw[0]
+		if ra == rb:
+			return NAME_SAME
+		if len(ta) == 2 and len(tb) == 2:
+			level = _two_and_two(ta, ra, tb, rb, common)
+		else:
+			level = _person_names(ta, ra, tb, rb, common)
+		if level == NAME_NICKNAME and own_name and not _names_of_their_own(ra, rb, own_name):
+			return NAME_SHORT_FORM
+		return level
 	best = NAME_DIFFERS
 	for ta, ra in zip(a.names, a.raw, strict=True):
 		for tb, rb in zip(b.names, b.raw, strict=True):
@@ -332,7 +347,7 @@ class Comparer:
 		)
 		self.few = len(qbo) + len(erp) < FEW_RECORDS
 		self.areas = city_aliases((*qbo, *erp))
-		self._frequent: list[tuple[int, str]] | None = None
+		self._frequent: tuple[list[str], list[int]] | None = None  # words held often, minus their count
 		self._typos: dict[str, bool] = {}
 		self._common: dict[str, bool] = {}  # word -> common(word)
 		self._own: dict[str, bool] = {}  # nickname -> own_name(nickname)
@@ -368,15 +383,16 @@ class Comparer:
 		found = self._typos.get(word)
 		if found is None:
 			if self._frequent is None:
-				self._frequent = sorted(
+				frequent = sorted(
 					((n, w) for w, n in self.words.items() if n >= COMMON_WORD * TYPO_RATIO), reverse=True
 				)
+				self._frequent = [w for _, w in frequent], [-n for n, _ in frequent]
+			words, negated = self._frequent
 			limit = 2 if len(word) >= 6 else 1
-			found = any(
-				abs(len(w) - len(word)) <= limit and OSA.distance(word, w, score_cutoff=limit) <= limit
-				for n, w in self._frequent
-				if n >= held * TYPO_RATIO and w != word
-			)
+			more = words[: bisect_right(negated, -held * TYPO_RATIO)]  # held by TYPO_RATIO x as many or more
+			if held < 1:
+				more = [w for w in more if w != word]
+			found = process.extractOne(word, more, scorer=OSA.distance, score_cutoff=limit) is not None
 			self._typos[word] = found
 		return found
 
@@ -385,10 +401,10 @@ class Comparer:
 			compare_names(a, b, self.common, self.own_name),
 			self._email(a, b) if a.emails and b.emails else 0,
 			self._phone(a, b) if a.phone and b.phone else 0,
-			_two_way(a.tax, b.tax),
+			(1 if a.tax == b.tax else 2) if a.tax and b.tax else 0,  # _two_way, inline
 			address_level(a, b),
 			place_level(a, b, self.areas),
-			_two_way(a.country, b.country),
+			(1 if a.country == b.country else 2) if a.country and b.country else 0,
 		)
 
 	def email_level(self, a: Profile, b: Profile) -> int:
@@ -416,16 +432,3 @@ class Comparer:
 		if x[-7:] == y[-7:] or (len(x) == len(y) and OSA.distance(x, y, score_cutoff=1) <= 1):
 			return 3
 		return 4
-
-
-def same_mailbox_name(x: str, y: str) -> bool:
-	"""The same personal mailbox name at another domain (jane.doe@ at work and at home): evidence only when
-	the name says who it is; a short word or a role (birds@, info@) at two domains says nothing."""
-	local = x.split("@", 1)[0]
-	if local != y.split("@", 1)[0] or is_generic_email(x):
-		return False
-	return len(local) >= 8 or any(ch in local for ch in "._-") or any(ch.isdigit() for ch in local)
-
-
-def _two_way(x: str, y: str) -> int:
-	return 0 if not x or not y else 1 if x == y else 2

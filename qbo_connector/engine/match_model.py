@@ -323,6 +323,16 @@ def bounded_rarity(rarity: float) -> float:
 	return max(-TF_LIMIT, min(TF_LIMIT, rarity))
 
 
+def name_rarity(qbo: list, erp: list) -> list[float]:
+	"""Per QBO record: log2 of the average name's token frequency over this name's (positive when rare),
+	within the bounds `tf_adjustment` keeps."""
+	counts = Counter(t for p in (*qbo, *erp) for t in {t for tokens in p.names for t in tokens})
+	total = len(qbo) + len(erp) + 1
+	logs = [sum(math.log2((counts[t] + 0.5) / total) for t in p.names[0]) if p.names else 0.0 for p in qbo]
+	mean = sum(logs) / len(logs) if logs else 0.0
+	return [bounded_rarity(mean - value) for value in logs]
+
+
 def explain(contributions: list[tuple[str, float]], probability: float) -> str:
 	"""'same name +9.1, same phone +7.4, city differs -1.2 -> 99.7%'"""
 	parts = [f"{label} {bits:+.1f}" for label, bits in contributions if abs(bits) >= 0.05]

@@ -1,6 +1,7 @@
 """Plumbing for the matcher's large runs: work split over forked worker processes (they inherit what
-they read; only results travel back), and the cyclic garbage collector paused while a run builds its
-hundreds of thousands of small objects (its passes over them took a third of a 50,000-customer run)."""
+they read; only results travel back), work done in one beside this process's, and the cyclic garbage
+collector paused while a run builds its hundreds of thousands of small objects (its passes over them
+took a third of a 50,000-customer run)."""
 
 from __future__ import annotations
 
@@ -25,15 +26,38 @@ def in_parallel(work, data: tuple, count: int) -> list:
 	global _SHARED
 	_SHARED = data
 	try:
-		workers = min(WORKERS, os.cpu_count() or 1)
-		if workers < 2 or count < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+		if not forks(count):
 			return work((0, count))
+		workers = min(WORKERS, os.cpu_count() or 1)
 		step = -(-count // (workers * 4))
 		parts = [(lo, min(count, lo + step)) for lo in range(0, count, step)]
 		with multiprocessing.get_context("fork").Pool(workers) as pool:
 			return [row for part in pool.map(work, parts) for row in part]
 	finally:
 		_SHARED = ()
+
+
+def beside(work, data: tuple, count: int, task) -> list:
+	"""`work((0, count))` in one forked worker process while `task()` runs here, when the run is large and
+	the machine has the cores (both here otherwise); work's rows."""
+	global _SHARED
+	_SHARED = data
+	try:
+		if not forks(count):
+			task()
+			return work((0, count))
+		with multiprocessing.get_context("fork").Pool(1) as pool:
+			pending = pool.apply_async(work, ((0, count),))
+			task()
+			return pending.get()
+	finally:
+		_SHARED = ()
+
+
+def forks(count: int) -> bool:
+	"""Whether `count` items are worked on in forked worker processes."""
+	workers = min(WORKERS, os.cpu_count() or 1)
+	return workers >= 2 and count >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods()
 
 
 def without_gc(method):

@@ -35,16 +35,16 @@ from qbo_connector.engine.match_compare import (
 from qbo_connector.engine.match_model import (
 	RANDOM_PAIRS,
 	Model,
-	bounded_rarity,
 	explain,
 	label,
+	name_rarity,
 	percent,
 	sample_pairs,
 	shares_home,
 	tf_share,
 )
 from qbo_connector.engine.match_parallel import in_parallel, shared, without_gc
-from qbo_connector.engine.match_profile import Profile, profile_erp, profile_qbo
+from qbo_connector.engine.match_profile import Profile, profile_erp, profile_qbo, profiles_beside
 from qbo_connector.engine.match_reasons import add_details, same_email_label, same_name_label
 from qbo_connector.engine.names import name_keys
 from qbo_connector.engine.records import (
@@ -82,7 +82,8 @@ class Scored:
 
 
 class Matcher:
-	"""Indexes QBO name-list records once; `decide` then matches ERPNext customers against them."""
+	"""Indexes QBO name-list records once (on the first `decide`, while a large run's ERPNext profiles are
+	built in a forked process); `decide` matches ERPNext customers against them."""
 
 	@without_gc
 	def __init__(self, qbo_records: Iterable[QBOCustomer]):
@@ -94,7 +95,7 @@ class Matcher:
 		self.taken_names: set[str] = set()  # lower-cased Vendor/Employee DisplayNames, for display_name_for
 		for record in qbo_records:
 			self._add(record)
-		self.blocker = Blocker(self.profiles)
+		self.blocker: Blocker | None = None  # indexed by the first `decide`, beside its customers' profiles
 		self.model = Model()
 		self._bits: dict[tuple[int, ...], tuple] = {}  # pattern -> (weight, its name's rarity share, home?)
 		self._home_bits: dict[tuple, float] = {}  # (pattern, business) -> weight against "same home"
@@ -113,7 +114,11 @@ class Matcher:
 			return
 		self.by_id[record.id] = len(self.records)
 		self.records.append(record)
-		self.profiles.append(profile_qbo(record))
+
+	def _index(self) -> None:
+		if self.blocker is None:
+			self.profiles = [profile_qbo(record) for record in self.records]
+			self.blocker = Blocker(self.profiles)
 
 	# ------------------------------------------------------------------------------------------ public API
 
@@ -127,14 +132,14 @@ class Matcher:
 		linked.update({qbo: _SEVERAL for qbo, n in stored.items() if n > 1 and qbo})
 		linked.update(already_linked or {})
 		linked_to = {erp: qbo for qbo, erp in linked.items()}
-		profiles = [profile_erp(c) for c in erp_customers]
+		profiles = profiles_beside(profile_erp, erp_customers, self._index)
 		comparer = Comparer(self.profiles, profiles)
 		left, sample = self._random_pairs(profiles)
 		work = (self, profiles, comparer, left, sample)  # candidates, then the random pairs (for u)
 		compared = in_parallel(_compare_part, work, len(profiles) + len(sample))
 		pairs, sampled = compared[: len(profiles)], compared[len(profiles) :]
 		prior = self._fit(comparer, profiles, pairs, left, sampled)
-		rarity = _name_rarity(self.profiles, profiles)
+		rarity = name_rarity(self.profiles, profiles)
 		data = (self, erp_customers, profiles, pairs, prior, rarity, linked, linked_to)
 		done = in_parallel(_decide_part, data, len(profiles))
 		decisions = [_rebuilt(fields) for fields, _, _ in done]
@@ -242,7 +247,7 @@ class Matcher:
 					shares_home(pattern),
 				)
 			bits, share, homely = weights
-			s = Scored(j, bits + share * rarity[j], pattern)  # rarity[j]: bounded (`_name_rarity`)
+			s = Scored(j, bits + share * rarity[j], pattern)  # rarity[j]: bounded (`name_rarity`)
 			if homely:
 				firm = company or self.profiles[j].company
 				against = self._home_bits.get((pattern, firm))
@@ -390,16 +395,6 @@ _NAME_AGREES = (NAME_SAME, NAME_CLOSE, NAME_NICKNAME, NAME_SHORT_FORM, NAME_SIMI
 
 def _score(probability: float) -> int:
 	return max(0, min(100, math.floor(probability * 100)))
-
-
-def _name_rarity(qbo: list[Profile], erp: list[Profile]) -> list[float]:
-	"""Per QBO record: log2 of the average name's token frequency over this name's (positive when rare),
-	within the bounds `tf_adjustment` keeps."""
-	counts = Counter(t for p in (*qbo, *erp) for t in {t for tokens in p.names for t in tokens})
-	total = len(qbo) + len(erp) + 1
-	logs = [sum(math.log2((counts[t] + 0.5) / total) for t in p.names[0]) if p.names else 0.0 for p in qbo]
-	mean = sum(logs) / len(logs) if logs else 0.0
-	return [bounded_rarity(mean - value) for value in logs]
 
 
 def _compare_part(bounds: tuple[int, int]) -> list:
