@@ -10,15 +10,19 @@ CHUNK = 1000  # rows per statement: a statement stays well under MariaDB's max_a
 
 
 def insert_rows(doctype: str, columns: list[str], rows: dict[str, tuple]) -> None:
-	"""Insert rows (name -> values of `columns`), created and modified now by the session user."""
-	if rows:
-		now, user = now_datetime(), frappe.session.user
-		frappe.db.bulk_insert(
-			doctype,
-			["name", "creation", "modified", "owner", "modified_by", *columns],
-			[(name, now, now, user, user, *values) for name, values in rows.items()],
-			chunk_size=CHUNK,
-		)
+	"""Insert rows (name -> values of `columns`), created and modified now by the session user: one
+	parameterised INSERT per 1,000 rows (frappe.db.bulk_insert builds each value through the query builder,
+	about half the app's CPU per exported invoice)."""
+	if not rows:
+		return
+	now, user = now_datetime(), frappe.session.user
+	fields = ["name", "creation", "modified", "owner", "modified_by", *columns]
+	values = [(name, now, now, user, user, *row) for name, row in rows.items()]
+	head = f"INSERT INTO `tab{doctype}` ({', '.join(f'`{field}`' for field in fields)}) VALUES "
+	placeholders = f"({', '.join(['%s'] * len(fields))})"
+	for start in range(0, len(values), CHUNK):
+		chunk = values[start : start + CHUNK]
+		frappe.db.sql(head + ", ".join([placeholders] * len(chunk)), [v for row in chunk for v in row])
 
 
 def update_rows(doctype: str, rows: dict[str, dict], touch_modified: bool = False) -> None:

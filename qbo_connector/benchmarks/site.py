@@ -251,7 +251,8 @@ def run_bench(
 @contextmanager
 def profiled():
 	"""With QBO_BENCH_PROFILE=1, the run under cProfile (its figures are then the profiler's, not the app's):
-	the 30 functions of most cumulative time are printed after it."""
+	the 30 functions of most cumulative time are printed after it; QBO_BENCH_PROFILE=<file.prof> also
+	keeps the whole profile there (pstats)."""
 	if not os.environ.get("QBO_BENCH_PROFILE"):
 		yield
 		return
@@ -262,6 +263,8 @@ def profiled():
 	finally:
 		profile.disable()
 		pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(30)
+		if os.environ["QBO_BENCH_PROFILE"] != "1":
+			profile.dump_stats(os.environ["QBO_BENCH_PROFILE"])
 
 
 def reset_peak_rss() -> bool:
