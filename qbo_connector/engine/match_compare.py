@@ -299,32 +299,29 @@ def compare_names(a: Profile, b: Profile, common=None, own_name=None) -> int:
 		return _company_names(a, b)
 	common = common or KNOWN_GIVEN_NAMES.__contains__
 	if len(a.names) == 1 and len(b.names) == 1:  # most pairs: the loop below, without the loop
-		ta, ra, tb, rb = a.names[0], a.raw[0], b.names[0], b.raw[0]
-		if ra == rb:
-			return NAME_SAME
-		if len(ta) == 2 and len(tb) == 2:
-			level = _two_and_two(ta, ra, tb, rb, common)
-		else:
-			level = _person_names(ta, ra, tb, rb, common)
-		if level == NAME_NICKNAME and own_name and not _names_of_their_own(ra, rb, own_name):
-			return NAME_SHORT_FORM
-		return level
+		return _name_pair(a.names[0], a.raw[0], b.names[0], b.raw[0], common, own_name)
 	best = NAME_DIFFERS
 	for ta, ra in zip(a.names, a.raw, strict=True):
 		for tb, rb in zip(b.names, b.raw, strict=True):
-			if ra == rb:
-				return NAME_SAME
-			if len(ta) == 2 and len(tb) == 2:
-				level = _two_and_two(ta, ra, tb, rb, common)
-			else:
-				level = _person_names(ta, ra, tb, rb, common)
-			if level == NAME_NICKNAME and own_name and not _names_of_their_own(ra, rb, own_name):
-				level = NAME_SHORT_FORM
+			level = _name_pair(ta, ra, tb, rb, common, own_name)
 			if level < best:
 				if level == NAME_SAME:
 					return level
 				best = level
 	return best
+
+
+def _name_pair(ta, ra, tb, rb, common, own_name) -> int:
+	"""The name level of one name of each side (tokens and raw words)."""
+	if ra == rb:
+		return NAME_SAME
+	if len(ta) == 2 and len(tb) == 2:
+		level = _two_and_two(ta, ra, tb, rb, common)
+	else:
+		level = _person_names(ta, ra, tb, rb, common)
+	if level == NAME_NICKNAME and own_name and not _names_of_their_own(ra, rb, own_name):
+		return NAME_SHORT_FORM
+	return level
 
 
 def _names_of_their_own(ra: tuple[str, ...], rb: tuple[str, ...], own_name) -> bool:
