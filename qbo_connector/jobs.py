@@ -278,7 +278,9 @@ class SyncRun:
 			update_company(self.company, {"cdc_cursor": iso(self.started_at)})
 			if rows or self.done:  # else nothing is due and phase 1 wrote nothing: the run's end commits
 				frappe.db.commit()  # nosemgrep: persist customer links before invoices use them
-				# reload: invoices released by phase 1 (their customer just got linked) go out in this run
+				# reload: invoices released by phase 1 (their customer just got linked) go out in this run (the
+				# old list is let go first: the two side by side were the run's early peak)
+				rows = None
 				rows = self.remember(load_due_rows(self.company, default))
 			# a cancelled return's application goes before its credit memo (or the memo waits)
 			held_back = release_credits(self, rows)

@@ -38,6 +38,9 @@ LINK_FIELDS = [
 VALUE_FIELDS = set(LINK_FIELDS) - {"name", "reference_doctype", "reference_name", "company", "realm_id"}
 VIEWS = c.VIEWS_BY_DOCTYPE
 ENTITIES = {c.CUSTOMER: "Customer", c.PAYMENT_ENTRY: "Payment"}  # else Invoice
+# a new link without one of these (a return's credit memo has no invoice balance) inserts the column's
+# default: Frappe makes number columns NOT NULL
+NUMBER_DEFAULTS = {"qbo_balance": 0, "match_score": 0}
 
 
 def link_name(doctype: str, name: str, realm_id: str) -> str:
@@ -133,7 +136,7 @@ def set_links(doctype: str, realm_id: str, company: str, values_by_name: dict[st
 				company,
 				realm_id,
 				v.get("qbo_entity") or entity,
-				*(v.get(f) for f in fields),
+				*(v.get(f, NUMBER_DEFAULTS.get(f)) for f in fields),
 			)
 			for row, v in new.items()
 		},

@@ -33,6 +33,7 @@ from qbo_connector.engine.records import FAILED, HELD, SYNCED, VOIDED, Outcome
 from qbo_connector.payment_sync import payments_recorded_in
 
 BALANCE_SWEEP_SECONDS = 24 * 3600  # every exported invoice's balance is read at least daily
+BALANCE_PAGE = 1000  # links read back at a time (one `Id IN` query of QuickBooks each)
 
 
 def import_payments(run) -> None:
@@ -320,35 +321,47 @@ def read_back_balances(run) -> None:
 	sweep = run.sweep_balances or now - cursor >= BALANCE_SWEEP_SECONDS
 	# this run's invoices whose answer carried no Balance (the others stored QBO's with their status)
 	this_run = {outcome.name for outcome in run.synced_invoices if outcome.extra.get("balance") is None}
-	rows = balance_rows(run, this_run, run.touched_invoices, sweep)
-	balances = read_invoice_balances(run.client, [r.qbo_id for r in rows]) if rows else {}
-	changed = {
-		row.reference_name: {"qbo_balance": flt(balances[row.qbo_id])}
-		for row in rows
-		if balances.get(row.qbo_id) is not None
-		and (row.reference_name in this_run or Decimal(str(flt(row.qbo_balance))) != balances[row.qbo_id])
-	}
-	if changed:
-		links.set_links(c.SALES_INVOICE, run.realm_id, run.company, changed)  # a fixed number of statements
+	changed, after = False, ""
+	while True:  # a page of BALANCE_PAGE links at a time: memory stays flat however many are read
+		rows = balance_rows(run, this_run, run.touched_invoices, sweep, after)
+		if not rows:
+			break
+		balances = read_invoice_balances(run.client, [r.qbo_id for r in rows])
+		values = {
+			row.reference_name: {"qbo_balance": flt(balances[row.qbo_id])}
+			for row in rows
+			if balances.get(row.qbo_id) is not None
+			and (row.reference_name in this_run or Decimal(str(flt(row.qbo_balance))) != balances[row.qbo_id])
+		}
+		if values:  # a fixed number of statements per page
+			links.set_links(c.SALES_INVOICE, run.realm_id, run.company, values)
+			changed = True
+		if len(rows) < BALANCE_PAGE:
+			break
+		after = rows[-1].name
 	if sweep:
 		frappe.db.set_value(c.QBO_COMPANY, run.company, "balance_cursor", iso(now), update_modified=False)
 	if changed or sweep:
 		frappe.db.commit()  # nosemgrep: the run's job
 
 
-def balance_rows(run, this_run: set[str], touched: set[str], sweep: bool) -> list:
-	"""The Synced invoice links whose balance is read (see read_back_balances), in one query."""
+def balance_rows(run, this_run: set[str], touched: set[str], sweep: bool, after: str = "") -> list:
+	"""The next page of Synced invoice links whose balance is read (see read_back_balances): at most
+	BALANCE_PAGE, by link name after `after`, in one query."""
 	link, invoice = frappe.qb.DocType(c.LINK), frappe.qb.DocType(c.SALES_INVOICE)
 	query = (
 		frappe.qb.from_(link)
-		.select(link.reference_name, link.qbo_id, link.qbo_balance)
+		.select(link.name, link.reference_name, link.qbo_id, link.qbo_balance)
 		.where(
 			(link.reference_doctype == c.SALES_INVOICE)
 			& (link.realm_id == run.realm_id)
 			& (link.qbo_entity == "Invoice")
 			& (IfNull(link.qbo_id, "") != "")
 			& (link.status == SYNCED)
+			& (link.name > after)
 		)
+		.orderby(link.name)
+		.limit(BALANCE_PAGE)
 	)
 	if sweep:  # every one: a payment deleted in QuickBooks opens an invoice paid on both sides again
 		return query.run(as_dict=True)

@@ -104,3 +104,47 @@ class TestBalances(QBOTestCase):
 		self.sync()
 		self.assertEqual((self.shown(invoice), self.balance(invoice)), (30.0, 30.0))
 		self.assertEqual(self.outstanding(invoice), 0.0)  # ERPNext keeps its payment: a person decides
+
+	def test_a_full_read_goes_page_by_page(self):
+		"""Every Synced invoice is read once, a page of BALANCE_PAGE links at a time."""
+		customer = self.make_customer("Paged Ledger Press")
+		invoices = [self.make_invoice(customer, rate=20 + n, qty=1) for n in range(5)]
+		self.sync()
+		frappe.db.set_value(c.QBO_COMPANY, self.company, "balance_cursor", DAY_AGO)
+		frappe.db.commit()
+		with patch("qbo_connector.payment_import.BALANCE_PAGE", 2):
+			_, read = self.sync_reading()
+		ours = [frappe.db.get_value("Sales Invoice", i.name, c.INVOICE_QBO_ID) for i in invoices]
+		self.assertLessEqual(set(ours), set(read))
+		self.assertEqual(len(read), len(set(read)), read)  # no page read twice
+
+	def test_new_links_with_and_without_a_balance_are_written_together(self):
+		"""One batch's new links: an invoice's carries QuickBooks' balance, a return's credit memo none (its
+		column is NOT NULL: the default goes in, not NULL)."""
+		from qbo_connector import links
+
+		customer = self.make_customer("Mixed Batch Mercantile")
+		invoice, other = (
+			self.make_invoice(customer, rate=8, qty=1),
+			self.make_invoice(customer, rate=9, qty=1),
+		)
+		realm = frappe.db.get_value(c.QBO_COMPANY, self.company, "realm_id")
+		links.set_links(
+			"Sales Invoice",
+			realm,
+			self.company,
+			{
+				invoice.name: {"status": "Synced", "qbo_id": "9001", "qbo_balance": 8.0},
+				other.name: {"status": "Synced", "qbo_id": "9002", "qbo_entity": "CreditMemo"},
+			},
+		)
+		stored = {
+			r.reference_name: r.qbo_balance
+			for r in frappe.get_all(
+				c.LINK,
+				filters={"reference_name": ("in", [invoice.name, other.name]), "realm_id": realm},
+				fields=["reference_name", "qbo_balance"],
+			)
+		}
+		self.assertEqual(stored, {invoice.name: 8.0, other.name: 0.0})
+		frappe.db.rollback()

@@ -918,7 +918,7 @@ MIRROR_OF = {
 	# pending successes flushed at each phase end and before a stop: the same values at the same commit points
 	# (FrappeLayer writes each outcome at once, uncommitted until the next commit, as the batch's flush is)
 	# no commit or reload after phase 1 when nothing was due and it wrote nothing (the model's phase 1 is empty)
-	"jobs.py:SyncRun.execute": "5e7a07ae6594",  # get_client takes the run context
+	"jobs.py:SyncRun.execute": "ff4df2a85c4f",  # the reload lets the old rows go first (memory only)
 	# synced invoices kept for the payment phase; progress(done, total); plain successes of invoices and payments
 	# are written a batch at a time (flushed before each batch's in-flight mark commits)
 	"jobs.py:SyncRun.record": "61c9652ab2c0",
@@ -958,8 +958,8 @@ MIRROR_OF = {
 	"payment_import.py:qbo_name": "f9c681656ef7",
 	# the links' `modified` order exported_invoices sees; the balances are written with one set_links (one
 	# `modified` for all: exported_invoices no longer depends on that order, the submitted invoice wins)
-	"payment_import.py:read_back_balances": "e418c0de015d",  # in full daily, else what may have moved
-	"payment_import.py:balance_rows": "c2d8e0b2842a",
+	"payment_import.py:read_back_balances": "6229775e5274",  # in full daily, else what may have moved; paged (memory only)
+	"payment_import.py:balance_rows": "e4771772d9ee",  # a page by link name
 }
 
 
