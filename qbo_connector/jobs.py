@@ -200,7 +200,7 @@ class SyncRun:
 		self.sent_early: set[str] = set()  # queue rows of payments sent before the invoices
 		self.pending: list[tuple[Outcome, str]] = []  # successes not written yet (`flush`)
 		self.touched_invoices: set[str] = set()  # QBO invoices a payment changed in QuickBooks links
-		self.sweep_balances = False  # read every open balance (payment_import.read_back_balances)
+		self.sweep_balances = False  # read every Synced invoice's balance (payment_import.read_back_balances)
 
 	def remember(self, rows) -> list:
 		"""Note the version of each loaded queue row; returns the rows."""

@@ -310,19 +310,19 @@ def qbo_name(run, entity: str, qbo_id: str) -> str:
 def read_back_balances(run) -> None:
 	"""Each exported invoice's open balance in QuickBooks onto its link and form. In full (every Synced
 	invoice) at least once a day (BALANCE_SWEEP_SECONDS), after a payment was deleted or voided in
-	QuickBooks (what it paid is gone from its row) and when the payments' feed could not say;
-	else only the balances that may have moved: this run's invoices whose answer lacked it (a synced invoice
-	stores the Balance of QuickBooks' answer with its status, writeback.link_values), those a payment changed in QuickBooks
-	links (Intuit: a payment applied to an invoice is a linked transaction of it), and those whose ERPNext
-	outstanding amount differs from the stored QuickBooks balance (a payment or credit note sent or recorded
-	since). An idle run reads nothing."""
+	QuickBooks (what it paid is gone from its row) and when the payments' feed could not say. Else only
+	the balances that may have moved: this run's invoices whose answer lacked one (a synced invoice stores
+	the Balance of QuickBooks' answer with its status, writeback.link_values), those a payment changed in
+	QuickBooks links (Intuit: a payment applied to an invoice is a linked transaction of it), and those
+	whose ERPNext outstanding amount differs from the stored QuickBooks balance (a payment or credit note
+	sent or recorded since). An idle run reads nothing."""
 	now = time.time()
 	cursor = parse_iso(run.settings.get("balance_cursor") or "")
 	sweep = run.sweep_balances or now - cursor >= BALANCE_SWEEP_SECONDS
 	# this run's invoices whose answer carried no Balance (the others stored QBO's with their status)
 	this_run = {outcome.name for outcome in run.synced_invoices if outcome.extra.get("balance") is None}
 	changed, after = False, ""
-	while True:  # a page of BALANCE_PAGE links at a time: memory stays flat however many are read
+	while True:  # a page of BALANCE_PAGE links at a time, however many are read
 		rows = balance_rows(run, this_run, run.touched_invoices, sweep, after)
 		if not rows:
 			break

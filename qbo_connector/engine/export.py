@@ -197,9 +197,8 @@ class Exporter:
 				"please check the invoice in QuickBooks."
 			)
 		if work.entity == "Invoice" and obj.get("Balance") is not None:
-			extra["balance"] = str(
-				obj["Balance"]
-			)  # QBO's answer: stored with the status (the form's balance)
+			# QBO's answer: stored with the status, as the form's balance (writeback.link_values)
+			extra["balance"] = str(obj["Balance"])
 		fields = {"qbo_id": str(obj.get("Id", "")), "qbo_sync_token": str(obj.get("SyncToken", ""))}
 		if obj.get("DocNumber"):
 			fields["doc_number"] = str(obj["DocNumber"])

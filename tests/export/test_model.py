@@ -958,7 +958,7 @@ MIRROR_OF = {
 	"payment_import.py:qbo_name": "f9c681656ef7",
 	# the links' `modified` order exported_invoices sees; the balances are written with one set_links (one
 	# `modified` for all: exported_invoices no longer depends on that order, the submitted invoice wins)
-	"payment_import.py:read_back_balances": "6229775e5274",  # in full daily, else what may have moved; paged (memory only)
+	"payment_import.py:read_back_balances": "378623ee962e",  # in full daily, else what may have moved; paged (memory only)
 	"payment_import.py:balance_rows": "e4771772d9ee",  # a page by link name
 }
 
