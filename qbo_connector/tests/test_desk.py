@@ -179,9 +179,10 @@ class TestProgress(QBOTestCase):
 	def test_sync_now_shows_progress_then_the_counts(self):
 		from qbo_connector.jobs import sync_now
 
-		# a name no earlier run used: Export Invoices Since (the other test) sends every unsent invoice of
-		# today, earlier runs' customers included, and one of the same name would be a match to review
-		customer = self.make_customer(f"Progress Bar Provisions {frappe.generate_hash(length=6)}")
+		# a name with no word of any earlier run's: Export Invoices Since (the other test) sends every unsent
+		# invoice of today, earlier runs' customers included (a reinstall forgets their links), and a name
+		# sharing words with one of them ("Progress Bar Provisions <hash>") was a match to review
+		customer = self.make_customer(f"{frappe.generate_hash(length=10)} {frappe.generate_hash(length=10)}")
 		for rate in (3, 4):
 			self.make_invoice(customer, rate=rate)
 		frappe.db.commit()
