@@ -9,24 +9,12 @@ import frappe
 from qbo_connector import constants as c
 from qbo_connector.connection import get_client
 from qbo_connector.engine.payment_import import read_invoice_balances
-from qbo_connector.tests import test_payment_import, test_payments
-from qbo_connector.tests.utils import QBOTestCase
+from qbo_connector.tests.test_payment_import import PaymentsInQuickBooks
 
 DAY_AGO = "2000-01-01T00:00:00+00:00"
 
 
-class TestBalances(QBOTestCase):
-	pay_in_quickbooks = test_payment_import.TestPaymentImport.pay_in_quickbooks
-	record_payments_in = test_payment_import.TestPaymentImport.record_payments_in
-	balance = test_payment_import.TestPaymentImport.balance
-	outstanding = test_payment_import.TestPaymentImport.outstanding
-	pay = test_payments.TestPayments.pay
-
-	def setUp(self):
-		self.connect_and_enable()
-		self.record_payments_in(c.PAYMENTS_IN_BOTH)
-		self.addCleanup(self.record_payments_in, c.PAYMENTS_IN_ERPNEXT, "Submitted")
-
+class TestBalances(PaymentsInQuickBooks):
 	def shown(self, invoice) -> float:
 		return float(frappe.db.get_value("Sales Invoice", invoice.name, c.INVOICE_QBO_BALANCE) or 0)
 

@@ -11,7 +11,9 @@ from qbo_connector.tests import test_payments
 from qbo_connector.tests.utils import QBOTestCase
 
 
-class TestPaymentImport(QBOTestCase):
+class PaymentsInQuickBooks(QBOTestCase):
+	"""Payments recorded In both, and a user's payment entered in QuickBooks (shared with test_balances)."""
+
 	pay = test_payments.TestPayments.pay
 	balance = test_payments.TestPayments.balance
 	outstanding = test_payments.TestPayments.outstanding
@@ -52,6 +54,8 @@ class TestPaymentImport(QBOTestCase):
 		}
 		return get_client().create("Payment", body, request_id=frappe.generate_hash(length=12))["Id"]
 
+
+class TestPaymentImport(PaymentsInQuickBooks):
 	def entries_from(self, qbo_id: str) -> list[frappe._dict]:
 		names = frappe.get_all(
 			c.LINK,
